@@ -1,0 +1,21 @@
+# node-gyp build of the aoekit packet addon (plain C, Node-API 8): AF_PACKET on Linux, ENOSYS elsewhere.
+{
+  "targets": [
+    {
+      "target_name": "aoekit_packet",
+      "sources": ["native/binding.c", "native/binding_poll.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-Wall", "-Wextra", "-Wunused-parameter", "-std=gnu11", "-fvisibility=hidden"],
+      "configurations": {
+        "Release": { "cflags!": ["-O3"], "cflags": ["-O2"] }
+      },
+      "xcode_settings": {
+        "OTHER_CFLAGS": ["-O2", "-Wall", "-Wextra", "-std=gnu11"]
+      },
+      "conditions": [
+        ["OS=='linux'", { "sources": ["native/packet_linux.c"] }],
+        ["OS!='linux'", { "sources": ["native/packet_other.c"] }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,372 @@
+/* N-API glue only: argument unpacking, errors with code + syscall, the flat list of packet* functions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binding.h"
+
+#define NAME_BUFFER 256
+
+napi_value binding_make_error(napi_env env, const packet_error *error) {
+  char name[64];
+  char text[128];
+  char message[512];
+  uv_err_name_r(-error->code, name, sizeof name);
+  uv_strerror_r(-error->code, text, sizeof text);
+  snprintf(message, sizeof message, "%s: %s, %s%s%s%s", name, text, error->syscall ? error->syscall : "?",
+           error->hint ? " (" : "", error->hint ? error->hint : "", error->hint ? ")" : "");
+  napi_value code_value, message_value, syscall_value, errno_value, result;
+  if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code_value) != napi_ok ||
+      napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value) != napi_ok ||
+      napi_create_error(env, code_value, message_value, &result) != napi_ok ||
+      napi_create_string_utf8(env, error->syscall ? error->syscall : "?", NAPI_AUTO_LENGTH, &syscall_value) != napi_ok ||
+      napi_create_int32(env, -error->code, &errno_value) != napi_ok ||
+      napi_set_named_property(env, result, "syscall", syscall_value) != napi_ok ||
+      napi_set_named_property(env, result, "errno", errno_value) != napi_ok) {
+    return NULL;
+  }
+  return result;
+}
+
+napi_value binding_throw(napi_env env, const packet_error *error) {
+  napi_value value = binding_make_error(env, error);
+  if (value != NULL) napi_throw(env, value);
+  return NULL;
+}
+
+void binding_rethrow_pending(napi_env env) {
+  bool pending = false;
+  napi_value exception;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
+  if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
+}
+
+/* Throws a TypeError/RangeError with a stable code unless an exception is already pending. */
+static napi_value throw_argument(napi_env env, const char *code, const char *message) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) {
+    if (strcmp(code, "ERR_OUT_OF_RANGE") == 0) napi_throw_range_error(env, code, message);
+    else napi_throw_type_error(env, code, message);
+  }
+  return NULL;
+}
+
+#define ARGUMENTS(count)                                                                            \
+  size_t argc = count;                                                                              \
+  napi_value argv[count];                                                                           \
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count)              \
+    return throw_argument(env, "ERR_MISSING_ARGS", "missing arguments");
+
+/* Reads a string argument; null/undefined gives "" (meaning: none). Returns 0 or -1 after throwing. */
+static int get_name(napi_env env, napi_value value, char *buffer, size_t size) {
+  napi_valuetype type;
+  size_t length = 0;
+  buffer[0] = '\0';
+  if (napi_typeof(env, value, &type) != napi_ok) return -1;
+  if (type == napi_null || type == napi_undefined) return 0;
+  if (type != napi_string || napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok || length >= size ||
+      napi_get_value_string_utf8(env, value, buffer, size, &length) != napi_ok) {
+    throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a short string (interface or namespace name)");
+    return -1;
+  }
+  return 0;
+}
+
+static int get_uint32(napi_env env, napi_value value, uint32_t *out) {
+  if (napi_get_value_uint32(env, value, out) == napi_ok) return 0;
+  throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a number");
+  return -1;
+}
+
+static int get_bytes(napi_env env, napi_value value, napi_typedarray_type expected, void **data, size_t *length) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  if (napi_is_typedarray(env, value, &is_typed) == napi_ok && is_typed &&
+      napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) == napi_ok && type == expected) {
+    return 0;
+  }
+  throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a typed array of the documented type");
+  return -1;
+}
+
+static link_handle *get_handle(napi_env env, napi_value value) {
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
+    throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a packet socket handle");
+    return NULL;
+  }
+  return data;
+}
+
+static napi_value make_interface(napi_env env, const packet_interface *nic) {
+  napi_value object, name, ifindex, mtu, flags, mac;
+  void *mac_data;
+  if (napi_create_object(env, &object) != napi_ok ||
+      napi_create_string_utf8(env, nic->name, NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_int32(env, nic->ifindex, &ifindex) != napi_ok || napi_create_uint32(env, nic->mtu, &mtu) != napi_ok ||
+      napi_create_uint32(env, nic->flags, &flags) != napi_ok ||
+      napi_create_buffer_copy(env, 6, nic->mac, &mac_data, &mac) != napi_ok ||
+      napi_set_named_property(env, object, "name", name) != napi_ok ||
+      napi_set_named_property(env, object, "ifindex", ifindex) != napi_ok ||
+      napi_set_named_property(env, object, "mac", mac) != napi_ok ||
+      napi_set_named_property(env, object, "mtu", mtu) != napi_ok ||
+      napi_set_named_property(env, object, "flags", flags) != napi_ok) {
+    return NULL;
+  }
+  return object;
+}
+
+/* packetOpen(ifname, netns|null, filterMode, receiveBufferBytes, sendBufferBytes, counters: Float64Array) */
+static napi_value packet_open_js(napi_env env, napi_callback_info info) {
+  ARGUMENTS(6);
+  addon_state *addon = NULL;
+  char ifname[NAME_BUFFER], netns[NAME_BUFFER];
+  uint32_t filter_mode, receive_bytes, send_bytes;
+  void *counters;
+  size_t counter_count;
+  if (napi_get_instance_data(env, (void **)&addon) != napi_ok || addon == NULL) return NULL;
+  if (get_name(env, argv[0], ifname, sizeof ifname) < 0 || get_name(env, argv[1], netns, sizeof netns) < 0 ||
+      get_uint32(env, argv[2], &filter_mode) < 0 || get_uint32(env, argv[3], &receive_bytes) < 0 ||
+      get_uint32(env, argv[4], &send_bytes) < 0 ||
+      get_bytes(env, argv[5], napi_float64_array, &counters, &counter_count) < 0) {
+    return NULL;
+  }
+  if (counter_count < PACKET_COUNTER_COUNT || filter_mode > PACKET_FILTER_RESPONSES ||
+      receive_bytes > 0x7fffffff || send_bytes > 0x7fffffff) {
+    return throw_argument(env, "ERR_OUT_OF_RANGE", "bad counters length, filter mode or buffer size");
+  }
+  packet_open_options options = {ifname, netns[0] ? netns : NULL, (int)filter_mode, (int)receive_bytes, (int)send_bytes};
+  packet_error error = {0, NULL, NULL};
+  link_handle *handle = calloc(1, sizeof *handle);
+  if (handle == NULL) return throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
+  if (packet_open(&options, &handle->sock, &error) < 0) {
+    free(handle);
+    return binding_throw(env, &error);
+  }
+  napi_value external, resource_name;
+  handle->counters = counters;
+  if (handle_register(addon, env, handle, &error) < 0) {
+    packet_close(handle->sock);
+    free(handle);
+    return binding_throw(env, &error);
+  }
+  /* From here on the handle is registered: failures close it through the normal asynchronous path. */
+  if (napi_create_reference(env, argv[5], 1, &handle->counters_ref) != napi_ok ||
+      napi_create_string_utf8(env, "aoekit:PacketSocket", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
+      napi_async_init(env, NULL, resource_name, &handle->async_context) != napi_ok ||
+      napi_create_external(env, handle, handle_finalize, NULL, &external) != napi_ok) {
+    handle->finalized = 1;
+    handle_begin_close(handle);
+    return throw_argument(env, "ERR_NAPI", "could not create the socket handle");
+  }
+  return external;
+}
+
+/* packetStart(handle, slab: Uint8Array, slotSize, slotCount, lengths: Uint32Array, onBatch, onError) */
+static napi_value packet_start_js(napi_env env, napi_callback_info info) {
+  ARGUMENTS(7);
+  link_handle *handle = get_handle(env, argv[0]);
+  void *slab, *lengths;
+  size_t slab_bytes, length_count;
+  uint32_t slot_size, slot_count;
+  if (handle == NULL || get_bytes(env, argv[1], napi_uint8_array, &slab, &slab_bytes) < 0 ||
+      get_uint32(env, argv[2], &slot_size) < 0 || get_uint32(env, argv[3], &slot_count) < 0 ||
+      get_bytes(env, argv[4], napi_uint32_array, &lengths, &length_count) < 0) {
+    return NULL;
+  }
+  if (handle->state != HANDLE_OPEN) return throw_argument(env, "ERR_SOCKET_CLOSED", "the packet socket is closed");
+  if (slot_size < 64 || slot_count == 0 || (uint64_t)slot_size * slot_count > slab_bytes || length_count < slot_count) {
+    return throw_argument(env, "ERR_OUT_OF_RANGE", "slab or lengths too small for slotSize x slotCount");
+  }
+  packet_error error = {0, NULL, NULL};
+  if (packet_set_receive_buffers(handle->sock, slab, slot_size, slot_count, &error) < 0) return binding_throw(env, &error);
+  napi_ref refs[4] = {NULL, NULL, NULL, NULL};
+  napi_value values[4] = {argv[1], argv[4], argv[5], argv[6]};
+  for (int i = 0; i < 4; i++) {
+    if (napi_create_reference(env, values[i], 1, &refs[i]) != napi_ok) {
+      for (int j = 0; j < i; j++) napi_delete_reference(env, refs[j]);
+      return throw_argument(env, "ERR_NAPI", "could not reference receive buffers");
+    }
+  }
+  napi_ref *slots[4] = {&handle->slab_ref, &handle->lengths_ref, &handle->on_batch_ref, &handle->on_error_ref};
+  for (int i = 0; i < 4; i++) {
+    if (*slots[i] != NULL) napi_delete_reference(env, *slots[i]);
+    *slots[i] = refs[i];
+  }
+  handle->lengths = lengths;
+  handle->slot_count = slot_count;
+  if (!handle->receiving && handle_start_receiving(handle, &error) < 0) return binding_throw(env, &error);
+  return NULL;
+}
+
+/* packetSend(handle, frames: Uint8Array[], lengths: Uint32Array | number[], count) -> frames consumed */
+static napi_value packet_send_js(napi_env env, napi_callback_info info) {
+  ARGUMENTS(4);
+  link_handle *handle = get_handle(env, argv[0]);
+  uint32_t count, frame_total;
+  bool typed_lengths = false;
+  void *length_data = NULL;
+  size_t length_count = 0;
+  napi_typedarray_type length_type = napi_uint32_array;
+  if (handle == NULL || get_uint32(env, argv[3], &count) < 0) return NULL;
+  if (napi_get_array_length(env, argv[1], &frame_total) != napi_ok || frame_total < count) {
+    return throw_argument(env, "ERR_OUT_OF_RANGE", "frames must be an array with at least count entries");
+  }
+  napi_is_typedarray(env, argv[2], &typed_lengths);
+  if (typed_lengths && (napi_get_typedarray_info(env, argv[2], &length_type, &length_count, &length_data, NULL, NULL) !=
+                            napi_ok || length_type != napi_uint32_array || length_count < count)) {
+    return throw_argument(env, "ERR_OUT_OF_RANGE", "lengths must be a Uint32Array or array with count entries");
+  }
+  napi_value result;
+  if (handle->state != HANDLE_OPEN || count == 0) {
+    napi_create_uint32(env, 0, &result);
+    return result;
+  }
+  if (count > handle->frame_capacity) {
+    packet_frame *frames = realloc(handle->frames, (size_t)count * sizeof *frames);
+    if (frames == NULL) return throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
+    handle->frames = frames;
+    handle->frame_capacity = count;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value frame, length_value;
+    void *data;
+    size_t bytes;
+    uint32_t length;
+    if (napi_get_element(env, argv[1], i, &frame) != napi_ok || get_bytes(env, frame, napi_uint8_array, &data, &bytes) < 0) {
+      return throw_argument(env, "ERR_INVALID_ARG_TYPE", "frames must hold Uint8Arrays");
+    }
+    if (typed_lengths) {
+      length = ((const uint32_t *)length_data)[i];
+    } else if (napi_get_element(env, argv[2], i, &length_value) != napi_ok || get_uint32(env, length_value, &length) < 0) {
+      return NULL;
+    }
+    if (length > bytes) return throw_argument(env, "ERR_OUT_OF_RANGE", "a frame length exceeds its buffer");
+    handle->frames[i].data = data;
+    handle->frames[i].length = length;
+  }
+  uint32_t consumed = packet_send_batch(handle->sock, handle->frames, count, handle->counters);
+  napi_create_uint32(env, consumed, &result);
+  return result;
+}
+
+/* packetRefresh(handle): flags, MTU and kernel drops into the shared counters. */
+static napi_value packet_refresh_js(napi_env env, napi_callback_info info) {
+  ARGUMENTS(1);
+  link_handle *handle = get_handle(env, argv[0]);
+  if (handle == NULL) return NULL;
+  if (handle->state != HANDLE_OPEN) return throw_argument(env, "ERR_SOCKET_CLOSED", "the packet socket is closed");
+  packet_error error = {0, NULL, NULL};
+  if (packet_refresh(handle->sock, handle->counters, &error) < 0) return binding_throw(env, &error);
+  return NULL;
+}
+
+/* packetRef(handle, ref: boolean): whether an active receive keeps the event loop alive. */
+static napi_value packet_ref_js(napi_env env, napi_callback_info info) {
+  ARGUMENTS(2);
+  link_handle *handle = get_handle(env, argv[0]);
+  bool keep = true;
+  if (handle == NULL || napi_get_value_bool(env, argv[1], &keep) != napi_ok) return NULL;
+  if (handle->state == HANDLE_OPEN) keep ? uv_ref((uv_handle_t *)&handle->poll) : uv_unref((uv_handle_t *)&handle->poll);
+  return NULL;
+}
+
+/* packetClose(handle, onClosed) -> true if this call started closing (onClosed runs later), else false. */
+static napi_value packet_close_js(napi_env env, napi_callback_info info) {
+  ARGUMENTS(2);
+  link_handle *handle = get_handle(env, argv[0]);
+  napi_value result;
+  if (handle == NULL) return NULL;
+  bool started = handle->state == HANDLE_OPEN;
+  if (started && napi_create_reference(env, argv[1], 1, &handle->on_close_ref) != napi_ok) return NULL;
+  if (started) handle_begin_close(handle);
+  napi_get_boolean(env, started, &result);
+  return result;
+}
+
+/* packetInterfaceInfo(ifname, netns|null) -> { name, ifindex, mac: Buffer(6), mtu, flags } */
+static napi_value packet_interface_info_js(napi_env env, napi_callback_info info) {
+  ARGUMENTS(2);
+  char ifname[NAME_BUFFER], netns[NAME_BUFFER];
+  if (get_name(env, argv[0], ifname, sizeof ifname) < 0 || get_name(env, argv[1], netns, sizeof netns) < 0) return NULL;
+  packet_interface nic;
+  packet_error error = {0, NULL, NULL};
+  if (packet_interface_info(ifname, netns[0] ? netns : NULL, &nic, &error) < 0) return binding_throw(env, &error);
+  return make_interface(env, &nic);
+}
+
+/* packetListInterfaces(netns|null) -> array of interface objects */
+static napi_value packet_list_interfaces_js(napi_env env, napi_callback_info info) {
+  ARGUMENTS(1);
+  char netns[NAME_BUFFER];
+  if (get_name(env, argv[0], netns, sizeof netns) < 0) return NULL;
+  packet_interface *list = NULL;
+  size_t count = 0;
+  packet_error error = {0, NULL, NULL};
+  if (packet_list_interfaces(netns[0] ? netns : NULL, &list, &count, &error) < 0) return binding_throw(env, &error);
+  napi_value array = NULL;
+  if (napi_create_array_with_length(env, count, &array) == napi_ok) {
+    for (size_t i = 0; i < count; i++) {
+      napi_value item = make_interface(env, &list[i]);
+      if (item == NULL || napi_set_element(env, array, (uint32_t)i, item) != napi_ok) {
+        array = NULL;
+        break;
+      }
+    }
+  }
+  free(list);
+  return array;
+}
+
+/* packetSetMtu(ifname, mtu, netns|null) */
+static napi_value packet_set_mtu_js(napi_env env, napi_callback_info info) {
+  ARGUMENTS(3);
+  char ifname[NAME_BUFFER], netns[NAME_BUFFER];
+  uint32_t mtu;
+  if (get_name(env, argv[0], ifname, sizeof ifname) < 0 || get_uint32(env, argv[1], &mtu) < 0 ||
+      get_name(env, argv[2], netns, sizeof netns) < 0) {
+    return NULL;
+  }
+  packet_error error = {0, NULL, NULL};
+  if (packet_set_mtu(ifname, netns[0] ? netns : NULL, mtu, &error) < 0) return binding_throw(env, &error);
+  return NULL;
+}
+
+static void addon_free(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+NAPI_MODULE_INIT() {
+  addon_state *addon = calloc(1, sizeof *addon);
+  if (addon == NULL) return throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
+  addon->env = env;
+  if (napi_get_uv_event_loop(env, &addon->loop) != napi_ok ||
+      napi_set_instance_data(env, addon, addon_free, NULL) != napi_ok) {
+    free(addon);
+    return throw_argument(env, "ERR_NAPI", "could not initialise the packet addon");
+  }
+  if (napi_add_async_cleanup_hook(env, addon_teardown, addon, &addon->cleanup_hook) != napi_ok) {
+    return throw_argument(env, "ERR_NAPI", "could not register the exit cleanup hook");
+  }
+  napi_property_descriptor functions[] = {
+      {"packetOpen", NULL, packet_open_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetStart", NULL, packet_start_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetSend", NULL, packet_send_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetRefresh", NULL, packet_refresh_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetRef", NULL, packet_ref_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetClose", NULL, packet_close_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetInterfaceInfo", NULL, packet_interface_info_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetListInterfaces", NULL, packet_list_interfaces_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetSetMtu", NULL, packet_set_mtu_js, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_value counter_count;
+  if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok ||
+      napi_create_uint32(env, PACKET_COUNTER_COUNT, &counter_count) != napi_ok ||
+      napi_set_named_property(env, exports, "counterCount", counter_count) != napi_ok) {
+    return NULL;
+  }
+  return exports;
+}

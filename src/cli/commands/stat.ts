@@ -1,0 +1,29 @@
+// `aoe stat`: one line per device in aoe-stat's shape (device, size, netifs, payload, state).
+import { Command } from 'commander';
+import { discover } from '../../initiator/index.js';
+import { parseInteger } from '../common.js';
+import { deviceToJson } from './discover.js';
+import { formatGigabytes, printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
+
+export function statCommand(): Command {
+  return withInitiatorOptions(new Command('stat'))
+    .description('list AoE devices like aoe-stat: device size netifs payload state')
+    .option('--timeout <ms>', 'how long to wait for answers', '1000')
+    .action(async (options: InitiatorCliOptions & { timeout: string }) => {
+      const timeoutMs = parseInteger(options.timeout, '--timeout', 1, 600_000);
+      const { interfaces, netns } = await resolveInterfaces(options);
+      const devices = await discover({ interfaces, netns, timeoutMs });
+      const lines = devices.map((device) => ({
+        device: device.name,
+        size: device.size,
+        netifs: [...new Set(device.paths.map((path) => path.interface))],
+        payload: [...new Set(device.paths.map((path) => path.payloadBytes))],
+        state: device.identifyError ? 'down' : 'up',
+      }));
+      if (options.json) {
+        printJson(lines.map((line, index) => ({ ...line, detail: deviceToJson(devices[index]) })));
+        return;
+      }
+      process.stdout.write(table(lines.map((line) => [line.device, formatGigabytes(line.size), line.netifs.join(','), line.payload.join(','), line.state])).replace(/^\n$/, ''));
+    });
+}

@@ -1,0 +1,80 @@
+// Shared CLI plumbing: the user-error type, the one-line error printer and the bin entry runner.
+import { CommanderError, type Command } from 'commander';
+
+/** An expected user error: printed as one line plus a usage hint, exit code 2 by default. */
+export class UsageError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  constructor(message: string, options: { code?: string; exitCode?: number; hint?: string } = {}) {
+    super(message);
+    this.name = 'UsageError';
+    this.code = options.code ?? 'ERR_USAGE';
+    this.exitCode = options.exitCode ?? 2;
+    this.hint = options.hint;
+  }
+  readonly hint: string | undefined;
+}
+
+/** Errors whose `code` is a well-known runtime condition get one line too (no stack). */
+const ONE_LINE_CODES = new Set([
+  'ENOENT', 'EACCES', 'EPERM', 'ENODEV', 'ENXIO', 'ENOSYS', 'EEXIST', 'EINVAL', 'ENOSPC',
+  'ERR_AOE_NOT_FOUND', 'ERR_AOE_DEADLINE', 'ERR_AOE_NO_INTERFACE', 'ERR_CONFIG',
+]);
+
+/** Print an error the way every aoekit command does, and set process.exitCode. */
+export function reportError(program: string, error: unknown): void {
+  if (error instanceof CommanderError) {
+    // commander already printed its message (and help on --help, which exits 0).
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`${program}: ${error.message}\n`);
+    process.stderr.write(`${error.hint ?? `Try '${program} --help'.`}\n`);
+    process.exitCode = error.exitCode;
+    return;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof Error && typeof code === 'string' && (ONE_LINE_CODES.has(code) || code.startsWith('ERR_AOE_'))) {
+    process.stderr.write(`${program}: ${error.message} (${code})\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stderr.write(`${program}: unexpected error\n${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+}
+
+/** Make commander throw instead of exiting, and print usage errors as one line plus a hint. */
+export function configureProgram(program: Command): Command {
+  program.exitOverride();
+  program.configureOutput({
+    writeErr: (text) => process.stderr.write(text),
+    outputError: (text, write) => write(`${program.name()}: ${text.replace(/^error: /, '').trim()}\nTry '${program.name()} --help'.\n`),
+  });
+  return program;
+}
+
+/** The body of every bin entry: `runMain('aoe', main)`. */
+export function runMain(program: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => reportError(program, error));
+}
+
+/** Parse an integer option strictly (no trailing garbage, within bounds). */
+export function parseInteger(text: string, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text.trim())) throw new UsageError(`${name} must be an integer, got '${text}'`);
+  const value = Number(text.trim());
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${name} must be between ${min} and ${max}, got '${text}'`);
+  }
+  return value;
+}
+
+/** Parse sizes like 512, 4k, 64M, 1G, 1GiB (powers of 1024). */
+export function parseSize(text: string, name: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`${name} must be a size like 4k, 64M or 1G, got '${text}'`);
+  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[match[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  const value = Math.round(Number(match[1]) * scale);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new UsageError(`${name} is out of range: '${text}'`);
+  return value;
+}

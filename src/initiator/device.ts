@@ -1,0 +1,372 @@
+// A multipath AoE device: splits I/O into frames over paths, reassembles in place, retransmits, fails over.
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Link, LinkState } from '../link/link.js';
+import { AtaStatus, ATA_DATA_OFFSET, FLAG_ERROR, SECTOR_SIZE } from '../wire/constants.js';
+import { formatMac, readMac } from '../wire/mac.js';
+import { flushCache } from './commands.js';
+import { writeConfigArg } from './commands.js';
+import { writeRequestHeader } from './control.js';
+import { aoeReplyError, ataReplyError, InitiatorError } from './errors.js';
+import type { Path } from './path.js';
+import type { Policy } from './policy.js';
+import { LinkPort, type DataReceiver } from './port.js';
+import { SlotTable, type Operation } from './slots.js';
+
+export interface DeviceTimers {
+  deadlineMs: number;
+  scanIntervalMs: number;
+  probeIntervalMs: number;
+}
+
+export interface PathStats {
+  index: number; interface: string; targetMac: string; mtu: number; payloadBytes: number; state: string;
+  cwnd: number; ssthresh: number; inflight: number; srttMs: number; rtoMs: number;
+  framesSent: number; framesAcked: number; bytesAcked: number; retransmits: number; downEvents: number;
+}
+
+export interface DeviceStats {
+  name: string; size: number; policy: string; reads: number; writes: number; bytesRead: number; bytesWritten: number;
+  retransmits: number; ignoredReplies: number; paths: PathStats[];
+}
+
+interface Retry { op: Operation; opOffset: number; bytes: number; avoid: number }
+
+export class Device extends EventEmitter implements DataReceiver {
+  readonly name: string;
+  readonly shelf: number;
+  readonly slot: number;
+  readonly size: number;
+  readonly lba48: boolean;
+  readonly identify: { model: string; serial: string; firmware: string; sectors: number };
+  readonly paths: Path[];
+  readonly policy: Policy;
+  private readonly slots: SlotTable;
+  private readonly timers: DeviceTimers;
+  private readonly pending: Operation[] = [];
+  private readonly active: Operation[] = [];
+  private readonly retries: Retry[] = [];
+  private readonly ports: LinkPort[];
+  private readonly stateListeners = new Map<Link, { state: (state: LinkState) => void; mtu: (mtu: number) => void }>();
+  private readonly onClose: () => Promise<void>;
+  private readonly probeFrames: Buffer[];
+  private timer: NodeJS.Timeout | undefined;
+  private flushScheduled = false;
+  private lastProgressAt = performance.now();
+  private lastRateTick = performance.now();
+  private closed = false;
+  private counters = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0, retransmits: 0, ignoredReplies: 0 };
+
+  constructor(init: {
+    shelf: number; slot: number; size: number; lba48: boolean; identify: Device['identify']; paths: Path[]; policy: Policy;
+    slots: SlotTable; timers: DeviceTimers; onClose: () => Promise<void>;
+  }) {
+    super();
+    this.shelf = init.shelf;
+    this.slot = init.slot;
+    this.name = `e${init.shelf}.${init.slot}`;
+    this.size = init.size;
+    this.lba48 = init.lba48;
+    this.identify = init.identify;
+    this.paths = init.paths;
+    this.policy = init.policy;
+    this.slots = init.slots;
+    this.timers = init.timers;
+    this.onClose = init.onClose;
+    this.ports = [...new Set(this.paths.map((path) => path.port))];
+    for (const port of this.ports) port.addReceiver(this);
+    this.probeFrames = this.paths.map((path) => this.buildProbe(path));
+    for (const link of new Set(this.paths.map((path) => path.link))) {
+      const listeners = { state: (state: LinkState) => this.onLinkState(link, state), mtu: (mtu: number) => this.onLinkMtu(link, mtu) };
+      link.on('state', listeners.state);
+      link.on('mtu', listeners.mtu);
+      this.stateListeners.set(link, listeners);
+    }
+  }
+
+  /** Read `length` bytes at `offset` (both multiples of 512) into a new buffer. */
+  async read(offset: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(length);
+    await this.readInto(buffer, offset);
+    return buffer;
+  }
+
+  /** Read `buffer.length` bytes at `offset` straight into `buffer` (frames are copied from the receive slab into place). */
+  readInto(buffer: Uint8Array, offset: number): Promise<void> {
+    return this.submit('read', offset, toBuffer(buffer));
+  }
+
+  /** Write `data` at `offset`; `data` must not change until the promise settles. */
+  write(offset: number, data: Uint8Array): Promise<void> {
+    return this.submit('write', offset, toBuffer(data));
+  }
+
+  /** Wait for writes issued so far, then FLUSH CACHE EXT on every target MAC (FLUSH CACHE when aborted); all must succeed. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    await Promise.allSettled(this.active.filter((op) => op.kind === 'write').map((op) => op.promise));
+    const byMac = new Map<number, Path>();
+    for (const path of this.paths) {
+      const known = byMac.get(path.targetMac);
+      if (!known || (known.state !== 'up' && path.state === 'up')) byMac.set(path.targetMac, path);
+    }
+    await Promise.all([...byMac.values()].map((path) => flushCache({ port: path.port, mac: path.targetMac, shelf: this.shelf, slot: this.slot })));
+  }
+
+  stats(): DeviceStats {
+    return {
+      name: this.name, size: this.size, policy: this.policy.name, ...this.counters,
+      paths: this.paths.map((path) => ({
+        index: path.index, interface: path.link.name, targetMac: formatMac(path.targetMac), mtu: path.link.mtu, payloadBytes: path.payloadBytes,
+        state: path.state, cwnd: Math.round(path.cwnd * 100) / 100, ssthresh: path.ssthresh, inflight: path.inflight,
+        srttMs: Math.round(path.srtt * 1000) / 1000, rtoMs: Math.round(path.rto * 1000) / 1000, framesSent: path.framesSent,
+        framesAcked: path.framesAcked, bytesAcked: path.bytesAcked, retransmits: path.timeouts, downEvents: path.downEvents,
+      })),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.failAll(new InitiatorError('ERR_AOE_CLOSED', `${this.name}: device closed`));
+    for (const port of this.ports) port.removeReceiver(this);
+    for (const path of this.paths) path.port.unlisten(path.probeTag);
+    for (const [link, listeners] of this.stateListeners) {
+      link.off('state', listeners.state);
+      link.off('mtu', listeners.mtu);
+    }
+    await this.onClose();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new InitiatorError('ERR_AOE_CLOSED', `${this.name}: device closed`);
+  }
+
+  private submit(kind: 'read' | 'write', offset: number, buffer: Buffer): Promise<void> {
+    this.checkOpen();
+    const length = buffer.length;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset % SECTOR_SIZE !== 0 || length % SECTOR_SIZE !== 0) {
+      return Promise.reject(new InitiatorError('ERR_AOE_ALIGNMENT', `${this.name}: offset ${offset} and length ${length} must be multiples of ${SECTOR_SIZE}`));
+    }
+    if (offset + length > this.size) {
+      return Promise.reject(new InitiatorError('ERR_AOE_RANGE', `${this.name}: ${kind} of ${length} bytes at ${offset} is beyond the end of the device (${this.size} bytes)`));
+    }
+    if (length === 0) return Promise.resolve();
+    if (this.active.length === 0) this.lastProgressAt = performance.now();
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    const op: Operation = { kind, offset, length, buffer, issued: 0, remaining: length, done: false, waitFor: 0, dependents: undefined, promise, resolve, reject };
+    const end = offset + length;
+    for (const earlier of this.active) {
+      if ((kind === 'write' || earlier.kind === 'write') && earlier.offset < end && offset < earlier.offset + earlier.length) {
+        op.waitFor += 1;
+        (earlier.dependents ??= []).push(op);
+      }
+    }
+    if (kind === 'read') this.counters.reads += 1; else this.counters.writes += 1;
+    this.active.push(op);
+    this.pending.push(op);
+    this.startTimer();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => { this.flushScheduled = false; this.pump(); });
+    }
+    return promise;
+  }
+
+  /** Fill windows and send: retries first (preferably on another path), then new chunks in submission order. */
+  private pump(): void {
+    if (this.closed) return;
+    const now = performance.now();
+    const paths = this.paths;
+    while (this.retries.length > 0 && this.slots.hasFree()) {
+      const retry = this.retries[0];
+      if (retry.op.done) { this.retries.shift(); continue; }
+      const index = this.policy.pick(paths, retry.avoid);
+      if (index < 0) break;
+      const bytes = Math.min(retry.bytes, paths[index].payloadBytes);
+      this.slots.issue(paths[index], retry.op, retry.opOffset, bytes, this.lba48, now);
+      retry.opOffset += bytes;
+      retry.bytes -= bytes;
+      if (retry.bytes === 0) this.retries.shift();
+    }
+    if (this.retries.length === 0) {
+      let position = 0;
+      while (position < this.pending.length && this.slots.hasFree()) {
+        const op = this.pending[position];
+        if (op.done || op.issued >= op.length) { this.pending.splice(position, 1); continue; }
+        if (op.waitFor > 0) { position += 1; continue; }
+        const index = this.policy.pick(paths, -1);
+        if (index < 0) break;
+        const bytes = Math.min(op.length - op.issued, paths[index].payloadBytes);
+        this.slots.issue(paths[index], op, op.issued, bytes, this.lba48, now);
+        op.issued += bytes;
+      }
+    }
+    for (let index = 0; index < this.ports.length; index += 1) this.ports[index].flush();
+  }
+
+  /** Data-plane reply (called by the port for every tagged response in a batch; no allocation). */
+  handleData(slab: Buffer, base: number, length: number, tag: number, port: LinkPort): boolean {
+    if (((slab[base + 16] << 8) | slab[base + 17]) !== this.shelf || slab[base + 18] !== this.slot) return false;
+    const slots = this.slots;
+    const slot = slots.lookup(tag);
+    if (slot < 0) { this.counters.ignoredReplies += 1; return true; }
+    const path = this.paths[slots.path[slot]];
+    if (path.port !== port || readMac(slab, base + 6) !== path.targetMac) { this.counters.ignoredReplies += 1; return true; }
+    const op = slots.op[slot] as Operation;
+    const opOffset = slots.opOffset[slot];
+    const bytes = slots.bytes[slot];
+    const isError = (slab[base + 14] & FLAG_ERROR) !== 0;
+    const status = slab[base + 27];
+    const ataFailed = !isError && length >= 28 && (status & (AtaStatus.Error | AtaStatus.DeviceFault)) !== 0;
+    if (!isError && !ataFailed && op.kind === 'read' && length < ATA_DATA_OFFSET + bytes) { this.counters.ignoredReplies += 1; return true; }
+    const now = performance.now();
+    path.onAck(now - slots.sentAt[slot], now, bytes);
+    slots.release(slot, this.paths);
+    this.lastProgressAt = now;
+    if (path.state === 'down') this.markUp(path);
+    if (isError) { this.failOp(op, aoeReplyError(slab[base + 15], `${this.name} ${op.kind} at ${op.offset + opOffset}`)); return true; }
+    if (ataFailed) { this.failOp(op, ataReplyError(status, slab[base + 25], `${this.name} ${op.kind} at ${op.offset + opOffset}`)); return true; }
+    if (op.kind === 'read') slab.copy(op.buffer, opOffset, base + ATA_DATA_OFFSET, base + ATA_DATA_OFFSET + bytes);
+    op.remaining -= bytes;
+    if (op.remaining === 0 && !op.done) this.completeOp(op);
+    return true;
+  }
+
+  afterBatch(): void {
+    this.pump();
+  }
+
+  private completeOp(op: Operation): void {
+    op.done = true;
+    if (op.kind === 'read') this.counters.bytesRead += op.length; else this.counters.bytesWritten += op.length;
+    this.finishOp(op);
+    op.resolve();
+  }
+
+  private failOp(op: Operation, error: Error): void {
+    if (op.done) return;
+    op.done = true;
+    for (let slot = 0; slot < this.slots.count; slot += 1) if (this.slots.op[slot] === op) this.slots.release(slot, this.paths);
+    this.finishOp(op);
+    op.reject(error);
+  }
+
+  private finishOp(op: Operation): void {
+    const index = this.active.indexOf(op);
+    if (index >= 0) this.active.splice(index, 1);
+    if (op.dependents) for (const dependent of op.dependents) dependent.waitFor -= 1;
+  }
+
+  private failAll(error: Error): void {
+    for (const op of [...this.active]) this.failOp(op, error);
+    this.pending.length = 0;
+    this.retries.length = 0;
+  }
+
+  private startTimer(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => this.scan(), this.timers.scanIntervalMs);
+    this.timer.unref();
+  }
+
+  /** The one timer: retransmit scan, down-path probing, rate estimates, deadline. */
+  private scan(): void {
+    const now = performance.now();
+    const slots = this.slots;
+    for (let slot = 0; slot < slots.count && slots.inUse > 0; slot += 1) {
+      const op = slots.op[slot];
+      if (op === null) continue;
+      const pathIndex = slots.path[slot];
+      const path = this.paths[pathIndex];
+      const sentAt = slots.sentAt[slot];
+      if (now - sentAt <= path.rto) continue;
+      this.counters.retransmits += 1;
+      this.retries.push({ op, opOffset: slots.opOffset[slot], bytes: slots.bytes[slot], avoid: pathIndex });
+      slots.release(slot, this.paths);
+      if (path.onTimeout(sentAt, now) && path.state === 'up') this.markDown(path, 'timeouts');
+    }
+    for (const path of this.paths) {
+      if (path.state === 'down' && now - path.lastProbeAt >= this.timers.probeIntervalMs) this.sendProbe(path, now);
+    }
+    if (now - this.lastRateTick >= 100) {
+      for (const path of this.paths) path.tickRate(now - this.lastRateTick);
+      this.lastRateTick = now;
+    }
+    if (this.active.length > 0 && now - this.lastProgressAt > this.timers.deadlineMs) {
+      const up = this.paths.filter((path) => path.state === 'up').length;
+      this.failAll(new InitiatorError('ERR_AOE_DEADLINE', `${this.name}: no reply on any path for ${this.timers.deadlineMs} ms (${up}/${this.paths.length} paths up)`));
+    }
+    if (this.retries.length > 0 || this.pending.length > 0) this.pump();
+    if (this.active.length === 0 && this.paths.every((path) => path.state === 'up')) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private markDown(path: Path, reason: string): void {
+    if (path.state === 'down') return;
+    path.state = 'down';
+    path.downEvents += 1;
+    path.lastProbeAt = performance.now();
+    const slots = this.slots;
+    for (let slot = 0; slot < slots.count; slot += 1) {
+      const op = slots.op[slot];
+      if (op === null || slots.path[slot] !== path.index) continue;
+      this.retries.push({ op, opOffset: slots.opOffset[slot], bytes: slots.bytes[slot], avoid: path.index });
+      slots.release(slot, this.paths);
+    }
+    this.startTimer();
+    this.emit('path-down', { path: path.index, interface: path.link.name, targetMac: formatMac(path.targetMac), reason });
+    this.pump();
+  }
+
+  private markUp(path: Path): void {
+    if (path.state === 'up' || this.closed) return;
+    path.state = 'up';
+    path.resetWindow();
+    path.lastResponseAt = performance.now();
+    this.emit('path-up', { path: path.index, interface: path.link.name, targetMac: formatMac(path.targetMac) });
+    this.pump();
+  }
+
+  private buildProbe(path: Path): Buffer {
+    const frame = Buffer.alloc(60);
+    path.probeTag = path.port.allocateControlTag();
+    writeRequestHeader(frame, path.targetMac, path.link.mac, this.shelf, this.slot, 1, path.probeTag);
+    writeConfigArg(frame, 24, 0);
+    path.port.listen(path.probeTag, (reply) => {
+      if (readMac(reply, 6) === path.targetMac && reply.readUInt16BE(16) === this.shelf && reply[18] === this.slot) {
+        this.lastProgressAt = performance.now();
+        this.markUp(path);
+      }
+    });
+    return frame;
+  }
+
+  private sendProbe(path: Path, now: number): void {
+    path.lastProbeAt = now;
+    if (!path.link.state.up || !path.link.state.carrier) return;
+    path.port.sendNow(this.probeFrames[path.index], 60);
+  }
+
+  private onLinkState(link: Link, state: LinkState): void {
+    for (const path of this.paths) {
+      if (path.link !== link) continue;
+      if (!state.up || !state.carrier) this.markDown(path, 'carrier');
+      else if (path.state === 'down') this.sendProbe(path, performance.now());
+    }
+  }
+
+  private onLinkMtu(link: Link, mtu: number): void {
+    for (const path of this.paths) if (path.link === link) path.updatePayload(mtu, this.slots.capacitySectors);
+  }
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

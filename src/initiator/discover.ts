@@ -1,0 +1,135 @@
+// Discovery: broadcast Query Config on every link, group replies by shelf.slot, IDENTIFY each device.
+import type { Link } from '../link/link.js';
+import { BROADCAST_SHELF, BROADCAST_SLOT, Command, ConfigCommand, SECTOR_SIZE, sectorsForMtu } from '../wire/constants.js';
+import { collect } from './control.js';
+import { identify, parseConfigReply, writeConfigArg, type ConfigInfo, type IdentifyResult } from './commands.js';
+import { openLinks, type LinkSource } from './links.js';
+import { LinkPort } from './port.js';
+
+/** One way to reach a device: a local link and a target MAC. */
+export interface DiscoveredPath {
+  /** Local interface name. */
+  interface: string;
+  localMac: number;
+  targetMac: number;
+  /** Local link MTU. */
+  mtu: number;
+  /** Sectors per frame on this path: min(sectorsForMtu(mtu), target's advertised sector count). */
+  payloadSectors: number;
+  payloadBytes: number;
+  bufferCount: number;
+  /** Max sectors per command the target advertised. */
+  targetSectors: number;
+  firmwareVersion: number;
+  /** The link the path was found on (for opening the device on the same links). */
+  link: Link;
+}
+
+export interface DiscoveredDevice {
+  /** 'e1.1' */
+  name: string;
+  shelf: number;
+  slot: number;
+  /** Bytes (0 when IDENTIFY failed). */
+  size: number;
+  sectors: number;
+  model: string;
+  serial: string;
+  firmware: string;
+  configString: string;
+  lba48: boolean;
+  paths: DiscoveredPath[];
+  /** Set when IDENTIFY failed on every path (e.g. reserved by another host). */
+  identifyError?: string;
+}
+
+export interface DiscoverOptions extends LinkSource {
+  /** How long to collect Query Config replies. Default 1000 ms. */
+  timeoutMs?: number;
+  /** Only keep this shelf.slot (still broadcast, cheap filter). */
+  shelf?: number;
+  slot?: number;
+  /** Skip IDENTIFY (size/model unknown). */
+  skipIdentify?: boolean;
+}
+
+export function deviceName(shelf: number, slot: number): string {
+  return `e${shelf}.${slot}`;
+}
+
+/** Query Config on each link (already-open links), grouped by device, IDENTIFY'd. */
+export async function discoverOnLinks(links: Link[], options: DiscoverOptions = {}): Promise<DiscoveredDevice[]> {
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const shelf = options.shelf ?? BROADCAST_SHELF;
+  const slot = options.slot ?? BROADCAST_SLOT;
+  const perLink = await Promise.all(links.map(async (link) => {
+    const port = LinkPort.of(link);
+    const replies = await collect(port, Command.QueryConfig, (frame, offset) => writeConfigArg(frame, offset, ConfigCommand.Read), timeoutMs, undefined, shelf, slot);
+    return { link, configs: replies.map(parseConfigReply) };
+  }));
+  const devices = new Map<string, DiscoveredDevice>();
+  for (const { link, configs } of perLink) {
+    for (const config of configs) {
+      if (config.shelf === BROADCAST_SHELF || config.slot === BROADCAST_SLOT) continue; // AoEr11 §2: invalid reply
+      if (options.shelf !== undefined && config.shelf !== options.shelf) continue;
+      if (options.slot !== undefined && config.slot !== options.slot) continue;
+      const name = deviceName(config.shelf, config.slot);
+      let device = devices.get(name);
+      if (!device) {
+        device = {
+          name, shelf: config.shelf, slot: config.slot, size: 0, sectors: 0, model: '', serial: '', firmware: '',
+          configString: config.configString, lba48: true, paths: [],
+        };
+        devices.set(name, device);
+      }
+      if (device.paths.some((path) => path.link === link && path.targetMac === config.mac)) continue;
+      device.paths.push(pathFromConfig(link, config));
+    }
+  }
+  const list = [...devices.values()].sort((a, b) => a.shelf - b.shelf || a.slot - b.slot);
+  if (!options.skipIdentify) await Promise.all(list.map((device) => identifyDevice(device)));
+  return list;
+}
+
+function pathFromConfig(link: Link, config: ConfigInfo): DiscoveredPath {
+  const payloadSectors = Math.max(1, Math.min(sectorsForMtu(link.mtu), config.sectorCount));
+  return {
+    interface: link.name, localMac: link.mac, targetMac: config.mac, mtu: link.mtu, payloadSectors,
+    payloadBytes: payloadSectors * SECTOR_SIZE, bufferCount: config.bufferCount, targetSectors: config.sectorCount, firmwareVersion: config.firmwareVersion, link,
+  };
+}
+
+async function identifyDevice(device: DiscoveredDevice): Promise<void> {
+  let lastError: unknown;
+  for (const path of device.paths) {
+    try {
+      const info: IdentifyResult = await identify({ port: LinkPort.of(path.link), mac: path.targetMac, shelf: device.shelf, slot: device.slot }, { timeoutMs: 200, retries: 2 });
+      device.lba48 = info.lba48;
+      device.sectors = info.lba48 ? info.sectors : info.lba28Sectors;
+      device.size = device.sectors * SECTOR_SIZE;
+      device.model = info.model;
+      device.serial = info.serial;
+      device.firmware = info.firmware;
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  device.identifyError = lastError instanceof Error ? lastError.message : String(lastError);
+}
+
+/** Public discovery: opens the interfaces (or uses injected links), lists devices, closes what it opened. */
+export async function discover(options: DiscoverOptions = {}): Promise<DiscoveredDevice[]> {
+  const opened = await openLinks(options);
+  try {
+    return await discoverOnLinks(opened.links, options);
+  } finally {
+    if (!options.links || options.links.length === 0) for (const link of opened.links) LinkPort.of(link).detach();
+    await opened.close();
+  }
+}
+
+/** True when the paths of a device do not all carry the same payload (MTU mismatch, aoe-sancheck's warning). */
+export function hasPayloadMismatch(device: DiscoveredDevice): boolean {
+  return new Set(device.paths.map((path) => path.payloadBytes)).size > 1;
+}

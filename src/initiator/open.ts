@@ -1,0 +1,74 @@
+// openDevice('e1.1', ...): discover the device's paths, build Path objects and the slot table, return a Device.
+import { ATA_DATA_OFFSET, SECTOR_SIZE } from '../wire/constants.js';
+import { Device } from './device.js';
+import { discoverOnLinks } from './discover.js';
+import { InitiatorError } from './errors.js';
+import { openLinks, type LinkSource } from './links.js';
+import { DEFAULT_TUNING, Path, type PathTuning } from './path.js';
+import { createPolicy, type PolicyName } from './policy.js';
+import { LinkPort } from './port.js';
+import { SlotTable } from './slots.js';
+
+export interface OpenDeviceOptions extends LinkSource {
+  /** Multipath policy. Default 'least-queue' (see README for the measurements behind it). */
+  policy?: PolicyName;
+  /** Fail I/O with ERR_AOE_DEADLINE after this long with no path answering. Default 60000. */
+  deadlineMs?: number;
+  /** How long discovery collects Query Config replies. Default 500 ms. */
+  discoverTimeoutMs?: number;
+  /** Retransmit scan period. Default 5 ms. */
+  scanIntervalMs?: number;
+  /** Probe period for down paths. Default 250 ms. */
+  probeIntervalMs?: number;
+  tuning?: Partial<PathTuning>;
+}
+
+/** Parse 'e1.1' (or 'aoe:e1.1') into shelf and slot. */
+export function parseDeviceName(name: string): { shelf: number; slot: number } {
+  const match = /^(?:aoe:)?e(\d+)\.(\d+)$/.exec(name.trim());
+  const shelf = match ? Number(match[1]) : NaN;
+  const slot = match ? Number(match[2]) : NaN;
+  if (!match || shelf >= 0xffff || slot >= 0xff) {
+    throw new InitiatorError('ERR_AOE_BAD_DEVICE', `bad device name '${name}' (expected eSHELF.SLOT, e.g. e1.1, shelf < 65535, slot < 255)`);
+  }
+  return { shelf, slot };
+}
+
+export async function openDevice(name: string, options: OpenDeviceOptions = {}): Promise<Device> {
+  const { shelf, slot } = parseDeviceName(name);
+  const policy = createPolicy(options.policy ?? 'least-queue');
+  const opened = await openLinks(options);
+  const owned = !options.links || options.links.length === 0;
+  const release = async () => {
+    if (owned) for (const link of opened.links) LinkPort.of(link).detach();
+    await opened.close();
+  };
+  try {
+    const found = await discoverOnLinks(opened.links, { timeoutMs: options.discoverTimeoutMs ?? 500, shelf, slot });
+    const device = found[0];
+    if (!device || device.paths.length === 0) {
+      throw new InitiatorError('ERR_AOE_NOT_FOUND', `device e${shelf}.${slot} not found on ${opened.links.map((link) => link.name).join(', ')}`);
+    }
+    if (device.identifyError) throw new InitiatorError('ERR_AOE_IDENTIFY', `e${shelf}.${slot}: IDENTIFY failed: ${device.identifyError}`);
+    const tuning: PathTuning = { ...DEFAULT_TUNING, ...options.tuning };
+    const maxSectors = Math.max(...device.paths.map((path) => path.payloadSectors));
+    // Slots hold frames for the largest path payload; windows never exceed their cap, so slots >= sum of caps.
+    const frameSize = ATA_DATA_OFFSET + maxSectors * SECTOR_SIZE;
+    const capacitySectors = maxSectors;
+    const paths = device.paths.map((found, index) => new Path(
+      index, found.link, LinkPort.of(found.link), found.targetMac, found.bufferCount,
+      found.targetSectors, shelf, slot, tuning, capacitySectors,
+    ));
+    const slotCount = paths.reduce((sum, path) => sum + path.windowCap, 0) + 8;
+    return new Device({
+      shelf, slot, size: device.size, lba48: device.lba48,
+      identify: { model: device.model, serial: device.serial, firmware: device.firmware, sectors: device.sectors },
+      paths, policy, slots: new SlotTable(slotCount, frameSize),
+      timers: { deadlineMs: options.deadlineMs ?? 60_000, scanIntervalMs: options.scanIntervalMs ?? 5, probeIntervalMs: options.probeIntervalMs ?? 250 },
+      onClose: release,
+    });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

@@ -1,0 +1,152 @@
+// One path (local link x target MAC): payload size, congestion window, Jacobson/Karels RTT and health.
+import type { Link } from '../link/link.js';
+import { ETHERTYPE_AOE, SECTOR_SIZE, sectorsForMtu } from '../wire/constants.js';
+import { writeMac } from '../wire/mac.js';
+import type { LinkPort } from './port.js';
+
+export interface PathTuning {
+  /** Retransmit timeout before the first RTT sample. Default 100 ms (see README: Linux's 250 ms is too slow on a LAN). */
+  initialRtoMs: number;
+  minRtoMs: number;
+  maxRtoMs: number;
+  /** Hard cap on the window, on top of the target's buffer count. */
+  maxWindow: number;
+  /** Consecutive timeouts (with no reply for 2 x rto) that mark a path down. */
+  downAfterTimeouts: number;
+}
+
+export const DEFAULT_TUNING: PathTuning = { initialRtoMs: 100, minRtoMs: 10, maxRtoMs: 2000, maxWindow: 64, downAfterTimeouts: 4 };
+
+export type PathState = 'up' | 'down';
+
+export class Path {
+  readonly index: number;
+  readonly link: Link;
+  readonly port: LinkPort;
+  readonly targetMac: number;
+  readonly bufferCount: number;
+  /** Target's advertised max sectors per command (Query Config). */
+  readonly targetSectors: number;
+  /** The first 20 header bytes (Ethernet + AoE up to the tag), copied into every frame. */
+  readonly header = Buffer.alloc(20);
+  readonly tuning: PathTuning;
+  /** Control tag used for probes while down. */
+  probeTag = 0;
+  lastProbeAt = 0;
+
+  state: PathState = 'up';
+  payloadSectors = 1;
+  /** Window cap: min(buffer count, maxWindow). */
+  windowCap: number;
+  cwnd: number;
+  ssthresh: number;
+  inflight = 0;
+  srtt = 0;
+  rttvar = 0;
+  rto: number;
+  hasRttSample = false;
+  consecutiveTimeouts = 0;
+  lastResponseAt = 0;
+  /** Timeouts of frames sent before this instant do not shrink the window again (one reduction per window). */
+  lastReductionAt = -1;
+
+  framesSent = 0;
+  framesAcked = 0;
+  bytesAcked = 0;
+  timeouts = 0;
+  downEvents = 0;
+  /** Delivery rate estimate in bytes/s (EWMA, updated by the device's rate tick). */
+  rate = 0;
+  private rateBytesMark = 0;
+
+  constructor(index: number, link: Link, port: LinkPort, targetMac: number, bufferCount: number, targetSectors: number, shelf: number, slot: number, tuning: PathTuning, frameCapacitySectors: number) {
+    this.index = index;
+    this.link = link;
+    this.port = port;
+    this.targetMac = targetMac;
+    this.bufferCount = bufferCount;
+    this.targetSectors = targetSectors;
+    this.tuning = tuning;
+    this.windowCap = Math.max(1, Math.min(bufferCount || 16, tuning.maxWindow));
+    this.cwnd = Math.min(this.windowCap, 8);
+    this.ssthresh = this.windowCap;
+    this.rto = tuning.initialRtoMs;
+    writeMac(this.header, 0, targetMac);
+    writeMac(this.header, 6, link.mac);
+    this.header.writeUInt16BE(ETHERTYPE_AOE, 12);
+    this.header[14] = 0x10; // version 1, no flags
+    this.header[15] = 0;
+    this.header.writeUInt16BE(shelf, 16);
+    this.header[18] = slot;
+    this.header[19] = 0; // ATA
+    this.updatePayload(link.mtu, frameCapacitySectors);
+    this.rate = this.payloadBytes * 1000;
+  }
+
+  get payloadBytes(): number {
+    return this.payloadSectors * SECTOR_SIZE;
+  }
+
+  /** Payload from this path's own MTU and the target's sector count (not the smallest over all paths). */
+  updatePayload(mtu: number, frameCapacitySectors: number): void {
+    this.payloadSectors = Math.max(1, Math.min(sectorsForMtu(mtu), this.targetSectors, frameCapacitySectors));
+  }
+
+  canSend(): boolean {
+    return this.state === 'up' && this.inflight < Math.floor(this.cwnd);
+  }
+
+  /** A reply arrived `rttMs` after its (single) transmission: RTT sample (no Karn ambiguity, tags are per send), window growth. */
+  onAck(rttMs: number, now: number, bytes: number): void {
+    this.framesAcked += 1;
+    this.bytesAcked += bytes;
+    this.consecutiveTimeouts = 0;
+    this.lastResponseAt = now;
+    if (!this.hasRttSample) {
+      this.srtt = rttMs;
+      this.rttvar = rttMs / 2;
+      this.hasRttSample = true;
+    } else {
+      const error = rttMs - this.srtt;
+      this.srtt += error / 8;
+      this.rttvar += (Math.abs(error) - this.rttvar) / 4;
+    }
+    this.rto = Math.min(this.tuning.maxRtoMs, Math.max(this.tuning.minRtoMs, this.srtt + 4 * this.rttvar));
+    if (this.cwnd < this.ssthresh) this.cwnd += 1; // slow start: +1 per reply
+    else this.cwnd += 1 / this.cwnd; // congestion avoidance: +1 per window
+    if (this.cwnd > this.windowCap) this.cwnd = this.windowCap;
+  }
+
+  /**
+   * A frame sent at `sentAt` timed out. The first timeout of a window halves the window (ssthresh = cwnd/2,
+   * cwnd = ssthresh); a second consecutive timeout collapses it to 1 like the Linux driver. The RTO backs off x2.
+   * Returns true when the path should be marked down.
+   */
+  onTimeout(sentAt: number, now: number): boolean {
+    this.timeouts += 1;
+    this.consecutiveTimeouts += 1;
+    if (sentAt >= this.lastReductionAt) {
+      this.ssthresh = Math.max(2, Math.floor(this.cwnd / 2));
+      this.cwnd = this.consecutiveTimeouts > 1 ? 1 : this.ssthresh;
+      this.lastReductionAt = now;
+      this.rto = Math.min(this.tuning.maxRtoMs, this.rto * 2);
+    }
+    return this.consecutiveTimeouts >= this.tuning.downAfterTimeouts && now - this.lastResponseAt > 2 * this.rto;
+  }
+
+  /** Back to a fresh window after the path returns. */
+  resetWindow(): void {
+    this.cwnd = Math.min(this.windowCap, 4);
+    this.ssthresh = this.windowCap;
+    this.consecutiveTimeouts = 0;
+    this.rto = Math.max(this.rto, this.tuning.initialRtoMs);
+    this.hasRttSample = false;
+  }
+
+  /** Update the delivery-rate EWMA from bytes acknowledged over `intervalMs`. */
+  tickRate(intervalMs: number): void {
+    const delta = this.bytesAcked - this.rateBytesMark;
+    this.rateBytesMark = this.bytesAcked;
+    if (delta > 0 && intervalMs > 0) this.rate = this.rate * 0.5 + (delta * 1000 / intervalMs) * 0.5;
+  }
+}

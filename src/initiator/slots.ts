@@ -1,0 +1,138 @@
+// Preallocated frame slots of a device: tag = data bit | 15-bit generation | 16-bit slot index; frames built in place.
+import { AtaCommand, ATA_DATA_OFFSET, AtaFlag, ETHERNET_MIN_FRAME, SECTOR_SIZE } from '../wire/constants.js';
+import type { Path } from './path.js';
+import { DATA_TAG_BIT } from './port.js';
+
+/** One user read or write, split into frames as paths have window space. */
+export interface Operation {
+  kind: 'read' | 'write';
+  /** Device byte offset. */
+  offset: number;
+  length: number;
+  /** Read: destination; write: source. Frames copy straight to/from it. */
+  buffer: Buffer;
+  /** Bytes handed to paths so far (new chunks are cut from here). */
+  issued: number;
+  /** Bytes not yet acknowledged. */
+  remaining: number;
+  done: boolean;
+  /** Earlier overlapping operations (with a write involved) still running. */
+  waitFor: number;
+  dependents: Operation[] | undefined;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Tags: bit 31 marks a data frame, bits 16-30 a per-slot generation bumped on every send, bits 0-15 the slot.
+ * A reply whose tag is not the slot's current tag (late, duplicate, or for a retransmitted frame) is ignored.
+ */
+export class SlotTable {
+  readonly count: number;
+  readonly frameSize: number;
+  readonly capacitySectors: number;
+  readonly op: (Operation | null)[];
+  readonly opOffset: Float64Array;
+  readonly bytes: Uint32Array;
+  readonly path: Int16Array;
+  readonly sentAt: Float64Array;
+  readonly tag: Uint32Array;
+  private readonly generation: Uint16Array;
+  readonly frames: Buffer[];
+  private readonly free: Int32Array;
+  private freeCount: number;
+  inUse = 0;
+
+  constructor(count: number, frameSize: number) {
+    this.count = Math.min(count, 0xffff);
+    this.frameSize = Math.max(ETHERNET_MIN_FRAME, frameSize);
+    this.capacitySectors = Math.floor((this.frameSize - ATA_DATA_OFFSET) / SECTOR_SIZE);
+    this.op = new Array(this.count).fill(null);
+    this.opOffset = new Float64Array(this.count);
+    this.bytes = new Uint32Array(this.count);
+    this.path = new Int16Array(this.count);
+    this.sentAt = new Float64Array(this.count);
+    this.tag = new Uint32Array(this.count);
+    this.generation = new Uint16Array(this.count);
+    const slab = Buffer.alloc(this.count * this.frameSize);
+    this.frames = [];
+    for (let index = 0; index < this.count; index += 1) this.frames.push(slab.subarray(index * this.frameSize, (index + 1) * this.frameSize));
+    this.free = new Int32Array(this.count);
+    for (let index = 0; index < this.count; index += 1) this.free[index] = this.count - 1 - index;
+    this.freeCount = this.count;
+  }
+
+  hasFree(): boolean {
+    return this.freeCount > 0;
+  }
+
+  /**
+   * Take a slot, build the ATA READ/WRITE frame for `bytes` at `op.offset + opOffset` on `path` and queue it on the
+   * path's port. Returns the slot index, or -1 when none is free.
+   */
+  issue(path: Path, op: Operation, opOffset: number, bytes: number, lba48: boolean, now: number): number {
+    if (this.freeCount === 0) return -1;
+    const slot = this.free[--this.freeCount];
+    const generation = (this.generation[slot] + 1) & 0x7fff;
+    this.generation[slot] = generation;
+    const tag = (DATA_TAG_BIT | (generation << 16) | slot) >>> 0;
+    const frame = this.frames[slot];
+    path.header.copy(frame, 0, 0, 20);
+    frame.writeUInt32BE(tag, 20);
+    const write = op.kind === 'write';
+    const lba = (op.offset + opOffset) / SECTOR_SIZE;
+    const sectors = bytes / SECTOR_SIZE;
+    // AoEr11 §3.1 ATA argument at 24: aflags, err/feature, sector count, command, lba[6], reserved[2].
+    frame[24] = (lba48 ? AtaFlag.Extended : 0) | (write ? AtaFlag.Write : 0);
+    frame[25] = 0;
+    frame[26] = sectors;
+    if (lba48) {
+      frame[27] = write ? AtaCommand.WriteSectorsExt : AtaCommand.ReadSectorsExt;
+      frame.writeUIntLE(lba, 28, 6);
+    } else {
+      frame[27] = write ? AtaCommand.WriteSectors : AtaCommand.ReadSectors;
+      frame.writeUIntLE(lba & 0xffffff, 28, 3);
+      frame[31] = 0xe0 | ((lba >>> 24) & 0x0f); // device register
+      frame[32] = 0;
+      frame[33] = 0;
+    }
+    frame[34] = 0;
+    frame[35] = 0;
+    let length: number;
+    if (write) {
+      op.buffer.copy(frame, ATA_DATA_OFFSET, opOffset, opOffset + bytes);
+      length = ATA_DATA_OFFSET + bytes;
+    } else {
+      frame.fill(0, ATA_DATA_OFFSET, ETHERNET_MIN_FRAME);
+      length = ETHERNET_MIN_FRAME;
+    }
+    this.op[slot] = op;
+    this.opOffset[slot] = opOffset;
+    this.bytes[slot] = bytes;
+    this.path[slot] = path.index;
+    this.sentAt[slot] = now;
+    this.tag[slot] = tag;
+    this.inUse += 1;
+    path.inflight += 1;
+    path.framesSent += 1;
+    path.port.queue(frame, length);
+    return slot;
+  }
+
+  /** Slot index of a reply tag when it is the slot's live tag, else -1 (late/duplicate/foreign). */
+  lookup(tag: number): number {
+    const slot = tag & 0xffff;
+    if (slot >= this.count || this.tag[slot] !== tag || this.op[slot] === null) return -1;
+    return slot;
+  }
+
+  release(slot: number, paths: readonly Path[]): void {
+    if (this.op[slot] === null) return;
+    paths[this.path[slot]].inflight -= 1;
+    this.op[slot] = null;
+    this.tag[slot] = 0;
+    this.free[this.freeCount++] = slot;
+    this.inUse -= 1;
+  }
+}

@@ -1,0 +1,117 @@
+// The only loader of the native packet addon: finds the build, types its flat function list.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Opaque socket handle (a Node-API external). */
+export type NativeHandle = { readonly __brand: 'aoekit.PacketSocket' };
+
+export interface NativeInterface {
+  name: string;
+  ifindex: number;
+  mac: Buffer;
+  mtu: number;
+  /** NATIVE_FLAG_UP | NATIVE_FLAG_CARRIER */
+  flags: number;
+}
+
+/** Errors thrown by the addon: code = errno name, syscall = failing call, errno = -errno (Node style). */
+export interface NativeError extends Error {
+  code: string;
+  syscall: string;
+  errno: number;
+}
+
+export interface PacketAddon {
+  counterCount: number;
+  packetOpen(
+    ifname: string,
+    netns: string | null,
+    filterMode: number,
+    receiveBufferBytes: number,
+    sendBufferBytes: number,
+    counters: Float64Array,
+  ): NativeHandle;
+  packetStart(
+    handle: NativeHandle,
+    slab: Uint8Array,
+    slotSize: number,
+    slotCount: number,
+    lengths: Uint32Array,
+    onBatch: (count: number) => void,
+    onError: (error: NativeError) => void,
+  ): void;
+  packetSend(handle: NativeHandle, frames: readonly Uint8Array[], lengths: ArrayLike<number>, count: number): number;
+  packetRefresh(handle: NativeHandle): void;
+  packetRef(handle: NativeHandle, ref: boolean): void;
+  packetClose(handle: NativeHandle, onClosed: () => void): boolean;
+  packetInterfaceInfo(ifname: string, netns: string | null): NativeInterface;
+  packetListInterfaces(netns: string | null): NativeInterface[];
+  packetSetMtu(ifname: string, mtu: number, netns: string | null): void;
+}
+
+/** Slots of the shared counters Float64Array (mirror of enum packet_counter in native/packet.h). */
+export const Counter = {
+  framesIn: 0,
+  bytesIn: 1,
+  framesOut: 2,
+  bytesOut: 3,
+  batchesIn: 4,
+  sendBlocked: 5,
+  sendErrors: 6,
+  truncated: 7,
+  kernelDrops: 8,
+  receiveErrors: 9,
+  flags: 10,
+  mtu: 11,
+} as const;
+export const COUNTER_COUNT = 12;
+
+export const NATIVE_FLAG_UP = 0x1;
+export const NATIVE_FLAG_CARRIER = 0x2;
+
+export const FilterMode = { all: 0, requests: 1, responses: 2 } as const;
+
+const ADDON_FILE = 'aoekit_packet.node';
+
+/** Walks up from this module (src/link or dist/link) to the directory holding package.json. */
+function packageRoot(): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(directory, 'package.json')) && existsSync(join(directory, 'binding.gyp'))) return directory;
+    const parent = dirname(directory);
+    if (parent === directory) throw new Error('aoekit: cannot find the package root (binding.gyp) above ' + import.meta.url);
+    directory = parent;
+  }
+}
+
+let cached: PacketAddon | undefined;
+
+/** Loads the addon once, trying build/Release then build/Debug under the package root. */
+export function loadAddon(): PacketAddon {
+  if (cached !== undefined) return cached;
+  const root = packageRoot();
+  const candidates = [join(root, 'build', 'Release', ADDON_FILE), join(root, 'build', 'Debug', ADDON_FILE)];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found === undefined) {
+    const error = new Error(
+      `aoekit: native addon not built (looked for ${candidates.join(', ')}); run \`npm run build:native\``,
+    ) as NodeJS.ErrnoException;
+    error.code = 'ERR_AOEKIT_ADDON_MISSING';
+    throw error;
+  }
+  const addon = createRequire(import.meta.url)(found) as PacketAddon;
+  if (addon.counterCount !== COUNTER_COUNT) {
+    throw new Error(`aoekit: addon counter layout ${addon.counterCount} != ${COUNTER_COUNT}; rebuild the addon`);
+  }
+  cached = addon;
+  return addon;
+}
+
+/** 6 MAC bytes (network order) as a 48-bit integer. */
+export function macToNumber(bytes: Uint8Array): number {
+  let value = 0;
+  for (let i = 0; i < 6; i++) value = value * 256 + bytes[i];
+  return value;
+}

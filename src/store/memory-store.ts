@@ -1,0 +1,76 @@
+// A RAM disk BlockStore (`ram:1G`), backed by 1 GiB Buffer chunks; completions run synchronously.
+import { StoreError, type BlockStore, type FlushCallback, type IoCallback } from './block-store.js';
+
+const CHUNK_BITS = 30;
+const CHUNK_SIZE = 2 ** CHUNK_BITS; // 1 GiB per Buffer keeps every chunk well under Node's Buffer limit
+
+/**
+ * Memory is calloc'ed (Buffer.alloc) so untouched pages cost nothing until written.
+ * Callbacks run synchronously, before read/write/flush return (`synchronous` = true).
+ */
+export class MemoryStore implements BlockStore {
+  readonly size: number;
+  readonly readOnly: boolean;
+  readonly synchronous = true;
+  readonly description: string;
+  private readonly chunks: Buffer[] = [];
+
+  constructor(size: number, options: { readOnly?: boolean } = {}) {
+    if (!Number.isSafeInteger(size) || size <= 0 || size % 512 !== 0) {
+      throw new StoreError(`RAM disk size must be a positive multiple of 512 bytes, got ${size}`, 'EINVAL');
+    }
+    this.size = size;
+    this.readOnly = options.readOnly ?? false;
+    for (let remaining = size; remaining > 0; remaining -= CHUNK_SIZE) this.chunks.push(Buffer.alloc(Math.min(remaining, CHUNK_SIZE)));
+    this.description = `ram ${size} bytes${this.readOnly ? ' (read-only)' : ''}`;
+  }
+
+  private copy(toStore: boolean, buf: Uint8Array, bufOffset: number, length: number, position: number): number {
+    if (position < 0 || length < 0 || position + length > this.size) throw new StoreError('access outside the RAM disk', 'ERANGE');
+    let done = 0;
+    while (done < length) {
+      const at = position + done;
+      const chunk = this.chunks[Math.floor(at / CHUNK_SIZE)];
+      const within = at % CHUNK_SIZE;
+      const count = Math.min(length - done, chunk.length - within);
+      if (toStore) chunk.set(buf.subarray(bufOffset + done, bufOffset + done + count), within);
+      else buf.set(chunk.subarray(within, within + count), bufOffset + done);
+      done += count;
+    }
+    return done;
+  }
+
+  read(buf: Uint8Array, bufOffset: number, length: number, position: number, callback: IoCallback): void {
+    let bytes: number;
+    try {
+      bytes = this.copy(false, buf, bufOffset, length, position);
+    } catch (error) {
+      callback(error as Error, 0);
+      return;
+    }
+    callback(null, bytes);
+  }
+
+  write(buf: Uint8Array, bufOffset: number, length: number, position: number, callback: IoCallback): void {
+    if (this.readOnly) {
+      callback(new StoreError('store is read-only', 'EROFS'), 0);
+      return;
+    }
+    let bytes: number;
+    try {
+      bytes = this.copy(true, buf, bufOffset, length, position);
+    } catch (error) {
+      callback(error as Error, 0);
+      return;
+    }
+    callback(null, bytes);
+  }
+
+  flush(callback: FlushCallback): void {
+    callback(null);
+  }
+
+  async close(): Promise<void> {
+    this.chunks.length = 0;
+  }
+}

@@ -1,0 +1,144 @@
+// ATA command execution for one export (AoEr11 §3.1): IDENTIFY, READ/WRITE (EXT), FLUSH (EXT), CHECK POWER MODE; everything else ABRT.
+import {
+  AoeError, AtaCommand, AtaErrorBit, AtaFlag, AtaStatus, ATA_DATA_OFFSET, SECTOR_SIZE,
+} from '../wire/constants.js';
+import { readMac } from '../wire/mac.js';
+import type { NicEngine, RequestSlot } from './engine.js';
+import type { ExportRuntime } from './export.js';
+
+const STATUS_OK = AtaStatus.Ready; // DRDY
+const STATUS_ERROR = AtaStatus.Ready | AtaStatus.Error; // DRDY | ERR
+const TWO_POW_24 = 2 ** 24;
+const TWO_POW_32 = 2 ** 32;
+const TWO_POW_40 = 2 ** 40;
+
+/** LBA from the request (bytes 28..33, least significant first); LBA28 (E clear) keeps the low 28 bits only (byte 31's high nibble is the device register). */
+function readLba(slab: Buffer, offset: number, extended: boolean): number {
+  const low = slab[offset + 28] | (slab[offset + 29] << 8) | (slab[offset + 30] << 16);
+  if (!extended) return low + (slab[offset + 31] & 0x0f) * TWO_POW_24;
+  return low + slab[offset + 31] * TWO_POW_24 + slab[offset + 32] * TWO_POW_32 + slab[offset + 33] * TWO_POW_40;
+}
+
+/** Finish an ATA reply with status/error registers and no data. */
+function ataError(engine: NicEngine, slot: RequestSlot, runtime: ExportRuntime, errorBits: number): void {
+  slot.frame[25] = errorBits;
+  slot.frame[27] = STATUS_ERROR;
+  runtime.counters.ataErrors++;
+  engine.queue(slot, ATA_DATA_OFFSET);
+}
+
+/**
+ * Serve one ATA request. Order: length, mask (silent), reservation (AoE 6, IDENTIFY passes as in vblade),
+ * write payload length (AoE BadArgument), then ATA-level checks whose failures go in the ATA registers.
+ */
+export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffer, offset: number, length: number): void {
+  if (length < ATA_DATA_OFFSET) {
+    engine.counters.malformed++;
+    return;
+  }
+  const counters = runtime.counters;
+  if (runtime.macMask.length !== 0 || runtime.reservation.length !== 0) {
+    const source = readMac(slab, offset + 6);
+    if (!runtime.maskAllows(source)) {
+      counters.maskDenied++;
+      return;
+    }
+    if (!runtime.reservationAllows(source) && slab[offset + 27] !== AtaCommand.Identify) {
+      counters.reservedDenied++;
+      engine.replyError(runtime, slab, offset, length, AoeError.TargetReserved);
+      return;
+    }
+  }
+  const command = slab[offset + 27];
+  const sectorCount = slab[offset + 26];
+  const isWrite = command === AtaCommand.WriteSectors || command === AtaCommand.WriteSectorsExt;
+  if (isWrite && length < ATA_DATA_OFFSET + sectorCount * SECTOR_SIZE) {
+    // The frame does not carry the data it announces: an argument error, not an ATA error.
+    engine.replyError(runtime, slab, offset, length, AoeError.BadArgument);
+    return;
+  }
+  const slot = engine.acquire(runtime);
+  if (slot === null) return;
+  const frame = slot.frame;
+  engine.startReply(slot, runtime, slab, offset);
+  slab.copy(frame, 24, offset + 24, offset + ATA_DATA_OFFSET); // echo the ATA registers, then overwrite status/error
+  frame[25] = 0;
+  frame[27] = STATUS_OK;
+  switch (command) {
+    case AtaCommand.Identify:
+      runtime.identify.copy(frame, ATA_DATA_OFFSET);
+      engine.queue(slot, ATA_DATA_OFFSET + SECTOR_SIZE);
+      return;
+    case AtaCommand.ReadSectors:
+    case AtaCommand.ReadSectorsExt:
+    case AtaCommand.WriteSectors:
+    case AtaCommand.WriteSectorsExt: {
+      // Sector count 0 would mean 256/65536 sectors in ATA, more than any frame carries: ABRT, like a count above the MTU's.
+      if (sectorCount === 0 || sectorCount > engine.maxSectors) return ataError(engine, slot, runtime, AtaErrorBit.Abort);
+      if (isWrite && runtime.readOnly) return ataError(engine, slot, runtime, AtaErrorBit.Abort);
+      const lba = readLba(slab, offset, (slab[offset + 24] & AtaFlag.Extended) !== 0);
+      if (lba + sectorCount > runtime.sectors) return ataError(engine, slot, runtime, AtaErrorBit.IdNotFound);
+      const bytes = sectorCount * SECTOR_SIZE;
+      slot.expected = bytes;
+      const store = runtime.store;
+      if (!isWrite) {
+        counters.readCommands++;
+        store.read(frame, ATA_DATA_OFFSET, bytes, lba * SECTOR_SIZE, slot.onRead);
+      } else {
+        counters.writeCommands++;
+        if (store.synchronous) {
+          store.write(slab, offset + ATA_DATA_OFFSET, bytes, lba * SECTOR_SIZE, slot.onWrite);
+        } else {
+          // The receive slab is reused after this batch: move the data into our pooled frame first.
+          slab.copy(frame, ATA_DATA_OFFSET, offset + ATA_DATA_OFFSET, offset + ATA_DATA_OFFSET + bytes);
+          store.write(frame, ATA_DATA_OFFSET, bytes, lba * SECTOR_SIZE, slot.onWrite);
+        }
+      }
+      return;
+    }
+    case AtaCommand.FlushCache:
+    case AtaCommand.FlushCacheExt:
+      // vblade answers 0xE7 without syncing; we fdatasync and reply only once it completed.
+      counters.flushes++;
+      runtime.store.flush(slot.onFlush);
+      return;
+    case AtaCommand.CheckPowerMode:
+      frame[26] = 0xff; // sector count 0xFF: active / idle
+      engine.queue(slot, ATA_DATA_OFFSET);
+      return;
+    default:
+      ataError(engine, slot, runtime, AtaErrorBit.Abort);
+  }
+}
+
+export function completeRead(slot: RequestSlot, error: Error | null, bytes: number): void {
+  const runtime = slot.exportRuntime as ExportRuntime;
+  if (error !== null || bytes !== slot.expected) {
+    runtime.counters.ioErrors++;
+    ataError(slot.engine, slot, runtime, AtaErrorBit.Uncorrectable);
+    return;
+  }
+  runtime.counters.bytesRead += bytes;
+  slot.engine.queue(slot, ATA_DATA_OFFSET + bytes);
+}
+
+export function completeWrite(slot: RequestSlot, error: Error | null, bytes: number): void {
+  const runtime = slot.exportRuntime as ExportRuntime;
+  if (error !== null || bytes !== slot.expected) {
+    runtime.counters.ioErrors++;
+    ataError(slot.engine, slot, runtime, AtaErrorBit.Abort);
+    return;
+  }
+  runtime.counters.bytesWritten += bytes;
+  slot.engine.queue(slot, ATA_DATA_OFFSET);
+}
+
+export function completeFlush(slot: RequestSlot, error: Error | null): void {
+  const runtime = slot.exportRuntime as ExportRuntime;
+  if (error !== null) {
+    runtime.counters.ioErrors++;
+    ataError(slot.engine, slot, runtime, AtaErrorBit.Abort);
+    return;
+  }
+  slot.engine.queue(slot, ATA_DATA_OFFSET);
+}

@@ -1,0 +1,351 @@
+// Per-NIC target engine: the receive check ladder, shelf.slot dispatch, the response frame pool and batched sending with retry.
+import type { Link, LinkState } from '../link/link.js';
+import type { Logger } from '../log.js';
+import type { FlushCallback, IoCallback } from '../store/block-store.js';
+import {
+  AOE_VERSION, AoeError, BROADCAST_SHELF, BROADCAST_SLOT, Command, ETHERNET_MIN_FRAME, ETHERTYPE_AOE, FLAG_ERROR, FLAG_RESPONSE, sectorsForMtu,
+} from '../wire/constants.js';
+import { writeMac } from '../wire/mac.js';
+import { completeFlush, completeRead, completeWrite, handleAta } from './ata.js';
+import { handleConfig, handleMask, handleReserve, writeConfigReply } from './control.js';
+import type { ExportRuntime } from './export.js';
+import { NicCounters, type NicStatsSnapshot } from './stats.js';
+
+/** AoE header (24 bytes incl. Ethernet) + the fixed argument length per command, for error replies that echo the argument. */
+const ARG_LENGTH_BY_COMMAND = [12, 8, 4, 2];
+const RETRY_MAX_DELAY_MS = 64;
+/** After this many refused sends in a row (~4 s at the max delay) the queued replies are dropped; initiators retransmit. */
+const RETRY_GIVE_UP = 70;
+const IDENTIFY_REPLY_LENGTH = 36 + 512;
+
+/** One pooled response frame with its pre-bound completion callbacks (no closure per request). */
+export class RequestSlot {
+  frame: Buffer;
+  exportRuntime: ExportRuntime | null = null;
+  /** Bytes the pending store operation must transfer. */
+  expected = 0;
+  readonly onRead: IoCallback;
+  readonly onWrite: IoCallback;
+  readonly onFlush: FlushCallback;
+  constructor(readonly engine: NicEngine, frameSize: number) {
+    this.frame = engine.allocateFrame(frameSize);
+    this.onRead = (error, bytes) => completeRead(this, error, bytes);
+    this.onWrite = (error, bytes) => completeWrite(this, error, bytes);
+    this.onFlush = (error) => completeFlush(this, error);
+  }
+}
+
+export interface NicEngineOptions {
+  logger: Logger;
+  /** Response frames in the pool (default max(64, 4 x sum of the exports' buffer counts)). */
+  poolSize?: number;
+  /** Re-announce (unsolicited Query Config broadcast) when the link comes back up. */
+  announce?: boolean;
+}
+
+export class NicEngine {
+  readonly counters = new NicCounters();
+  /** Max sectors per ATA command on this NIC: sectorsForMtu(link.mtu), advertised in Query Config. */
+  maxSectors: number;
+  private frameSize: number;
+  private readonly byKey = new Map<number, ExportRuntime>();
+  private readonly slots: RequestSlot[] = [];
+  private readonly free: RequestSlot[] = [];
+  private readonly pendingFrames: Buffer[] = [];
+  private readonly pendingSlots: RequestSlot[] = [];
+  private readonly pendingLengths: Uint32Array;
+  private pendingCount = 0;
+  private inBatch = false;
+  private flushScheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay = 0;
+  private retriesInRow = 0;
+  private stopping = false;
+  private lastState: LinkState;
+  private readonly logger: Logger;
+
+  constructor(readonly link: Link, readonly exports: ExportRuntime[], private readonly options: NicEngineOptions) {
+    this.logger = options.logger;
+    this.maxSectors = sectorsForMtu(link.mtu);
+    this.frameSize = this.frameSizeFor(link.mtu);
+    for (const runtime of exports) this.byKey.set(runtime.key, runtime);
+    const buffers = exports.reduce((sum, runtime) => sum + runtime.bufferCount, 0);
+    const poolSize = options.poolSize ?? Math.max(64, 4 * buffers);
+    this.pendingLengths = new Uint32Array(poolSize);
+    for (let i = 0; i < poolSize; i++) {
+      const slot = new RequestSlot(this, this.frameSize);
+      this.slots.push(slot);
+      this.free.push(slot);
+    }
+    this.lastState = { ...link.state };
+  }
+
+  start(): void {
+    this.link.on('mtu', this.onMtu);
+    this.link.on('state', this.onState);
+    this.link.onFrames(this.handleBatch);
+  }
+
+  private frameSizeFor(mtu: number): number {
+    return Math.max(mtu + 14, IDENTIFY_REPLY_LENGTH, ETHERNET_MIN_FRAME);
+  }
+
+  /** A zeroed frame with our source MAC and the AoE EtherType already in place. */
+  allocateFrame(size: number): Buffer {
+    const frame = Buffer.alloc(size);
+    writeMac(frame, 6, this.link.mac);
+    frame.writeUInt16BE(ETHERTYPE_AOE, 12);
+    return frame;
+  }
+
+  private readonly onMtu = (mtu: number): void => {
+    this.maxSectors = sectorsForMtu(mtu);
+    this.frameSize = this.frameSizeFor(mtu);
+    this.logger.info({ nic: this.link.name, mtu, sectorCount: this.maxSectors }, 'MTU changed');
+  };
+
+  private readonly onState = (state: LinkState): void => {
+    const wasUp = this.lastState.up && this.lastState.carrier;
+    const isUp = state.up && state.carrier;
+    this.lastState = { ...state };
+    this.logger.info({ nic: this.link.name, up: state.up, carrier: state.carrier }, isUp ? 'link up' : 'link down');
+    if (isUp && !wasUp) {
+      if (this.options.announce) this.announce();
+      this.kick();
+    }
+  };
+
+  // ---- receive path: the check ladder, cheapest checks first, fields read straight from the slab ----
+  private readonly handleBatch = (slab: Buffer, slotSize: number, lengths: Uint32Array, count: number): void => {
+    const counters = this.counters;
+    if (this.stopping) {
+      counters.droppedStopping += count;
+      return;
+    }
+    this.inBatch = true;
+    for (let i = 0; i < count; i++) {
+      const offset = i * slotSize;
+      const length = lengths[i];
+      counters.framesIn++;
+      counters.bytesIn += length;
+      if (length < 24 || slab[offset + 12] !== 0x88 || slab[offset + 13] !== 0xa2) {
+        counters.malformed++;
+        continue;
+      }
+      const versionFlags = slab[offset + 14];
+      if ((versionFlags & FLAG_RESPONSE) !== 0) {
+        counters.responsesIgnored++;
+        continue;
+      }
+      const shelf = (slab[offset + 16] << 8) | slab[offset + 17];
+      const slotNumber = slab[offset + 18];
+      if (shelf === BROADCAST_SHELF || slotNumber === BROADCAST_SLOT) {
+        let matched = false;
+        for (let e = 0; e < this.exports.length; e++) {
+          const runtime = this.exports[e];
+          if ((shelf === BROADCAST_SHELF || shelf === runtime.shelf) && (slotNumber === BROADCAST_SLOT || slotNumber === runtime.slot)) {
+            matched = true;
+            this.dispatch(runtime, slab, offset, length, versionFlags);
+          }
+        }
+        if (!matched) counters.notForUs++;
+      } else {
+        const runtime = this.byKey.get(shelf * 256 + slotNumber);
+        if (runtime === undefined) counters.notForUs++;
+        else this.dispatch(runtime, slab, offset, length, versionFlags);
+      }
+    }
+    this.inBatch = false;
+    this.flush();
+  };
+
+  private dispatch(runtime: ExportRuntime, slab: Buffer, offset: number, length: number, versionFlags: number): void {
+    runtime.counters.framesIn++;
+    runtime.counters.bytesIn += length;
+    if (versionFlags >> 4 !== AOE_VERSION) {
+      this.replyError(runtime, slab, offset, length, AoeError.UnsupportedVersion);
+      return;
+    }
+    switch (slab[offset + 19]) {
+      case Command.Ata: handleAta(this, runtime, slab, offset, length); return;
+      case Command.QueryConfig: handleConfig(this, runtime, slab, offset, length); return;
+      case Command.MacMask: handleMask(this, runtime, slab, offset, length); return;
+      case Command.ReserveRelease: handleReserve(this, runtime, slab, offset, length); return;
+      default: this.replyError(runtime, slab, offset, length, AoeError.UnrecognizedCommand);
+    }
+  }
+
+  // ---- reply building ----
+  /** Take a pooled frame for `runtime`, or count a pool-exhausted drop and return null. */
+  acquire(runtime: ExportRuntime): RequestSlot | null {
+    const slot = this.free.pop();
+    if (slot === undefined) {
+      this.counters.poolExhausted++;
+      return null;
+    }
+    if (slot.frame.length < this.frameSize) slot.frame = this.allocateFrame(this.frameSize);
+    slot.exportRuntime = runtime;
+    runtime.counters.inFlight++;
+    this.counters.inFlight++;
+    return slot;
+  }
+
+  release(slot: RequestSlot): void {
+    const runtime = slot.exportRuntime;
+    if (runtime !== null) runtime.counters.inFlight--;
+    this.counters.inFlight--;
+    slot.exportRuntime = null;
+    this.free.push(slot);
+  }
+
+  /** Write the reply's Ethernet + AoE header: to the request's source, from us, our shelf.slot (never broadcast), R flag, tag echoed. */
+  startReply(slot: RequestSlot, runtime: ExportRuntime, slab: Buffer, offset: number, aoeError = 0): void {
+    const frame = slot.frame;
+    slab.copy(frame, 0, offset + 6, offset + 12);
+    frame[14] = (AOE_VERSION << 4) | FLAG_RESPONSE | (aoeError !== 0 ? FLAG_ERROR : 0);
+    frame[15] = aoeError;
+    frame[16] = runtime.shelf >> 8;
+    frame[17] = runtime.shelf & 0xff;
+    frame[18] = runtime.slot;
+    frame[19] = slab[offset + 19];
+    frame[20] = slab[offset + 20];
+    frame[21] = slab[offset + 21];
+    frame[22] = slab[offset + 22];
+    frame[23] = slab[offset + 23];
+  }
+
+  /** Reply with an AoE error in the header (never in the ATA registers), echoing the request's argument. */
+  replyError(runtime: ExportRuntime, slab: Buffer, offset: number, length: number, aoeError: number): void {
+    const slot = this.acquire(runtime);
+    if (slot === null) return;
+    this.startReply(slot, runtime, slab, offset, aoeError);
+    const command = slab[offset + 19];
+    const argLength = command < ARG_LENGTH_BY_COMMAND.length ? ARG_LENGTH_BY_COMMAND[command] : 0;
+    const available = Math.min(argLength, length - 24);
+    slab.copy(slot.frame, 24, offset + 24, offset + 24 + available);
+    slot.frame.fill(0, 24 + available, 24 + argLength);
+    runtime.counters.aoeErrors++;
+    this.queue(slot, 24 + argLength);
+  }
+
+  /** Queue a finished reply; it is sent with the rest of this tick's replies in one link.send(). */
+  queue(slot: RequestSlot, length: number): void {
+    if (length < ETHERNET_MIN_FRAME) {
+      slot.frame.fill(0, length, ETHERNET_MIN_FRAME);
+      length = ETHERNET_MIN_FRAME;
+    }
+    const index = this.pendingCount++;
+    this.pendingFrames[index] = slot.frame;
+    this.pendingSlots[index] = slot;
+    this.pendingLengths[index] = length;
+    if (!this.inBatch && !this.flushScheduled && this.retryTimer === null) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Broadcast an unsolicited Query Config response for every export on this NIC (vblade does this at start). */
+  announce(): void {
+    for (const runtime of this.exports) {
+      const slot = this.acquire(runtime);
+      if (slot === null) return;
+      const frame = slot.frame;
+      frame.fill(0xff, 0, 6);
+      frame[14] = (AOE_VERSION << 4) | FLAG_RESPONSE;
+      frame[15] = 0;
+      frame.writeUInt16BE(runtime.shelf, 16);
+      frame[18] = runtime.slot;
+      frame[19] = Command.QueryConfig;
+      frame.writeUInt32BE(0, 20);
+      this.counters.announces++;
+      this.queue(slot, writeConfigReply(this, runtime, frame, 0));
+    }
+    if (!this.inBatch) this.kick();
+  }
+
+  private kick(): void {
+    if (this.retryTimer !== null) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    this.flush();
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const count = this.pendingCount;
+    if (count === 0 || this.retryTimer !== null) return;
+    const accepted = Math.max(0, Math.min(count, this.link.send(this.pendingFrames, this.pendingLengths, count)));
+    const counters = this.counters;
+    for (let i = 0; i < accepted; i++) {
+      const slot = this.pendingSlots[i];
+      const length = this.pendingLengths[i];
+      counters.framesOut++;
+      counters.bytesOut += length;
+      const runtime = slot.exportRuntime;
+      if (runtime !== null) {
+        runtime.counters.framesOut++;
+        runtime.counters.bytesOut += length;
+      }
+      this.release(slot);
+    }
+    if (accepted === count) {
+      this.pendingCount = 0;
+      this.retryDelay = 0;
+      this.retriesInRow = 0;
+      return;
+    }
+    // The kernel refused the rest (EAGAIN/ENOBUFS, link down): keep them, in order, and retry with backoff. Never exit.
+    for (let i = accepted; i < count; i++) {
+      this.pendingFrames[i - accepted] = this.pendingFrames[i];
+      this.pendingSlots[i - accepted] = this.pendingSlots[i];
+      this.pendingLengths[i - accepted] = this.pendingLengths[i];
+    }
+    this.pendingCount = count - accepted;
+    counters.sendRetries++;
+    if (accepted > 0) this.retriesInRow = 0;
+    if (++this.retriesInRow > RETRY_GIVE_UP) {
+      counters.sendDropped += this.pendingCount;
+      for (let i = 0; i < this.pendingCount; i++) this.release(this.pendingSlots[i]);
+      this.pendingCount = 0;
+      this.retriesInRow = 0;
+      this.retryDelay = 0;
+      return;
+    }
+    this.retryDelay = this.retryDelay === 0 ? 1 : Math.min(this.retryDelay * 2, RETRY_MAX_DELAY_MS);
+    this.retryTimer = setTimeout(this.onRetry, this.retryDelay);
+  };
+
+  private readonly onRetry = (): void => {
+    this.retryTimer = null;
+    this.flush();
+  };
+
+  /** Stop accepting requests, wait (bounded) for requests in flight and queued replies, then detach. */
+  async stop(timeoutMs = 3000): Promise<void> {
+    this.stopping = true;
+    const deadline = Date.now() + timeoutMs;
+    while (this.free.length < this.slots.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.link.off('mtu', this.onMtu);
+    this.link.off('state', this.onState);
+  }
+
+  stats(): NicStatsSnapshot {
+    const state = this.link.state;
+    return {
+      ...this.counters,
+      name: this.link.name,
+      mtu: this.link.mtu,
+      sectorCount: this.maxSectors,
+      up: state.up,
+      carrier: state.carrier,
+      poolSize: this.slots.length,
+      poolFree: this.free.length,
+      link: this.link.stats(),
+    };
+  }
+}

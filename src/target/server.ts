@@ -1,0 +1,162 @@
+// The target server: many shelf.slot exports on many NICs in one process, with state persistence, stats and a control socket.
+import type { Link } from '../link/link.js';
+import { silentLogger, type Logger } from '../log.js';
+import { flushAsync } from '../store/block-store.js';
+import { openControlSocket, type ControlSocket } from './control-socket.js';
+import { NicEngine } from './engine.js';
+import { ExportRuntime, type ExportOptions } from './export.js';
+import { loadExportState, StatePersister } from './state-store.js';
+import type { TargetStats } from './stats.js';
+
+export interface TargetOptions {
+  exports: ExportOptions[];
+  /** Links by interface name (tests: MemoryLink). Links given here are not closed by stop() unless closeLinks is true. */
+  links?: Map<string, Link> | Record<string, Link>;
+  /** Opens a link for an interface name not in `links` (the CLI: openPacketLink). Links opened this way are closed by stop(). */
+  openLink?: (name: string) => Promise<Link>;
+  /** Persist config string, mask list and reservations here (one JSON file per export). */
+  stateDir?: string;
+  logger?: Logger;
+  /** Broadcast an unsolicited Query Config response per export on each NIC at start and when a link comes up (default true). */
+  announce?: boolean;
+  /** Log a stats line every N seconds (0/undefined = off). */
+  statsIntervalSeconds?: number;
+  /** Unix socket answering {"cmd":"stats"} lines with JSON. */
+  controlSocket?: string;
+  /** Response frames per NIC (default max(64, 4 x sum of buffer counts)). */
+  poolSize?: number;
+  closeLinks?: boolean;
+  /** Close the stores on stop (default true). */
+  closeStores?: boolean;
+}
+
+export interface Target {
+  readonly exports: readonly ExportRuntime[];
+  readonly engines: readonly NicEngine[];
+  start(): Promise<void>;
+  /** Stop receiving, finish requests in flight, write state, flush stores, close links/stores. */
+  stop(): Promise<void>;
+  stats(): TargetStats;
+  /** Log one stats line (SIGUSR1 / --stats-interval). */
+  logStats(): void;
+}
+
+function configError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ERR_CONFIG' });
+}
+
+export function validateExports(exports: ExportOptions[]): void {
+  if (exports.length === 0) throw configError('no exports configured');
+  const seen = new Set<string>();
+  exports.forEach((options, index) => {
+    if (!Number.isInteger(options.shelf) || options.shelf < 0 || options.shelf > 0xfffe) throw configError(`exports[${index}].shelf must be 0..65534`);
+    if (!Number.isInteger(options.slot) || options.slot < 0 || options.slot > 0xfe) throw configError(`exports[${index}].slot must be 0..254`);
+    if (!options.interfaces?.length) throw configError(`exports[${index}].interfaces must name at least one interface`);
+    for (const name of options.interfaces) {
+      const key = `${name}/${options.shelf}.${options.slot}`;
+      if (seen.has(key)) throw configError(`exports[${index}]: e${options.shelf}.${options.slot} is exported twice on ${name}`);
+      seen.add(key);
+    }
+  });
+}
+
+export function createTarget(options: TargetOptions): Target {
+  validateExports(options.exports);
+  const logger = options.logger ?? silentLogger;
+  const announce = options.announce ?? true;
+  const exports = options.exports.map((exportOptions) => new ExportRuntime(exportOptions));
+  const engines: NicEngine[] = [];
+  const ownedLinks: Link[] = [];
+  const startedAt = Date.now();
+  let persister: StatePersister | undefined;
+  let statsTimer: NodeJS.Timeout | undefined;
+  let controlSocket: ControlSocket | undefined;
+  let started = false;
+  let stopped = false;
+
+  const given = options.links instanceof Map ? options.links : new Map(Object.entries(options.links ?? {}));
+
+  async function linkFor(name: string): Promise<Link> {
+    const existing = given.get(name);
+    if (existing) return existing;
+    if (!options.openLink) throw Object.assign(new Error(`no link for interface ${name}`), { code: 'ERR_AOE_NO_INTERFACE' });
+    const link = await options.openLink(name);
+    given.set(name, link);
+    ownedLinks.push(link);
+    return link;
+  }
+
+  const target: Target = {
+    exports,
+    engines,
+    async start() {
+      if (started) throw new Error('target already started');
+      started = true;
+      if (options.stateDir) {
+        const stateDir = options.stateDir;
+        for (const [index, runtime] of exports.entries()) {
+          const state = await loadExportState(stateDir, runtime.shelf, runtime.slot);
+          if (state) runtime.restoreState(state, options.exports[index]);
+        }
+        persister = new StatePersister(stateDir, (error, runtime) => logger.error({ err: error, target: runtime.name }, 'cannot save export state'));
+        for (const runtime of exports) {
+          runtime.onChange = (changed) => persister?.schedule(changed);
+          persister.schedule(runtime); // the file reflects the state we start with (CLI overrides included)
+        }
+        await persister.idle();
+      }
+      const names = [...new Set(exports.flatMap((runtime) => runtime.interfaces))];
+      try {
+        for (const name of names) {
+          const link = await linkFor(name);
+          const served = exports.filter((runtime) => runtime.interfaces.includes(name));
+          engines.push(new NicEngine(link, served, { logger, poolSize: options.poolSize, announce }));
+        }
+      } catch (error) {
+        await Promise.allSettled(ownedLinks.map((link) => link.close()));
+        throw error;
+      }
+      for (const engine of engines) {
+        engine.link.on('error', (error: Error) => logger.warn({ err: error, nic: engine.link.name }, 'link error'));
+        engine.start();
+        if (announce) engine.announce();
+      }
+      if (options.controlSocket) controlSocket = await openControlSocket(options.controlSocket, () => target.stats());
+      if (options.statsIntervalSeconds && options.statsIntervalSeconds > 0) {
+        statsTimer = setInterval(() => target.logStats(), options.statsIntervalSeconds * 1000);
+        statsTimer.unref();
+      }
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (statsTimer) clearInterval(statsTimer);
+      await Promise.all(engines.map((engine) => engine.stop()));
+      await persister?.idle();
+      const flushes = await Promise.allSettled(exports.filter((runtime) => !runtime.readOnly).map((runtime) => flushAsync(runtime.store)));
+      for (const result of flushes) if (result.status === 'rejected') logger.error({ err: result.reason }, 'flush on stop failed');
+      await controlSocket?.close();
+      const toClose = options.closeLinks ? [...given.values()] : ownedLinks;
+      await Promise.allSettled(toClose.map((link) => link.close()));
+      if (options.closeStores ?? true) await Promise.allSettled(exports.map((runtime) => runtime.store.close()));
+    },
+    stats() {
+      return {
+        time: new Date().toISOString(),
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        exports: exports.map((runtime) => ({
+          ...runtime.counters,
+          shelf: runtime.shelf,
+          slot: runtime.slot,
+          target: runtime.name,
+          sizeBytes: runtime.store.size,
+        })),
+        nics: engines.map((engine) => engine.stats()),
+      };
+    },
+    logStats() {
+      logger.info({ stats: target.stats() }, 'stats');
+    },
+  };
+  return target;
+}

@@ -1,0 +1,272 @@
+// Whole AoE frames (offset 0 = Ethernet header): padding, decodeFrame, frame encoders, hot-path accessors.
+import { ataArg, type AtaArg } from './ata-arg.js';
+import { configArg, type ConfigArg } from './config-arg.js';
+import {
+  AOE_ARG_OFFSET,
+  AOE_VERSION,
+  ATA_DATA_OFFSET,
+  Command,
+  ETHERNET_HEADER_LENGTH,
+  ETHERNET_MIN_FRAME,
+  ETHERTYPE_AOE,
+  FLAG_ERROR,
+  FLAG_RESPONSE,
+} from './constants.js';
+import { ensureWritable, WireError, WireErrorCode } from './errors.js';
+import { ethernet, type EthernetHeader } from './ethernet.js';
+import { aoeHeader, encodeHeaderFields, type AoeHeader } from './header.js';
+import { readMac, writeMac } from './mac.js';
+import { maskArg, type MaskArg } from './mask-arg.js';
+import { reserveArg, type ReserveArg } from './reserve-arg.js';
+
+/*
+ * Frame layout (AoEr11 §2; offsets from the frame start):
+ *
+ *   0 Ethernet destination(6) | 6 source(6) | 12 EtherType 0x88A2(2)
+ *  14 ver|flags(1) | 15 error(1) | 16 shelf(2) | 18 slot(1) | 19 command(1) | 20 tag(4)
+ *  24 command argument: ATA 12 bytes (data at 36), Query Config 8 + string,
+ *     Mac Mask List 4 + 8n, Reserve/Release 2 + 6n
+ *  ...zero padding up to 60 bytes (Ethernet minimum without FCS)
+ */
+const FRAME_ETHER_TYPE = 12;
+const FRAME_VERSION_FLAGS = ETHERNET_HEADER_LENGTH;
+const FRAME_ERROR = FRAME_VERSION_FLAGS + 1;
+const FRAME_SHELF = FRAME_ERROR + 1;
+const FRAME_SLOT = FRAME_SHELF + 2;
+const FRAME_COMMAND = FRAME_SLOT + 1;
+const FRAME_TAG = FRAME_COMMAND + 1;
+
+/** Frame length on the wire: at least ETHERNET_MIN_FRAME (60) bytes. */
+export function padLength(length: number): number {
+  return length < ETHERNET_MIN_FRAME ? ETHERNET_MIN_FRAME : length;
+}
+
+export interface DecodedFrame {
+  ethernet: EthernetHeader;
+  header: AoeHeader;
+  ata?: AtaArg;
+  config?: ConfigArg;
+  mask?: MaskArg;
+  reserve?: ReserveArg;
+  /** Index in `buf` of the first byte after the argument (ATA data starts here). */
+  dataOffset: number;
+  /** Bytes from dataOffset to `end`: data plus any Ethernet padding. */
+  dataLength: number;
+}
+
+/**
+ * Decodes a whole frame for control paths and tests (allocates; not for the data path).
+ * Order: Ethernet header (ERR_AOE_SHORT_FRAME), EtherType (ERR_AOE_BAD_ETHERTYPE, drop), AoE
+ * header (see aoeHeader.decode), then the command's argument. Vendor commands (>= 0xF0) get no
+ * argument: dataOffset is 24. `offset` is where the frame starts in `buf`.
+ */
+export function decodeFrame(buf: Uint8Array, end: number = buf.length, offset = 0): DecodedFrame {
+  const ethernetHeader = ethernet.decode(buf, offset, end);
+  if (ethernetHeader.etherType !== ETHERTYPE_AOE) {
+    throw new WireError(WireErrorCode.BadEtherType, `EtherType 0x${ethernetHeader.etherType.toString(16)} is not AoE`);
+  }
+  const header = aoeHeader.decode(buf, offset + ETHERNET_HEADER_LENGTH, end);
+  const argOffset = offset + AOE_ARG_OFFSET;
+  const frame: DecodedFrame = { ethernet: ethernetHeader, header, dataOffset: argOffset, dataLength: 0 };
+  switch (header.command) {
+    case Command.Ata:
+      frame.ata = ataArg.decode(buf, argOffset, end);
+      frame.dataOffset = argOffset + ataArg.encodingLength(frame.ata);
+      break;
+    case Command.QueryConfig:
+      frame.config = configArg.decode(buf, argOffset, end);
+      frame.dataOffset = argOffset + configArg.encodingLength(frame.config);
+      break;
+    case Command.MacMask:
+      frame.mask = maskArg.decode(buf, argOffset, end);
+      frame.dataOffset = argOffset + maskArg.encodingLength(frame.mask);
+      break;
+    case Command.ReserveRelease:
+      frame.reserve = reserveArg.decode(buf, argOffset, end);
+      frame.dataOffset = argOffset + reserveArg.encodingLength(frame.reserve);
+      break;
+    default: // vendor specific: opaque
+      break;
+  }
+  frame.dataLength = Math.min(end, buf.length) - frame.dataOffset;
+  return frame;
+}
+
+/** Header fields for the frame encoders: an AoeHeader with version (1), error (0) and command optional. */
+export interface FrameHeaderFields {
+  version?: number;
+  flags: number;
+  error?: number;
+  shelf: number;
+  slot: number;
+  /** Defaults to the frame's command; any other value throws ERR_AOE_FIELD_RANGE. */
+  command?: number;
+  tag: number;
+}
+
+interface FrameBase {
+  destination: number;
+  source: number;
+  header: FrameHeaderFields;
+}
+export interface AtaFrame extends FrameBase {
+  ata: AtaArg;
+  /** Sector data copied to offset 36 (skipped when it already sits there). */
+  data?: Uint8Array;
+}
+export interface ConfigFrame extends FrameBase {
+  config: ConfigArg;
+}
+export interface MaskFrame extends FrameBase {
+  mask: MaskArg;
+}
+export interface ReserveFrame extends FrameBase {
+  reserve: ReserveArg;
+}
+
+function encodePrefix(buf: Uint8Array, offset: number, frame: FrameBase, command: number): void {
+  const header = frame.header;
+  if (header.command !== undefined && header.command !== command) {
+    throw new WireError(WireErrorCode.FieldRange, `header.command ${header.command} does not match frame command ${command}`);
+  }
+  encodeHeaderFields(
+    buf,
+    offset + ETHERNET_HEADER_LENGTH,
+    header.version ?? AOE_VERSION,
+    header.flags,
+    header.error ?? 0,
+    header.shelf,
+    header.slot,
+    command,
+    header.tag,
+  );
+  writeMac(buf, offset, frame.destination);
+  writeMac(buf, offset + 6, frame.source);
+  buf[offset + FRAME_ETHER_TYPE] = ETHERTYPE_AOE >>> 8;
+  buf[offset + FRAME_ETHER_TYPE + 1] = ETHERTYPE_AOE & 0xff;
+}
+
+function finish(buf: Uint8Array, offset: number, length: number): number {
+  const padded = padLength(length);
+  if (length < padded) buf.fill(0, offset + length, offset + padded);
+  return padded;
+}
+
+/**
+ * Encodes a whole ATA frame at buf[offset...] and returns its length, zero-padded to 60.
+ * The buffer must hold the padded length (ERR_AOE_BUFFER_TOO_SMALL). On any throw the frame
+ * bytes are unspecified. No allocation (data already at offset 36 is not copied).
+ */
+export function encodeAtaFrame(buf: Uint8Array, frame: AtaFrame, offset = 0): number {
+  const data = frame.data;
+  const length = ATA_DATA_OFFSET + (data === undefined ? 0 : data.length);
+  ensureWritable(buf, offset, padLength(length), 'ATA frame');
+  encodePrefix(buf, offset, frame, Command.Ata);
+  ataArg.encodeInto(frame.ata, buf, offset + AOE_ARG_OFFSET);
+  if (data !== undefined && !(data.buffer === buf.buffer && data.byteOffset === buf.byteOffset + offset + ATA_DATA_OFFSET)) {
+    buf.set(data, offset + ATA_DATA_OFFSET);
+  }
+  return finish(buf, offset, length);
+}
+
+/** Encodes a whole Query Config frame (AoEr11 §3.2); returns its padded length. */
+export function encodeConfigFrame(buf: Uint8Array, frame: ConfigFrame, offset = 0): number {
+  const length = AOE_ARG_OFFSET + configArg.encodingLength(frame.config);
+  ensureWritable(buf, offset, padLength(length), 'Query Config frame');
+  encodePrefix(buf, offset, frame, Command.QueryConfig);
+  configArg.encodeInto(frame.config, buf, offset + AOE_ARG_OFFSET);
+  return finish(buf, offset, length);
+}
+
+/** Encodes a whole Mac Mask List frame (AoEr11 §3.3); returns its padded length. */
+export function encodeMaskFrame(buf: Uint8Array, frame: MaskFrame, offset = 0): number {
+  const length = AOE_ARG_OFFSET + maskArg.encodingLength(frame.mask);
+  ensureWritable(buf, offset, padLength(length), 'Mac Mask List frame');
+  encodePrefix(buf, offset, frame, Command.MacMask);
+  maskArg.encodeInto(frame.mask, buf, offset + AOE_ARG_OFFSET);
+  return finish(buf, offset, length);
+}
+
+/** Encodes a whole Reserve/Release frame (AoEr11 §3.4); returns its padded length. */
+export function encodeReserveFrame(buf: Uint8Array, frame: ReserveFrame, offset = 0): number {
+  const length = AOE_ARG_OFFSET + reserveArg.encodingLength(frame.reserve);
+  ensureWritable(buf, offset, padLength(length), 'Reserve/Release frame');
+  encodePrefix(buf, offset, frame, Command.ReserveRelease);
+  reserveArg.encodeInto(frame.reserve, buf, offset + AOE_ARG_OFFSET);
+  return finish(buf, offset, length);
+}
+
+/*
+ * Hot-path accessors: no allocation, no validation beyond what each says. `offset` is where the
+ * frame starts (e.g. i * slotSize in a receive slab). Except isAoeFrame, they assume the caller
+ * already knows the frame holds the 24-byte Ethernet + AoE header (isAoeFrame checks that).
+ */
+
+/** At least 24 bytes (Ethernet + AoE header) and EtherType 0x88A2: step 1-2 of the check ladder. */
+export function isAoeFrame(buf: Uint8Array, length: number, offset = 0): boolean {
+  return (
+    length >= AOE_ARG_OFFSET &&
+    offset + AOE_ARG_OFFSET <= buf.length &&
+    buf[offset + FRAME_ETHER_TYPE] === ETHERTYPE_AOE >>> 8 &&
+    buf[offset + FRAME_ETHER_TYPE + 1] === (ETHERTYPE_AOE & 0xff)
+  );
+}
+
+/** R flag (byte 14, 0x08): the frame is a response. */
+export function isResponse(buf: Uint8Array, offset = 0): boolean {
+  return (buf[offset + FRAME_VERSION_FLAGS] & FLAG_RESPONSE) !== 0;
+}
+
+/** AoE command byte (19). */
+export function readCommand(buf: Uint8Array, offset = 0): number {
+  return buf[offset + FRAME_COMMAND];
+}
+
+/** Shelf (major, bytes 16-17). */
+export function readShelf(buf: Uint8Array, offset = 0): number {
+  return (buf[offset + FRAME_SHELF] << 8) | buf[offset + FRAME_SHELF + 1];
+}
+
+/** Slot (minor, byte 18). */
+export function readSlot(buf: Uint8Array, offset = 0): number {
+  return buf[offset + FRAME_SLOT];
+}
+
+/** Tag (bytes 20-23, big-endian, unsigned). */
+export function readTag(buf: Uint8Array, offset = 0): number {
+  const at = offset + FRAME_TAG;
+  return buf[at] * 0x1000000 + ((buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]);
+}
+
+/** Writes the tag (bytes 20-23); `tag` must be a 32-bit unsigned integer (not checked: hot path). */
+export function writeTag(buf: Uint8Array, tag: number, offset = 0): void {
+  const at = offset + FRAME_TAG;
+  buf[at] = tag >>> 24;
+  buf[at + 1] = (tag >>> 16) & 0xff;
+  buf[at + 2] = (tag >>> 8) & 0xff;
+  buf[at + 3] = tag & 0xff;
+}
+
+/**
+ * Turns a received request into the start of its reply, in place (vblade style): destination :=
+ * the request's source, source := `sourceMac`, R flag set, E flag and error cleared, shelf/slot
+ * := ours (a target always answers with its own address, even to a broadcast). Version,
+ * command and tag are kept. Throws ERR_AOE_BAD_MAC for a bad `sourceMac`; shelf/slot unchecked.
+ */
+export function turnAround(buf: Uint8Array, sourceMac: number, shelf: number, slot: number, offset = 0): void {
+  const requester = readMac(buf, offset + 6);
+  writeMac(buf, offset + 6, sourceMac);
+  writeMac(buf, offset, requester);
+  buf[offset + FRAME_VERSION_FLAGS] = (buf[offset + FRAME_VERSION_FLAGS] & 0xf0) | FLAG_RESPONSE;
+  buf[offset + FRAME_ERROR] = 0;
+  buf[offset + FRAME_SHELF] = shelf >>> 8;
+  buf[offset + FRAME_SHELF + 1] = shelf & 0xff;
+  buf[offset + FRAME_SLOT] = slot;
+}
+
+/** Sets the E flag and the AoE error byte (AoEr11 §2) in place; error 0 clears both. */
+export function setAoeError(buf: Uint8Array, error: number, offset = 0): void {
+  const flags = buf[offset + FRAME_VERSION_FLAGS];
+  buf[offset + FRAME_VERSION_FLAGS] = error === 0 ? flags & ~FLAG_ERROR : flags | FLAG_ERROR;
+  buf[offset + FRAME_ERROR] = error;
+}
