@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "aoekit_packet",
-      "sources": ["native/binding.c", "native/binding_poll.c"],
+      "sources": ["native/binding.c", "native/binding_poll.c", "native/binding_nic.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-Wall", "-Wextra", "-Wunused-parameter", "-std=gnu11", "-fvisibility=hidden"],
       "configurations": {
@@ -13,7 +13,7 @@
         "OTHER_CFLAGS": ["-O2", "-Wall", "-Wextra", "-std=gnu11"]
       },
       "conditions": [
-        ["OS=='linux'", { "sources": ["native/packet_linux.c"] }],
+        ["OS=='linux'", { "sources": ["native/packet_linux.c", "native/netns_linux.c", "native/nic_linux.c"] }],
         ["OS!='linux'", { "sources": ["native/packet_other.c"] }]
       ]
     }

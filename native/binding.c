@@ -5,15 +5,14 @@
 
 #include "binding.h"
 
-#define NAME_BUFFER 256
-
 napi_value binding_make_error(napi_env env, const packet_error *error) {
   char name[64];
   char text[128];
-  char message[512];
+  char message[640];
   uv_err_name_r(-error->code, name, sizeof name);
   uv_strerror_r(-error->code, text, sizeof text);
-  snprintf(message, sizeof message, "%s: %s, %s%s%s%s", name, text, error->syscall ? error->syscall : "?",
+  snprintf(message, sizeof message, "%s: %s, %s%s%.200s%s%s%.200s%s", name, text, error->syscall ? error->syscall : "?",
+           error->subject ? " '" : "", error->subject ? error->subject : "", error->subject ? "'" : "",
            error->hint ? " (" : "", error->hint ? error->hint : "", error->hint ? ")" : "");
   napi_value code_value, message_value, syscall_value, errno_value, result;
   if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code_value) != napi_ok ||
@@ -42,7 +41,7 @@ void binding_rethrow_pending(napi_env env) {
 }
 
 /* Throws a TypeError/RangeError with a stable code unless an exception is already pending. */
-static napi_value throw_argument(napi_env env, const char *code, const char *message) {
+napi_value binding_throw_argument(napi_env env, const char *code, const char *message) {
   bool pending = false;
   napi_is_exception_pending(env, &pending);
   if (!pending) {
@@ -52,14 +51,8 @@ static napi_value throw_argument(napi_env env, const char *code, const char *mes
   return NULL;
 }
 
-#define ARGUMENTS(count)                                                                            \
-  size_t argc = count;                                                                              \
-  napi_value argv[count];                                                                           \
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count)              \
-    return throw_argument(env, "ERR_MISSING_ARGS", "missing arguments");
-
 /* Reads a string argument; null/undefined gives "" (meaning: none). Returns 0 or -1 after throwing. */
-static int get_name(napi_env env, napi_value value, char *buffer, size_t size) {
+int binding_get_name(napi_env env, napi_value value, char *buffer, size_t size) {
   napi_valuetype type;
   size_t length = 0;
   buffer[0] = '\0';
@@ -67,15 +60,15 @@ static int get_name(napi_env env, napi_value value, char *buffer, size_t size) {
   if (type == napi_null || type == napi_undefined) return 0;
   if (type != napi_string || napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok || length >= size ||
       napi_get_value_string_utf8(env, value, buffer, size, &length) != napi_ok) {
-    throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a short string (interface or namespace name)");
+    binding_throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a short string (interface or namespace name)");
     return -1;
   }
   return 0;
 }
 
-static int get_uint32(napi_env env, napi_value value, uint32_t *out) {
+int binding_get_uint32(napi_env env, napi_value value, uint32_t *out) {
   if (napi_get_value_uint32(env, value, out) == napi_ok) return 0;
-  throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a number");
+  binding_throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a number");
   return -1;
 }
 
@@ -86,35 +79,17 @@ static int get_bytes(napi_env env, napi_value value, napi_typedarray_type expect
       napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) == napi_ok && type == expected) {
     return 0;
   }
-  throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a typed array of the documented type");
+  binding_throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a typed array of the documented type");
   return -1;
 }
 
 static link_handle *get_handle(napi_env env, napi_value value) {
   void *data = NULL;
   if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
-    throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a packet socket handle");
+    binding_throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a packet socket handle");
     return NULL;
   }
   return data;
-}
-
-static napi_value make_interface(napi_env env, const packet_interface *nic) {
-  napi_value object, name, ifindex, mtu, flags, mac;
-  void *mac_data;
-  if (napi_create_object(env, &object) != napi_ok ||
-      napi_create_string_utf8(env, nic->name, NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_int32(env, nic->ifindex, &ifindex) != napi_ok || napi_create_uint32(env, nic->mtu, &mtu) != napi_ok ||
-      napi_create_uint32(env, nic->flags, &flags) != napi_ok ||
-      napi_create_buffer_copy(env, 6, nic->mac, &mac_data, &mac) != napi_ok ||
-      napi_set_named_property(env, object, "name", name) != napi_ok ||
-      napi_set_named_property(env, object, "ifindex", ifindex) != napi_ok ||
-      napi_set_named_property(env, object, "mac", mac) != napi_ok ||
-      napi_set_named_property(env, object, "mtu", mtu) != napi_ok ||
-      napi_set_named_property(env, object, "flags", flags) != napi_ok) {
-    return NULL;
-  }
-  return object;
 }
 
 /* packetOpen(ifname, netns|null, filterMode, receiveBufferBytes, sendBufferBytes, counters: Float64Array) */
@@ -126,20 +101,20 @@ static napi_value packet_open_js(napi_env env, napi_callback_info info) {
   void *counters;
   size_t counter_count;
   if (napi_get_instance_data(env, (void **)&addon) != napi_ok || addon == NULL) return NULL;
-  if (get_name(env, argv[0], ifname, sizeof ifname) < 0 || get_name(env, argv[1], netns, sizeof netns) < 0 ||
-      get_uint32(env, argv[2], &filter_mode) < 0 || get_uint32(env, argv[3], &receive_bytes) < 0 ||
-      get_uint32(env, argv[4], &send_bytes) < 0 ||
+  if (binding_get_name(env, argv[0], ifname, sizeof ifname) < 0 || binding_get_name(env, argv[1], netns, sizeof netns) < 0 ||
+      binding_get_uint32(env, argv[2], &filter_mode) < 0 || binding_get_uint32(env, argv[3], &receive_bytes) < 0 ||
+      binding_get_uint32(env, argv[4], &send_bytes) < 0 ||
       get_bytes(env, argv[5], napi_float64_array, &counters, &counter_count) < 0) {
     return NULL;
   }
   if (counter_count < PACKET_COUNTER_COUNT || filter_mode > PACKET_FILTER_RESPONSES ||
       receive_bytes > 0x7fffffff || send_bytes > 0x7fffffff) {
-    return throw_argument(env, "ERR_OUT_OF_RANGE", "bad counters length, filter mode or buffer size");
+    return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "bad counters length, filter mode or buffer size");
   }
   packet_open_options options = {ifname, netns[0] ? netns : NULL, (int)filter_mode, (int)receive_bytes, (int)send_bytes};
-  packet_error error = {0, NULL, NULL};
+  packet_error error = {0, NULL, NULL, NULL};
   link_handle *handle = calloc(1, sizeof *handle);
-  if (handle == NULL) return throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
+  if (handle == NULL) return binding_throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
   if (packet_open(&options, &handle->sock, &error) < 0) {
     free(handle);
     return binding_throw(env, &error);
@@ -158,7 +133,7 @@ static napi_value packet_open_js(napi_env env, napi_callback_info info) {
       napi_create_external(env, handle, handle_finalize, NULL, &external) != napi_ok) {
     handle->finalized = 1;
     handle_begin_close(handle);
-    return throw_argument(env, "ERR_NAPI", "could not create the socket handle");
+    return binding_throw_argument(env, "ERR_NAPI", "could not create the socket handle");
   }
   return external;
 }
@@ -171,22 +146,22 @@ static napi_value packet_start_js(napi_env env, napi_callback_info info) {
   size_t slab_bytes, length_count;
   uint32_t slot_size, slot_count;
   if (handle == NULL || get_bytes(env, argv[1], napi_uint8_array, &slab, &slab_bytes) < 0 ||
-      get_uint32(env, argv[2], &slot_size) < 0 || get_uint32(env, argv[3], &slot_count) < 0 ||
+      binding_get_uint32(env, argv[2], &slot_size) < 0 || binding_get_uint32(env, argv[3], &slot_count) < 0 ||
       get_bytes(env, argv[4], napi_uint32_array, &lengths, &length_count) < 0) {
     return NULL;
   }
-  if (handle->state != HANDLE_OPEN) return throw_argument(env, "ERR_SOCKET_CLOSED", "the packet socket is closed");
+  if (handle->state != HANDLE_OPEN) return binding_throw_argument(env, "ERR_SOCKET_CLOSED", "the packet socket is closed");
   if (slot_size < 64 || slot_count == 0 || (uint64_t)slot_size * slot_count > slab_bytes || length_count < slot_count) {
-    return throw_argument(env, "ERR_OUT_OF_RANGE", "slab or lengths too small for slotSize x slotCount");
+    return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "slab or lengths too small for slotSize x slotCount");
   }
-  packet_error error = {0, NULL, NULL};
+  packet_error error = {0, NULL, NULL, NULL};
   if (packet_set_receive_buffers(handle->sock, slab, slot_size, slot_count, &error) < 0) return binding_throw(env, &error);
   napi_ref refs[4] = {NULL, NULL, NULL, NULL};
   napi_value values[4] = {argv[1], argv[4], argv[5], argv[6]};
   for (int i = 0; i < 4; i++) {
     if (napi_create_reference(env, values[i], 1, &refs[i]) != napi_ok) {
       for (int j = 0; j < i; j++) napi_delete_reference(env, refs[j]);
-      return throw_argument(env, "ERR_NAPI", "could not reference receive buffers");
+      return binding_throw_argument(env, "ERR_NAPI", "could not reference receive buffers");
     }
   }
   napi_ref *slots[4] = {&handle->slab_ref, &handle->lengths_ref, &handle->on_batch_ref, &handle->on_error_ref};
@@ -209,14 +184,17 @@ static napi_value packet_send_js(napi_env env, napi_callback_info info) {
   void *length_data = NULL;
   size_t length_count = 0;
   napi_typedarray_type length_type = napi_uint32_array;
-  if (handle == NULL || get_uint32(env, argv[3], &count) < 0) return NULL;
+  if (handle == NULL || binding_get_uint32(env, argv[3], &count) < 0) return NULL;
   if (napi_get_array_length(env, argv[1], &frame_total) != napi_ok || frame_total < count) {
-    return throw_argument(env, "ERR_OUT_OF_RANGE", "frames must be an array with at least count entries");
+    return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "frames must be an array with at least count entries");
   }
-  napi_is_typedarray(env, argv[2], &typed_lengths);
-  if (typed_lengths && (napi_get_typedarray_info(env, argv[2], &length_type, &length_count, &length_data, NULL, NULL) !=
-                            napi_ok || length_type != napi_uint32_array || length_count < count)) {
-    return throw_argument(env, "ERR_OUT_OF_RANGE", "lengths must be a Uint32Array or array with count entries");
+  /* Fast path: a Uint32Array is read directly; any other array-like goes element by element. */
+  bool is_typed = false;
+  napi_is_typedarray(env, argv[2], &is_typed);
+  if (is_typed && napi_get_typedarray_info(env, argv[2], &length_type, &length_count, &length_data, NULL, NULL) == napi_ok &&
+      length_type == napi_uint32_array) {
+    if (length_count < count) return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "lengths has fewer than count entries");
+    typed_lengths = true;
   }
   napi_value result;
   if (handle->state != HANDLE_OPEN || count == 0) {
@@ -225,7 +203,7 @@ static napi_value packet_send_js(napi_env env, napi_callback_info info) {
   }
   if (count > handle->frame_capacity) {
     packet_frame *frames = realloc(handle->frames, (size_t)count * sizeof *frames);
-    if (frames == NULL) return throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
+    if (frames == NULL) return binding_throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
     handle->frames = frames;
     handle->frame_capacity = count;
   }
@@ -235,14 +213,14 @@ static napi_value packet_send_js(napi_env env, napi_callback_info info) {
     size_t bytes;
     uint32_t length;
     if (napi_get_element(env, argv[1], i, &frame) != napi_ok || get_bytes(env, frame, napi_uint8_array, &data, &bytes) < 0) {
-      return throw_argument(env, "ERR_INVALID_ARG_TYPE", "frames must hold Uint8Arrays");
+      return binding_throw_argument(env, "ERR_INVALID_ARG_TYPE", "frames must hold Uint8Arrays");
     }
     if (typed_lengths) {
       length = ((const uint32_t *)length_data)[i];
-    } else if (napi_get_element(env, argv[2], i, &length_value) != napi_ok || get_uint32(env, length_value, &length) < 0) {
+    } else if (napi_get_element(env, argv[2], i, &length_value) != napi_ok || binding_get_uint32(env, length_value, &length) < 0) {
       return NULL;
     }
-    if (length > bytes) return throw_argument(env, "ERR_OUT_OF_RANGE", "a frame length exceeds its buffer");
+    if (length > bytes) return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "a frame length exceeds its buffer");
     handle->frames[i].data = data;
     handle->frames[i].length = length;
   }
@@ -256,8 +234,8 @@ static napi_value packet_refresh_js(napi_env env, napi_callback_info info) {
   ARGUMENTS(1);
   link_handle *handle = get_handle(env, argv[0]);
   if (handle == NULL) return NULL;
-  if (handle->state != HANDLE_OPEN) return throw_argument(env, "ERR_SOCKET_CLOSED", "the packet socket is closed");
-  packet_error error = {0, NULL, NULL};
+  if (handle->state != HANDLE_OPEN) return binding_throw_argument(env, "ERR_SOCKET_CLOSED", "the packet socket is closed");
+  packet_error error = {0, NULL, NULL, NULL};
   if (packet_refresh(handle->sock, handle->counters, &error) < 0) return binding_throw(env, &error);
   return NULL;
 }
@@ -285,54 +263,6 @@ static napi_value packet_close_js(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* packetInterfaceInfo(ifname, netns|null) -> { name, ifindex, mac: Buffer(6), mtu, flags } */
-static napi_value packet_interface_info_js(napi_env env, napi_callback_info info) {
-  ARGUMENTS(2);
-  char ifname[NAME_BUFFER], netns[NAME_BUFFER];
-  if (get_name(env, argv[0], ifname, sizeof ifname) < 0 || get_name(env, argv[1], netns, sizeof netns) < 0) return NULL;
-  packet_interface nic;
-  packet_error error = {0, NULL, NULL};
-  if (packet_interface_info(ifname, netns[0] ? netns : NULL, &nic, &error) < 0) return binding_throw(env, &error);
-  return make_interface(env, &nic);
-}
-
-/* packetListInterfaces(netns|null) -> array of interface objects */
-static napi_value packet_list_interfaces_js(napi_env env, napi_callback_info info) {
-  ARGUMENTS(1);
-  char netns[NAME_BUFFER];
-  if (get_name(env, argv[0], netns, sizeof netns) < 0) return NULL;
-  packet_interface *list = NULL;
-  size_t count = 0;
-  packet_error error = {0, NULL, NULL};
-  if (packet_list_interfaces(netns[0] ? netns : NULL, &list, &count, &error) < 0) return binding_throw(env, &error);
-  napi_value array = NULL;
-  if (napi_create_array_with_length(env, count, &array) == napi_ok) {
-    for (size_t i = 0; i < count; i++) {
-      napi_value item = make_interface(env, &list[i]);
-      if (item == NULL || napi_set_element(env, array, (uint32_t)i, item) != napi_ok) {
-        array = NULL;
-        break;
-      }
-    }
-  }
-  free(list);
-  return array;
-}
-
-/* packetSetMtu(ifname, mtu, netns|null) */
-static napi_value packet_set_mtu_js(napi_env env, napi_callback_info info) {
-  ARGUMENTS(3);
-  char ifname[NAME_BUFFER], netns[NAME_BUFFER];
-  uint32_t mtu;
-  if (get_name(env, argv[0], ifname, sizeof ifname) < 0 || get_uint32(env, argv[1], &mtu) < 0 ||
-      get_name(env, argv[2], netns, sizeof netns) < 0) {
-    return NULL;
-  }
-  packet_error error = {0, NULL, NULL};
-  if (packet_set_mtu(ifname, netns[0] ? netns : NULL, mtu, &error) < 0) return binding_throw(env, &error);
-  return NULL;
-}
-
 static void addon_free(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -341,15 +271,15 @@ static void addon_free(napi_env env, void *data, void *hint) {
 
 NAPI_MODULE_INIT() {
   addon_state *addon = calloc(1, sizeof *addon);
-  if (addon == NULL) return throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
+  if (addon == NULL) return binding_throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
   addon->env = env;
   if (napi_get_uv_event_loop(env, &addon->loop) != napi_ok ||
       napi_set_instance_data(env, addon, addon_free, NULL) != napi_ok) {
     free(addon);
-    return throw_argument(env, "ERR_NAPI", "could not initialise the packet addon");
+    return binding_throw_argument(env, "ERR_NAPI", "could not initialise the packet addon");
   }
   if (napi_add_async_cleanup_hook(env, addon_teardown, addon, &addon->cleanup_hook) != napi_ok) {
-    return throw_argument(env, "ERR_NAPI", "could not register the exit cleanup hook");
+    return binding_throw_argument(env, "ERR_NAPI", "could not register the exit cleanup hook");
   }
   napi_property_descriptor functions[] = {
       {"packetOpen", NULL, packet_open_js, NULL, NULL, NULL, napi_enumerable, NULL},

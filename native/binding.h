@@ -44,6 +44,26 @@ struct addon_state {
   int tearing_down;
 };
 
+#define NAME_BUFFER 256
+
+/* Unpacks exactly `count` arguments into argv, or throws ERR_MISSING_ARGS. */
+#define ARGUMENTS(count)                                                                            \
+  size_t argc = count;                                                                              \
+  napi_value argv[count];                                                                           \
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count)              \
+    return binding_throw_argument(env, "ERR_MISSING_ARGS", "missing arguments");
+
+/* Throws a TypeError (or RangeError for ERR_OUT_OF_RANGE) with a stable code unless one is pending. */
+napi_value binding_throw_argument(napi_env env, const char *code, const char *message);
+/* String argument into buffer; null/undefined gives "". Returns 0, or -1 after throwing. */
+int binding_get_name(napi_env env, napi_value value, char *buffer, size_t size);
+int binding_get_uint32(napi_env env, napi_value value, uint32_t *out);
+
+/* binding_nic.c */
+napi_value packet_interface_info_js(napi_env env, napi_callback_info info);
+napi_value packet_list_interfaces_js(napi_env env, napi_callback_info info);
+napi_value packet_set_mtu_js(napi_env env, napi_callback_info info);
+
 /* Builds an Error with code (errno name), syscall, errno (negative, as Node does) and a message. */
 napi_value binding_make_error(napi_env env, const packet_error *error);
 /* Throws binding_make_error(...) and returns NULL for the caller to return. */

@@ -44,7 +44,7 @@ static void deliver(link_handle *handle, int count) {
 
 /* libuv stops the poll on POLLERR (e.g. ENETDOWN when the NIC goes down): report it and resume. */
 static void on_poll_error(link_handle *handle, int status) {
-  packet_error error = {0, "recvmmsg", NULL};
+  packet_error error = {0, "recvmmsg", NULL, NULL};
   int pending = packet_take_socket_error(handle->sock, &error);
   if (pending > 0) {
     handle->counters[PACKET_COUNTER_RECEIVE_ERRORS] += 1;
@@ -95,6 +95,7 @@ int handle_register(addon_state *addon, napi_env env, link_handle *handle, packe
     error->code = -status;
     error->syscall = "uv_poll_init";
     error->hint = NULL;
+    error->subject = NULL;
     return -1;
   }
   handle->poll.data = handle;
@@ -111,6 +112,7 @@ int handle_start_receiving(link_handle *handle, packet_error *error) {
     error->code = -status;
     error->syscall = "uv_poll_start";
     error->hint = NULL;
+    error->subject = NULL;
     return -1;
   }
   handle->receiving = 1;

@@ -39,11 +39,12 @@ enum packet_counter {
   PACKET_COUNTER_COUNT
 };
 
-/* Why a call failed: errno value, the failing system call, and an optional extra hint. */
+/* Why a call failed: errno value, the failing system call, what it was about, an optional hint. */
 typedef struct packet_error {
   int code;
   const char *syscall;
   const char *hint;
+  const char *subject; /* interface or namespace name; points into the caller's argument */
 } packet_error;
 
 typedef struct packet_interface {

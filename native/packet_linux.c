@@ -1,16 +1,13 @@
-/* Linux AF_PACKET sockets: BPF filter before bind, recvmmsg/sendmmsg batches, netns, NIC facts. */
+/* Linux AF_PACKET sockets: BPF filter before bind, recvmmsg/sendmmsg batches, flags/MTU/drop refresh. */
 #define _GNU_SOURCE
-#include "packet.h"
+#include "packet_linux.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
-#include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -36,69 +33,6 @@ struct packet_socket {
   uint32_t tx_capacity;
   uint64_t kernel_drops;
 };
-
-static int fail(packet_error *error, int code, const char *syscall) {
-  error->code = code;
-  error->syscall = syscall;
-  error->hint = NULL;
-  return -1;
-}
-
-/* ---- network namespaces: enter for the duration of one call, always leave ---- */
-
-typedef struct netns_guard {
-  int saved_fd;
-} netns_guard;
-
-static int netns_enter(const char *name, netns_guard *guard, packet_error *error) {
-  guard->saved_fd = -1;
-  if (name == NULL || name[0] == '\0') return 0;
-  if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strlen(name) > 200) {
-    fail(error, EINVAL, "open");
-    error->hint = "invalid network namespace name";
-    return -1;
-  }
-  char path[256];
-  snprintf(path, sizeof path, "/run/netns/%s", name);
-  int target_fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (target_fd < 0) {
-    fail(error, errno, "open");
-    error->hint = "network namespace not found under /run/netns";
-    return -1;
-  }
-  int saved_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (saved_fd < 0) {
-    int code = errno;
-    close(target_fd);
-    return fail(error, code, "open");
-  }
-  if (setns(target_fd, CLONE_NEWNET) < 0) {
-    int code = errno;
-    close(target_fd);
-    close(saved_fd);
-    fail(error, code, "setns");
-    if (code == EPERM) error->hint = "entering a network namespace needs CAP_SYS_ADMIN";
-    return -1;
-  }
-  close(target_fd);
-  guard->saved_fd = saved_fd;
-  return 0;
-}
-
-/* Returns to the saved namespace. Keeps an earlier error in *error (status < 0) if there was one. */
-static int netns_leave(netns_guard *guard, int status, packet_error *error) {
-  if (guard->saved_fd < 0) return status;
-  int rc = setns(guard->saved_fd, CLONE_NEWNET);
-  int code = errno;
-  close(guard->saved_fd);
-  guard->saved_fd = -1;
-  if (rc < 0 && status == 0) {
-    fail(error, code, "setns");
-    error->hint = "could not return to the original network namespace";
-    return -1;
-  }
-  return status;
-}
 
 /* ---- BPF: ethertype == 0x88A2, optionally the AoE response bit (byte 14 & 0x08) ---- */
 
@@ -128,7 +62,7 @@ static int attach_filter(int fd, int mode, packet_error *error) {
     program.filter = flagged;
   }
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0) {
-    return fail(error, errno, "setsockopt(SO_ATTACH_FILTER)");
+    return linux_fail(error, errno, "setsockopt(SO_ATTACH_FILTER)");
   }
   return 0;
 }
@@ -138,7 +72,7 @@ static int size_buffer(int fd, int force_option, int option, int bytes, const ch
   if (bytes <= 0) return 0;
   if (setsockopt(fd, SOL_SOCKET, force_option, &bytes, sizeof bytes) == 0) return 0;
   if (setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof bytes) == 0) return 0;
-  return fail(error, errno, syscall);
+  return linux_fail(error, errno, syscall);
 }
 
 static int grow_send_storage(packet_socket *sock, uint32_t count) {
@@ -162,11 +96,11 @@ static int grow_send_storage(packet_socket *sock, uint32_t count) {
 
 static int open_in_namespace(const packet_open_options *options, int *fd_out, int *ifindex_out, packet_error *error) {
   unsigned ifindex = if_nametoindex(options->ifname);
-  if (ifindex == 0) return fail(error, errno ? errno : ENODEV, "if_nametoindex");
+  if (ifindex == 0) return linux_fail(error, errno ? errno : ENODEV, "if_nametoindex");
   /* Protocol 0: the socket receives nothing until bind, so no frame slips in before the filter. */
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    fail(error, errno, "socket");
+    linux_fail(error, errno, "socket");
     if (error->code == EPERM) error->hint = "raw sockets need CAP_NET_RAW";
     return -1;
   }
@@ -187,7 +121,7 @@ static int open_in_namespace(const packet_open_options *options, int *fd_out, in
   if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
     int code = errno;
     close(fd);
-    return fail(error, code, "bind");
+    return linux_fail(error, code, "bind");
   }
   *fd_out = fd;
   *ifindex_out = (int)ifindex;
@@ -195,22 +129,18 @@ static int open_in_namespace(const packet_open_options *options, int *fd_out, in
 }
 
 int packet_open(const packet_open_options *options, packet_socket **out, packet_error *error) {
-  if (options->ifname == NULL || options->ifname[0] == '\0' || strlen(options->ifname) >= PACKET_NAME_MAX) {
-    fail(error, EINVAL, "if_nametoindex");
-    error->hint = "interface names are 1 to 15 bytes";
-    return -1;
-  }
+  if (linux_check_name(options->ifname, "if_nametoindex", error) < 0) return -1;
   packet_socket *sock = calloc(1, sizeof *sock);
-  if (sock == NULL) return fail(error, ENOMEM, "malloc");
+  if (sock == NULL) return linux_fail(error, ENOMEM, "malloc");
   sock->fd = -1;
   if (grow_send_storage(sock, INITIAL_SEND_CAPACITY) < 0) {
     free(sock);
-    return fail(error, ENOMEM, "malloc");
+    return linux_fail(error, ENOMEM, "malloc");
   }
   netns_guard guard;
-  int status = netns_enter(options->netns, &guard, error);
+  int status = linux_netns_enter(options->netns, &guard, error);
   if (status == 0) status = open_in_namespace(options, &sock->fd, &sock->ifindex, error);
-  status = netns_leave(&guard, status, error);
+  status = linux_about(error, options->ifname, linux_netns_leave(&guard, status, error));
   if (status < 0) {
     if (sock->fd >= 0) close(sock->fd);
     sock->fd = -1;
@@ -243,7 +173,7 @@ int packet_set_receive_buffers(packet_socket *sock, uint8_t *slab, uint32_t slot
     if (messages == NULL || vectors == NULL) {
       free(messages);
       free(vectors);
-      return fail(error, ENOMEM, "malloc");
+      return linux_fail(error, ENOMEM, "malloc");
     }
     free(sock->rx_messages);
     free(sock->rx_vectors);
@@ -271,7 +201,7 @@ int packet_receive_batch(packet_socket *sock, uint32_t *lengths, double *counter
   if (received < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
     counters[PACKET_COUNTER_RECEIVE_ERRORS] += 1;
-    return fail(error, errno, "recvmmsg");
+    return linux_fail(error, errno, "recvmmsg");
   }
   double bytes = 0;
   uint32_t truncated = 0;
@@ -296,7 +226,7 @@ int packet_take_socket_error(packet_socket *sock, packet_error *error) {
   int pending = 0;
   socklen_t length = sizeof pending;
   if (getsockopt(sock->fd, SOL_SOCKET, SO_ERROR, &pending, &length) < 0) {
-    return fail(error, errno, "getsockopt(SO_ERROR)");
+    return linux_fail(error, errno, "getsockopt(SO_ERROR)");
   }
   return pending;
 }
@@ -316,6 +246,7 @@ uint32_t packet_send_batch(packet_socket *sock, const packet_frame *frames, uint
       sock->tx_messages[i].msg_hdr.msg_iovlen = 1;
     }
     uint32_t position = 0;
+    uint32_t retried_position = UINT32_MAX;
     while (position < chunk) {
       int result = sendmmsg(sock->fd, sock->tx_messages + position, chunk - position, MSG_DONTWAIT);
       if (result > 0) {
@@ -326,6 +257,11 @@ uint32_t packet_send_batch(packet_socket *sock, const packet_frame *frames, uint
       }
       int code = result < 0 ? errno : EAGAIN;
       if (code == EINTR) continue;
+      /* A NIC that went down and up leaves a stale ENETDOWN in sk_err: the first send only reports it. */
+      if (code == ENETDOWN && retried_position != position) {
+        retried_position = position;
+        continue;
+      }
       if (code == EAGAIN || code == EWOULDBLOCK || code == ENOBUFS) {
         counters[PACKET_COUNTER_SEND_BLOCKED] += (double)(count - done - position);
         counters[PACKET_COUNTER_FRAMES_OUT] += sent;
@@ -342,23 +278,19 @@ uint32_t packet_send_batch(packet_socket *sock, const packet_frame *frames, uint
   return done;
 }
 
-static uint32_t portable_flags(short flags) {
-  return ((flags & IFF_UP) ? PACKET_IF_UP : 0u) | ((flags & IFF_RUNNING) ? PACKET_IF_CARRIER : 0u);
-}
-
 int packet_refresh(packet_socket *sock, double *counters, packet_error *error) {
   /* Ioctls on the packet socket run in the socket's own namespace, so no setns is needed here. */
   struct ifreq request;
   memset(&request, 0, sizeof request);
   request.ifr_ifindex = sock->ifindex;
-  if (ioctl(sock->fd, SIOCGIFNAME, &request) < 0) return fail(error, errno, "ioctl(SIOCGIFNAME)");
-  if (ioctl(sock->fd, SIOCGIFFLAGS, &request) < 0) return fail(error, errno, "ioctl(SIOCGIFFLAGS)");
-  uint32_t flags = portable_flags(request.ifr_flags);
-  if (ioctl(sock->fd, SIOCGIFMTU, &request) < 0) return fail(error, errno, "ioctl(SIOCGIFMTU)");
+  if (ioctl(sock->fd, SIOCGIFNAME, &request) < 0) return linux_fail(error, errno, "ioctl(SIOCGIFNAME)");
+  if (ioctl(sock->fd, SIOCGIFFLAGS, &request) < 0) return linux_fail(error, errno, "ioctl(SIOCGIFFLAGS)");
+  uint32_t flags = linux_portable_flags(request.ifr_flags);
+  if (ioctl(sock->fd, SIOCGIFMTU, &request) < 0) return linux_fail(error, errno, "ioctl(SIOCGIFMTU)");
   struct tpacket_stats statistics;
   socklen_t length = sizeof statistics;
   if (getsockopt(sock->fd, SOL_PACKET, PACKET_STATISTICS, &statistics, &length) < 0) {
-    return fail(error, errno, "getsockopt(PACKET_STATISTICS)");
+    return linux_fail(error, errno, "getsockopt(PACKET_STATISTICS)");
   }
   sock->kernel_drops += statistics.tp_drops; /* the kernel resets these on every read */
   counters[PACKET_COUNTER_FLAGS] = flags;
@@ -367,108 +299,3 @@ int packet_refresh(packet_socket *sock, double *counters, packet_error *error) {
   return 0;
 }
 
-static int describe(int fd, const char *ifname, packet_interface *out, packet_error *error) {
-  struct ifreq request;
-  memset(out, 0, sizeof *out);
-  memset(&request, 0, sizeof request);
-  strncpy(out->name, ifname, PACKET_NAME_MAX - 1);
-  strncpy(request.ifr_name, ifname, IFNAMSIZ - 1);
-  if (ioctl(fd, SIOCGIFINDEX, &request) < 0) return fail(error, errno, "ioctl(SIOCGIFINDEX)");
-  out->ifindex = request.ifr_ifindex;
-  if (ioctl(fd, SIOCGIFHWADDR, &request) < 0) return fail(error, errno, "ioctl(SIOCGIFHWADDR)");
-  memcpy(out->mac, request.ifr_hwaddr.sa_data, 6);
-  if (ioctl(fd, SIOCGIFMTU, &request) < 0) return fail(error, errno, "ioctl(SIOCGIFMTU)");
-  out->mtu = (uint32_t)request.ifr_mtu;
-  if (ioctl(fd, SIOCGIFFLAGS, &request) < 0) return fail(error, errno, "ioctl(SIOCGIFFLAGS)");
-  out->flags = portable_flags(request.ifr_flags);
-  return 0;
-}
-
-static int control_socket(packet_error *error) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) fail(error, errno, "socket");
-  return fd;
-}
-
-static int check_name(const char *ifname, packet_error *error) {
-  if (ifname != NULL && ifname[0] != '\0' && strlen(ifname) < PACKET_NAME_MAX) return 0;
-  fail(error, EINVAL, "ioctl");
-  error->hint = "interface names are 1 to 15 bytes";
-  return -1;
-}
-
-int packet_interface_info(const char *ifname, const char *netns, packet_interface *out, packet_error *error) {
-  if (check_name(ifname, error) < 0) return -1;
-  netns_guard guard;
-  int status = netns_enter(netns, &guard, error);
-  if (status == 0) {
-    int fd = control_socket(error);
-    status = fd < 0 ? -1 : describe(fd, ifname, out, error);
-    if (fd >= 0) close(fd);
-  }
-  return netns_leave(&guard, status, error);
-}
-
-static int list_in_namespace(packet_interface **out, size_t *count, packet_error *error) {
-  struct if_nameindex *names = if_nameindex();
-  if (names == NULL) return fail(error, errno, "if_nameindex");
-  size_t total = 0;
-  while (names[total].if_index != 0) total++;
-  packet_interface *list = calloc(total ? total : 1, sizeof *list);
-  int fd = list == NULL ? -1 : control_socket(error);
-  if (list == NULL || fd < 0) {
-    if (list == NULL) fail(error, ENOMEM, "malloc");
-    free(list);
-    if_freenameindex(names);
-    return -1;
-  }
-  size_t filled = 0;
-  for (size_t i = 0; i < total; i++) {
-    packet_error ignored;
-    /* An interface that vanished since if_nameindex is simply left out. */
-    if (describe(fd, names[i].if_name, &list[filled], &ignored) == 0) filled++;
-  }
-  close(fd);
-  if_freenameindex(names);
-  *out = list;
-  *count = filled;
-  return 0;
-}
-
-int packet_list_interfaces(const char *netns, packet_interface **out, size_t *count, packet_error *error) {
-  *out = NULL;
-  *count = 0;
-  netns_guard guard;
-  int status = netns_enter(netns, &guard, error);
-  if (status == 0) status = list_in_namespace(out, count, error);
-  status = netns_leave(&guard, status, error);
-  if (status < 0) {
-    free(*out);
-    *out = NULL;
-    *count = 0;
-  }
-  return status;
-}
-
-int packet_set_mtu(const char *ifname, const char *netns, uint32_t mtu, packet_error *error) {
-  if (check_name(ifname, error) < 0) return -1;
-  netns_guard guard;
-  int status = netns_enter(netns, &guard, error);
-  if (status == 0) {
-    int fd = control_socket(error);
-    status = fd < 0 ? -1 : 0;
-    if (fd >= 0) {
-      struct ifreq request;
-      memset(&request, 0, sizeof request);
-      strncpy(request.ifr_name, ifname, IFNAMSIZ - 1);
-      request.ifr_mtu = (int)mtu;
-      if (ioctl(fd, SIOCSIFMTU, &request) < 0) {
-        status = fail(error, errno, "ioctl(SIOCSIFMTU)");
-        if (error->code == EPERM) error->hint = "changing the MTU needs CAP_NET_ADMIN";
-        if (error->code == EINVAL) error->hint = "MTU out of range for this device";
-      }
-      close(fd);
-    }
-  }
-  return netns_leave(&guard, status, error);
-}

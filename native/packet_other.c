@@ -12,6 +12,7 @@ static int unsupported(packet_error *error, const char *syscall) {
   error->code = ENOSYS;
   error->syscall = syscall;
   error->hint = "AF_PACKET sockets are only available on Linux";
+  error->subject = NULL;
   return -1;
 }
 

@@ -2,7 +2,8 @@
 // The `aoe-discover` bin: the same as `aoe discover`.
 import { configureProgram, runMain } from './common.js';
 import { discoverCommand } from './commands/discover.js';
+import { reportAtaErrors } from './commands/initiator-options.js';
 
 runMain('aoe-discover', async () => {
-  await configureProgram(discoverCommand('aoe-discover')).parseAsync(process.argv);
+  await reportAtaErrors('aoe-discover', configureProgram(discoverCommand('aoe-discover')).parseAsync(process.argv));
 });

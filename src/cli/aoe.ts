@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { configureProgram, runMain } from './common.js';
+import { reportAtaErrors } from './commands/initiator-options.js';
 import { benchCommand } from './commands/bench.js';
 import { cfgCommand } from './commands/cfg.js';
 import { copyCommand } from './commands/copy.js';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     const { serveCommand } = (await import(serveModule.href)) as { serveCommand: () => Command };
     program.addCommand(configureProgram(serveCommand()));
   }
-  await program.parseAsync(process.argv);
+  await reportAtaErrors('aoe', program.parseAsync(process.argv));
 }
 
 runMain('aoe', main);

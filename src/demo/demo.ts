@@ -26,8 +26,10 @@ async function startTarget(lab: Lab, backing: string): Promise<{ children: Child
   const aoeblade = fileURLToPath(new URL('../cli/aoeblade.js', import.meta.url));
   const netifs = lab.links.map((link) => link.targetIf).join(',');
   if (existsSync(aoeblade) && process.env.AOEKIT_DEMO_VBLADE !== '1') {
-    const child = lab.spawn(lab.targetNs, [process.execPath, aoeblade, '1', '1', netifs, 'ram:512M'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    return { children: [child], description: `aoeblade e1.1 ram:512M on ${netifs}` };
+    const child = lab.spawn(lab.targetNs, [process.execPath, aoeblade, '--log-level', 'warn', '1', '1', netifs, 'ram:512M'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    if (child.exitCode === null && child.signalCode === null) return { children: [child], description: `aoeblade e1.1 ram:512M on ${netifs}` };
+    say('aoeblade did not start; falling back to Debian vblade');
   }
   const made = await lab.exec(lab.targetNs, ['dd', 'if=/dev/zero', `of=${backing}`, 'bs=1M', 'count=512', 'status=none']);
   if (made.code !== 0) throw new Error(`cannot create ${backing}: ${made.stderr}`);
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     const target = await startTarget(lab, backing);
     children.push(...target.children);
     say(`target: ${target.description}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     device = await openDevice('e1.1', { interfaces: lab.links.map((link) => link.initiatorIf), netns: lab.initiatorNs, deadlineMs: 30_000, discoverTimeoutMs: 1000 });
     say(`found ${device.name}: ${(device.size / MiB).toFixed(0)} MiB, model '${device.identify.model}', ${device.paths.length} paths`);
     const data = Buffer.allocUnsafe(TOTAL);

@@ -60,8 +60,16 @@ export async function queryConfig(target: ControlTarget, options?: RequestOption
 /** Set the config string (CCmd set, or force set with `force`); error 4 -> ERR_AOE_CONFIG_STRING_PRESENT. */
 export async function setConfig(target: ControlTarget, configString: string, force: boolean, options?: RequestOptions): Promise<ConfigInfo> {
   const command = force ? ConfigCommand.ForceSet : ConfigCommand.Set;
-  const reply = await request(target, Command.QueryConfig, (frame, offset) => writeConfigArg(frame, offset, command, configString), { what: force ? 'force set config' : 'set config', ...options });
-  return parseConfigReply(reply);
+  try {
+    const reply = await request(target, Command.QueryConfig, (frame, offset) => writeConfigArg(frame, offset, command, configString), { what: force ? 'force set config' : 'set config', ...options });
+    return parseConfigReply(reply);
+  } catch (error) {
+    // A target serving one export on several NICs shares the string: a set that another path already made is a success.
+    if (force || (error as InitiatorError).code !== 'ERR_AOE_CONFIG_STRING_PRESENT') throw error;
+    const current = await queryConfig(target, options);
+    if (current.configString !== configString) throw error;
+    return current;
+  }
 }
 
 export type IdentifyResult = ReturnType<typeof parseIdentify>;
@@ -143,12 +151,21 @@ export async function maskList(target: ControlTarget, edits: MaskEdit[] = [], op
 export async function reserve(target: ControlTarget, macs?: number[], force = false, options?: RequestOptions): Promise<number[]> {
   const command = macs === undefined ? ReserveCommand.Read : force ? ReserveCommand.ForceSet : ReserveCommand.Set;
   const list = macs ?? [];
-  const reply = await request(target, Command.ReserveRelease, (frame, offset) => {
-    frame[offset] = command;
-    frame[offset + 1] = list.length;
-    list.forEach((mac, index) => writeMac(frame, offset + 2 + index * 6, mac));
-    return 2 + list.length * 6;
-  }, { what: 'reserve', ...options });
+  let reply: Buffer;
+  try {
+    reply = await request(target, Command.ReserveRelease, (frame, offset) => {
+      frame[offset] = command;
+      frame[offset + 1] = list.length;
+      list.forEach((mac, index) => writeMac(frame, offset + 2 + index * 6, mac));
+      return 2 + list.length * 6;
+    }, { what: 'reserve', ...options });
+  } catch (error) {
+    // One export on several target NICs shares its reservation: a set another path already made is a success.
+    if (command !== ReserveCommand.Set || (error as InitiatorError).code !== 'ERR_AOE_RESERVED') throw error;
+    const current = await reserve(target, undefined, false, options);
+    if (current.length !== list.length || !list.every((mac) => current.includes(mac))) throw error;
+    return current;
+  }
   const offset = AOE_ARG_OFFSET;
   const count = reply[offset + 1];
   const result: number[] = [];

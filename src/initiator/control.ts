@@ -93,7 +93,7 @@ export function request(
   });
 }
 
-/** Broadcast (or unicast) a request once per `repeats` and collect every reply for `windowMs`. */
+/** Broadcast (or unicast) a request and collect every reply with its tag for `windowMs`. */
 export function collect(
   port: LinkPort, command: number, writeArg: (frame: Buffer, offset: number) => number,
   windowMs: number, destination = BROADCAST_MAC, shelf = BROADCAST_SHELF, slot = BROADCAST_SLOT,
@@ -102,12 +102,12 @@ export function collect(
   const { frame, length } = buildFrame({ port, mac: destination, shelf, slot }, command, tag, writeArg);
   const replies: Buffer[] = [];
   port.listen(tag, (reply) => replies.push(reply));
-  // Send twice (start and a third of the way in) so one lost broadcast does not hide a target.
+  // Send three times (start, 1/4 and 1/2 of the window) so a lost broadcast or reply does not hide a target.
   port.sendNow(frame, length);
-  const resend = setTimeout(() => port.sendNow(frame, length), Math.max(1, Math.floor(windowMs / 3)));
+  const resends = [1, 2].map((step) => setTimeout(() => port.sendNow(frame, length), Math.max(1, Math.floor((windowMs * step) / 4))));
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      clearTimeout(resend);
+    setTimeout(() => {
+      for (const resend of resends) clearTimeout(resend);
       port.unlisten(tag);
       resolve(replies);
     }, windowMs);

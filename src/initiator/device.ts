@@ -5,29 +5,18 @@ import type { Link, LinkState } from '../link/link.js';
 import { AtaStatus, ATA_DATA_OFFSET, FLAG_ERROR, SECTOR_SIZE } from '../wire/constants.js';
 import { formatMac, readMac } from '../wire/mac.js';
 import { flushCache } from './commands.js';
-import { writeConfigArg } from './commands.js';
-import { writeRequestHeader } from './control.js';
+import { buildProbeFrame, pathStats, type DeviceStats } from './device-stats.js';
 import { aoeReplyError, ataReplyError, InitiatorError } from './errors.js';
 import type { Path } from './path.js';
 import type { Policy } from './policy.js';
 import { LinkPort, type DataReceiver } from './port.js';
-import { SlotTable, type Operation } from './slots.js';
+import { createOperation, toBuffer, type Operation } from './operation.js';
+import type { SlotTable } from './slots.js';
 
 export interface DeviceTimers {
   deadlineMs: number;
   scanIntervalMs: number;
   probeIntervalMs: number;
-}
-
-export interface PathStats {
-  index: number; interface: string; targetMac: string; mtu: number; payloadBytes: number; state: string;
-  cwnd: number; ssthresh: number; inflight: number; srttMs: number; rtoMs: number;
-  framesSent: number; framesAcked: number; bytesAcked: number; retransmits: number; downEvents: number;
-}
-
-export interface DeviceStats {
-  name: string; size: number; policy: string; reads: number; writes: number; bytesRead: number; bytesWritten: number;
-  retransmits: number; ignoredReplies: number; paths: PathStats[];
 }
 
 interface Retry { op: Operation; opOffset: number; bytes: number; avoid: number }
@@ -114,15 +103,7 @@ export class Device extends EventEmitter implements DataReceiver {
   }
 
   stats(): DeviceStats {
-    return {
-      name: this.name, size: this.size, policy: this.policy.name, ...this.counters,
-      paths: this.paths.map((path) => ({
-        index: path.index, interface: path.link.name, targetMac: formatMac(path.targetMac), mtu: path.link.mtu, payloadBytes: path.payloadBytes,
-        state: path.state, cwnd: Math.round(path.cwnd * 100) / 100, ssthresh: path.ssthresh, inflight: path.inflight,
-        srttMs: Math.round(path.srtt * 1000) / 1000, rtoMs: Math.round(path.rto * 1000) / 1000, framesSent: path.framesSent,
-        framesAcked: path.framesAcked, bytesAcked: path.bytesAcked, retransmits: path.timeouts, downEvents: path.downEvents,
-      })),
-    };
+    return { name: this.name, size: this.size, policy: this.policy.name, ...this.counters, paths: this.paths.map(pathStats) };
   }
 
   async close(): Promise<void> {
@@ -155,17 +136,7 @@ export class Device extends EventEmitter implements DataReceiver {
     }
     if (length === 0) return Promise.resolve();
     if (this.active.length === 0) this.lastProgressAt = performance.now();
-    let resolve!: () => void;
-    let reject!: (error: Error) => void;
-    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    const op: Operation = { kind, offset, length, buffer, issued: 0, remaining: length, done: false, waitFor: 0, dependents: undefined, promise, resolve, reject };
-    const end = offset + length;
-    for (const earlier of this.active) {
-      if ((kind === 'write' || earlier.kind === 'write') && earlier.offset < end && offset < earlier.offset + earlier.length) {
-        op.waitFor += 1;
-        (earlier.dependents ??= []).push(op);
-      }
-    }
+    const op = createOperation(kind, offset, buffer, this.active);
     if (kind === 'read') this.counters.reads += 1; else this.counters.writes += 1;
     this.active.push(op);
     this.pending.push(op);
@@ -174,7 +145,7 @@ export class Device extends EventEmitter implements DataReceiver {
       this.flushScheduled = true;
       queueMicrotask(() => { this.flushScheduled = false; this.pump(); });
     }
-    return promise;
+    return op.promise;
   }
 
   /** Fill windows and send: retries first (preferably on another path), then new chunks in submission order. */
@@ -268,10 +239,12 @@ export class Device extends EventEmitter implements DataReceiver {
     this.retries.length = 0;
   }
 
+  /** The scan timer keeps the process alive only while I/O is outstanding (like a socket with a pending request). */
   private startTimer(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setInterval(() => this.scan(), this.timers.scanIntervalMs);
-    this.timer.unref();
+    if (this.closed) return;
+    if (!this.timer) this.timer = setInterval(() => this.scan(), this.timers.scanIntervalMs);
+    if (this.active.length > 0) this.timer.ref();
+    else this.timer.unref();
   }
 
   /** The one timer: retransmit scan, down-path probing, rate estimates, deadline. */
@@ -302,9 +275,13 @@ export class Device extends EventEmitter implements DataReceiver {
       this.failAll(new InitiatorError('ERR_AOE_DEADLINE', `${this.name}: no reply on any path for ${this.timers.deadlineMs} ms (${up}/${this.paths.length} paths up)`));
     }
     if (this.retries.length > 0 || this.pending.length > 0) this.pump();
-    if (this.active.length === 0 && this.paths.every((path) => path.state === 'up')) {
-      clearInterval(this.timer);
-      this.timer = undefined;
+    if (this.active.length === 0) {
+      if (this.paths.every((path) => path.state === 'up')) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      } else {
+        this.timer?.unref();
+      }
     }
   }
 
@@ -335,17 +312,14 @@ export class Device extends EventEmitter implements DataReceiver {
   }
 
   private buildProbe(path: Path): Buffer {
-    const frame = Buffer.alloc(60);
     path.probeTag = path.port.allocateControlTag();
-    writeRequestHeader(frame, path.targetMac, path.link.mac, this.shelf, this.slot, 1, path.probeTag);
-    writeConfigArg(frame, 24, 0);
     path.port.listen(path.probeTag, (reply) => {
       if (readMac(reply, 6) === path.targetMac && reply.readUInt16BE(16) === this.shelf && reply[18] === this.slot) {
         this.lastProgressAt = performance.now();
         this.markUp(path);
       }
     });
-    return frame;
+    return buildProbeFrame(path, this.shelf, this.slot, this.lba48);
   }
 
   private sendProbe(path: Path, now: number): void {
@@ -365,8 +339,4 @@ export class Device extends EventEmitter implements DataReceiver {
   private onLinkMtu(link: Link, mtu: number): void {
     for (const path of this.paths) if (path.link === link) path.updatePayload(mtu, this.slots.capacitySectors);
   }
-}
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

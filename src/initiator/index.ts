@@ -1,7 +1,8 @@
 // Public initiator API: discovery, devices, policies and control-plane helpers.
 export { discover, discoverOnLinks, deviceName, hasPayloadMismatch, type DiscoveredDevice, type DiscoveredPath, type DiscoverOptions } from './discover.js';
 export { openDevice, parseDeviceName, type OpenDeviceOptions } from './open.js';
-export { Device, type DeviceStats, type PathStats } from './device.js';
+export { Device } from './device.js';
+export type { DeviceStats, PathStats } from './device-stats.js';
 export { createPolicy, POLICY_NAMES, type Policy, type PolicyName } from './policy.js';
 export { DEFAULT_TUNING, type PathTuning } from './path.js';
 export { InitiatorError, aoeErrorCode, ataErrorCode } from './errors.js';

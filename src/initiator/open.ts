@@ -4,7 +4,7 @@ import { Device } from './device.js';
 import { discoverOnLinks } from './discover.js';
 import { InitiatorError } from './errors.js';
 import { openLinks, type LinkSource } from './links.js';
-import { DEFAULT_TUNING, Path, type PathTuning } from './path.js';
+import { DEFAULT_TUNING, Path, type PathTuning, type TargetBudget } from './path.js';
 import { createPolicy, type PolicyName } from './policy.js';
 import { LinkPort } from './port.js';
 import { SlotTable } from './slots.js';
@@ -55,10 +55,12 @@ export async function openDevice(name: string, options: OpenDeviceOptions = {}):
     // Slots hold frames for the largest path payload; windows never exceed their cap, so slots >= sum of caps.
     const frameSize = ATA_DATA_OFFSET + maxSectors * SECTOR_SIZE;
     const capacitySectors = maxSectors;
-    const paths = device.paths.map((found, index) => new Path(
-      index, found.link, LinkPort.of(found.link), found.targetMac, found.bufferCount,
-      found.targetSectors, shelf, slot, tuning, capacitySectors,
-    ));
+    const budgets = new Map<number, TargetBudget>();
+    const paths = device.paths.map((found, index) => {
+      let budget = budgets.get(found.targetMac);
+      if (!budget) budgets.set(found.targetMac, (budget = { inflight: 0, cap: Math.max(1, Math.min(found.bufferCount || 16, tuning.maxWindow)) }));
+      return new Path(index, found.link, LinkPort.of(found.link), found.targetMac, found.bufferCount, found.targetSectors, shelf, slot, tuning, capacitySectors, budget);
+    });
     const slotCount = paths.reduce((sum, path) => sum + path.windowCap, 0) + 8;
     return new Device({
       shelf, slot, size: device.size, lba48: device.lba48,

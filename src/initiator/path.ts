@@ -11,13 +11,19 @@ export interface PathTuning {
   maxRtoMs: number;
   /** Hard cap on the window, on top of the target's buffer count. */
   maxWindow: number;
-  /** Consecutive timeouts (with no reply for 2 x rto) that mark a path down. */
+  /** Consecutive loss events (timeouts a window apart, no reply in between) that mark a path down. */
   downAfterTimeouts: number;
 }
 
 export const DEFAULT_TUNING: PathTuning = { initialRtoMs: 100, minRtoMs: 10, maxRtoMs: 2000, maxWindow: 64, downAfterTimeouts: 4 };
 
 export type PathState = 'up' | 'down';
+
+/** Frames in flight to one target MAC over every local NIC: the target queues at most its buffer count (AoEr11 §3.2). */
+export interface TargetBudget {
+  inflight: number;
+  cap: number;
+}
 
 export class Path {
   readonly index: number;
@@ -30,6 +36,8 @@ export class Path {
   /** The first 20 header bytes (Ethernet + AoE up to the tag), copied into every frame. */
   readonly header = Buffer.alloc(20);
   readonly tuning: PathTuning;
+  /** Shared with the other paths to the same target MAC. */
+  readonly budget: TargetBudget;
   /** Control tag used for probes while down. */
   probeTag = 0;
   lastProbeAt = 0;
@@ -59,7 +67,7 @@ export class Path {
   rate = 0;
   private rateBytesMark = 0;
 
-  constructor(index: number, link: Link, port: LinkPort, targetMac: number, bufferCount: number, targetSectors: number, shelf: number, slot: number, tuning: PathTuning, frameCapacitySectors: number) {
+  constructor(index: number, link: Link, port: LinkPort, targetMac: number, bufferCount: number, targetSectors: number, shelf: number, slot: number, tuning: PathTuning, frameCapacitySectors: number, budget?: TargetBudget) {
     this.index = index;
     this.link = link;
     this.port = port;
@@ -68,6 +76,7 @@ export class Path {
     this.targetSectors = targetSectors;
     this.tuning = tuning;
     this.windowCap = Math.max(1, Math.min(bufferCount || 16, tuning.maxWindow));
+    this.budget = budget ?? { inflight: 0, cap: this.windowCap };
     this.cwnd = Math.min(this.windowCap, 8);
     this.ssthresh = this.windowCap;
     this.rto = tuning.initialRtoMs;
@@ -93,7 +102,7 @@ export class Path {
   }
 
   canSend(): boolean {
-    return this.state === 'up' && this.inflight < Math.floor(this.cwnd);
+    return this.state === 'up' && this.inflight < Math.floor(this.cwnd) && this.budget.inflight < this.budget.cap;
   }
 
   /** A reply arrived `rttMs` after its (single) transmission: RTT sample (no Karn ambiguity, tags are per send), window growth. */
@@ -118,19 +127,19 @@ export class Path {
   }
 
   /**
-   * A frame sent at `sentAt` timed out. The first timeout of a window halves the window (ssthresh = cwnd/2,
-   * cwnd = ssthresh); a second consecutive timeout collapses it to 1 like the Linux driver. The RTO backs off x2.
-   * Returns true when the path should be marked down.
+   * A frame sent at `sentAt` timed out. Timeouts of frames sent before the last reduction belong to the same loss
+   * event and change nothing. A new event halves the window (ssthresh = cwnd/2, cwnd = ssthresh) and backs the RTO
+   * off x2; a second event in a row with no reply in between collapses the window to 1 like the Linux driver.
+   * Returns true when `downAfterTimeouts` events in a row (no reply for 2 x rto) say the path is dead.
    */
   onTimeout(sentAt: number, now: number): boolean {
     this.timeouts += 1;
+    if (sentAt < this.lastReductionAt) return false;
     this.consecutiveTimeouts += 1;
-    if (sentAt >= this.lastReductionAt) {
-      this.ssthresh = Math.max(2, Math.floor(this.cwnd / 2));
-      this.cwnd = this.consecutiveTimeouts > 1 ? 1 : this.ssthresh;
-      this.lastReductionAt = now;
-      this.rto = Math.min(this.tuning.maxRtoMs, this.rto * 2);
-    }
+    this.ssthresh = Math.max(2, Math.floor(this.cwnd / 2));
+    this.cwnd = this.consecutiveTimeouts > 1 ? 1 : this.ssthresh;
+    this.lastReductionAt = now;
+    this.rto = Math.min(this.tuning.maxRtoMs, this.rto * 2);
     return this.consecutiveTimeouts >= this.tuning.downAfterTimeouts && now - this.lastResponseAt > 2 * this.rto;
   }
 

@@ -1,28 +1,8 @@
 // Preallocated frame slots of a device: tag = data bit | 15-bit generation | 16-bit slot index; frames built in place.
 import { AtaCommand, ATA_DATA_OFFSET, AtaFlag, ETHERNET_MIN_FRAME, SECTOR_SIZE } from '../wire/constants.js';
+import type { Operation } from './operation.js';
 import type { Path } from './path.js';
 import { DATA_TAG_BIT } from './port.js';
-
-/** One user read or write, split into frames as paths have window space. */
-export interface Operation {
-  kind: 'read' | 'write';
-  /** Device byte offset. */
-  offset: number;
-  length: number;
-  /** Read: destination; write: source. Frames copy straight to/from it. */
-  buffer: Buffer;
-  /** Bytes handed to paths so far (new chunks are cut from here). */
-  issued: number;
-  /** Bytes not yet acknowledged. */
-  remaining: number;
-  done: boolean;
-  /** Earlier overlapping operations (with a write involved) still running. */
-  waitFor: number;
-  dependents: Operation[] | undefined;
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
 
 /**
  * Tags: bit 31 marks a data frame, bits 16-30 a per-slot generation bumped on every send, bits 0-15 the slot.
@@ -115,6 +95,7 @@ export class SlotTable {
     this.tag[slot] = tag;
     this.inUse += 1;
     path.inflight += 1;
+    path.budget.inflight += 1;
     path.framesSent += 1;
     path.port.queue(frame, length);
     return slot;
@@ -129,7 +110,9 @@ export class SlotTable {
 
   release(slot: number, paths: readonly Path[]): void {
     if (this.op[slot] === null) return;
-    paths[this.path[slot]].inflight -= 1;
+    const path = paths[this.path[slot]];
+    path.inflight -= 1;
+    path.budget.inflight -= 1;
     this.op[slot] = null;
     this.tag[slot] = 0;
     this.free[this.freeCount++] = slot;

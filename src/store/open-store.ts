@@ -12,6 +12,8 @@ export interface OpenStoreOptions {
   offsetSectors?: number;
   /** Window length in 512-byte sectors (vblade -l). */
   lengthSectors?: number;
+  /** File stores: 'sync' (event-loop pread/pwrite) or 'async' (thread pool); see FileStoreOptions. */
+  ioMode?: 'sync' | 'async';
 }
 
 /** Parse 'ram:SIZE' sizes: 512, 4k, 64M, 1G, 1GiB (powers of 1024). Returns undefined when not a ram spec. */

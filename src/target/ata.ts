@@ -61,7 +61,7 @@ export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffe
   if (slot === null) return;
   const frame = slot.frame;
   engine.startReply(slot, runtime, slab, offset);
-  slab.copy(frame, 24, offset + 24, offset + ATA_DATA_OFFSET); // echo the ATA registers, then overwrite status/error
+  for (let i = 24; i < ATA_DATA_OFFSET; i++) frame[i] = slab[offset + i]; // echo the ATA registers (a loop: Buffer.copy allocates)
   frame[25] = 0;
   frame[27] = STATUS_OK;
   switch (command) {

@@ -5,3 +5,5 @@ export { NicEngine, type NicEngineOptions } from './engine.js';
 export { loadExportState, saveExportState, stateFilePath } from './state-store.js';
 export { openControlSocket, type ControlSocket } from './control-socket.js';
 export type { TargetStats, ExportStatsSnapshot, NicStatsSnapshot } from './stats.js';
+export { launchTarget } from './launch.js';
+export { parseServeConfig, ConfigError, type ServeConfig, type ServeExportConfig } from './serve-config.js';

@@ -1,4 +1,5 @@
 // The target server: many shelf.slot exports on many NICs in one process, with state persistence, stats and a control socket.
+import fs from 'node:fs/promises';
 import type { Link } from '../link/link.js';
 import { silentLogger, type Logger } from '../log.js';
 import { flushAsync } from '../store/block-store.js';
@@ -94,6 +95,7 @@ export function createTarget(options: TargetOptions): Target {
       started = true;
       if (options.stateDir) {
         const stateDir = options.stateDir;
+        await fs.mkdir(stateDir, { recursive: true, mode: 0o755 });
         for (const [index, runtime] of exports.entries()) {
           const state = await loadExportState(stateDir, runtime.shelf, runtime.slot);
           if (state) runtime.restoreState(state, options.exports[index]);

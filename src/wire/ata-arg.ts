@@ -6,11 +6,11 @@ import { checkField, ensureReadable, ensureWritable, WireError, WireErrorCode } 
 /*
  * AoEr11 §3.1 "Issue ATA Command" argument, at frame offset 24; data follows at offset 36.
  *
- *  byte  0        1             2        3            4 ... 9            10  11
- *       +--------+-------------+--------+------------+------------------+--------+
- *       | AFlags | Err/Feature | Sector | Cmd/Status | LBA0 .. LBA5     |Reserved|
- *       |        |             | Count  |            | (least signif. 1st)|  (0)  |
- *       +--------+-------------+--------+------------+------------------+--------+
+ *  byte  0        1             2        3            4 ........ 9     10 .. 11
+ *       +--------+-------------+--------+------------+---------------+----------+
+ *       | AFlags | Err/Feature | Sector | Cmd/Status | LBA0 .. LBA5  | Reserved |
+ *       |        |             | Count  |            | (LSB first)   | (zero)   |
+ *       +--------+-------------+--------+------------+---------------+----------+
  *
  *  AFlags: E=0x40 LBA48 ("extended"), D=0x10 device/head register, A=0x02 async write,
  *          W=0x01 write. Bits 0x80, 0x20, 0x08, 0x04 are reserved: the Linux initiator only ever

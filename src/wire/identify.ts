@@ -9,7 +9,7 @@ import { checkField, ensureReadable, ensureWritable, WireError, WireErrorCode } 
  *
  *  word   value                   meaning
  *     0   0x0040                  bit 15 = 0: ATA device; bit 6: fixed (non-removable) device
- *                                 (ATA-5 meaning, retired later; what fixed disks still report)
+ *                                 (ATA-5 meaning, retired since; fixed disks commonly still report it)
  * 10-19   serial, 20 chars        ATA string: space padded, 2 chars per word, first char in
  * 23-26   firmware, 8 chars         the HIGH byte (so bytes on the wire are swapped in pairs)
  * 27-46   model, 40 chars

@@ -136,11 +136,16 @@ export const maskArg: Codec<MaskArg> = {
     if (command > MaskCommand.Edit) {
       throw new WireError(WireErrorCode.BadMaskCommand, `Mac Mask List MCmd ${command} is not defined`);
     }
-    const result: MaskArg = out ?? { command, error, directives: [] };
-    result.command = command;
-    result.error = error;
-    if (error === 0) delete result.errorIndex;
-    else result.errorIndex = count;
+    let result: MaskArg;
+    if (out === undefined) {
+      result = error === 0 ? { command, error, directives: [] } : { command, error, directives: [], errorIndex: count };
+    } else {
+      result = out;
+      result.command = command;
+      result.error = error;
+      if (error !== 0) result.errorIndex = count;
+      else if (result.errorIndex !== undefined) delete result.errorIndex;
+    }
     const directives = result.directives;
     for (let i = 0; i < directiveCount; i++) {
       const at = offset + DIRECTIVES + i * MASK_DIRECTIVE_LENGTH;

@@ -1,6 +1,6 @@
 // fast-check arbitraries for valid wire values and for biased "almost valid" byte strings.
 import fc from 'fast-check';
-import type { AoeHeader, AtaArg, ConfigArg, EthernetHeader, IdentifyInfo, MaskArg, ReserveArg } from '../../src/wire/index.js';
+import type { AoeHeader, AtaArg, ConfigArg, EthernetHeader, IdentifyInfo, MaskArg, MaskDirective, ReserveArg } from '../../src/wire/index.js';
 
 export const RUNS = { numRuns: 300 } as const;
 
@@ -46,7 +46,7 @@ export const maskArg: fc.Arbitrary<MaskArg> = fc.oneof(
   fc.record({
     command: fc.integer({ min: 0, max: 1 }),
     error: fc.integer({ min: 1, max: 0xff }),
-    directives: fc.constant([]),
+    directives: fc.constant(null).map((): MaskDirective[] => []),
     errorIndex: byte,
   }),
 );

@@ -101,6 +101,17 @@ describe('data path', () => {
     expect(device.stats().ignoredReplies).toBeGreaterThan(0);
   });
 
+  it('ignores late replies to frames it already retransmitted', async () => {
+    const rig = rigWith({ target: { delayMs: 40 } });
+    const device = await open(rig, { discoverTimeoutMs: 150, tuning: { initialRtoMs: 10, minRtoMs: 5 } });
+    const data = randomBytes(256 * 1024);
+    await device.write(0, data);
+    expect(sha256(await device.read(0, data.length))).toBe(sha256(data));
+    const stats = device.stats();
+    expect(stats.retransmits).toBeGreaterThan(0);
+    expect(stats.ignoredReplies).toBeGreaterThan(0);
+  });
+
   it('maps range, alignment and AoE error replies to codes', async () => {
     const rig = rigWith({ diskBytes: MiB });
     const device = await open(rig);
@@ -108,6 +119,10 @@ describe('data path', () => {
     await expect(device.read(100, 512)).rejects.toMatchObject({ code: 'ERR_AOE_ALIGNMENT' });
     for (const target of rig.targets) target.stop();
     await device.close();
+    const short = rigWith({ diskBytes: MiB, target: { identifySectors: 4096 } });
+    const shortDevice = await open(short);
+    await expect(shortDevice.read(MiB, 4096)).rejects.toMatchObject({ code: 'ERR_ATA_IDNF' });
+    expect(shortDevice.stats().retransmits).toBe(0);
     const reserved = rigWith({ diskBytes: MiB, target: { aoeError: 6 } });
     const reservedDevice = await open(reserved);
     await expect(reservedDevice.read(0, 4096)).rejects.toMatchObject({ code: 'ERR_AOE_RESERVED' });
@@ -146,7 +161,11 @@ describe('paths', () => {
     const data = randomBytes(4 * MiB);
     await device.write(0, data);
     expect(sha256(rig.disk.subarray(0, data.length))).toBe(sha256(data));
+    // Loss events a doubling RTO apart: keep traffic flowing until the path is declared down.
+    const until = Date.now() + 3000;
+    while (device.stats().paths[1].state === 'up' && Date.now() < until) expect(sha256(await device.read(0, MiB))).toBe(sha256(data.subarray(0, MiB)));
     expect(device.stats().paths[1].downEvents).toBe(1);
+    expect(device.stats().paths[1].state).toBe('down');
   });
 
   it('fails with ERR_AOE_DEADLINE when no path answers, and leaves no timers behind', async () => {
@@ -162,6 +181,31 @@ describe('paths', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const after = process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
     expect(after).toBeLessThanOrEqual(before);
+  });
+});
+
+describe('target budget', () => {
+  it('two local NICs to one target MAC share its buffer count', async () => {
+    const { MemoryHub } = await import('../../src/link/memory-link.js');
+    const { startFakeTarget } = await import('./fake-target.js');
+    const hub = new MemoryHub({ seed: 3 });
+    const links = [hub.attach('i0', { receiveSlots: 256 }), hub.attach('i1', { receiveSlots: 256 })];
+    const targetLink = hub.attach('t0', { receiveSlots: 256 });
+    const disk = randomBytes(4 * MiB);
+    startFakeTarget(targetLink, { shelf: 1, slot: 1, disk, bufferCount: 8 });
+    cleanup.push(async () => { for (const link of [...links, targetLink]) await link.close(); });
+    const device = await openDevice('e1.1', { links, discoverTimeoutMs: 30 });
+    cleanup.push(() => device.close());
+    expect(device.paths).toHaveLength(2);
+    expect(device.paths[0].budget).toBe(device.paths[1].budget);
+    let peak = 0;
+    let reading = true;
+    const sample = () => { peak = Math.max(peak, device.paths[0].inflight + device.paths[1].inflight); if (reading) setImmediate(sample); };
+    sample();
+    expect(sha256(await device.read(0, disk.length))).toBe(sha256(disk));
+    reading = false;
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(8);
   });
 });
 

@@ -18,6 +18,8 @@ export interface FakeTargetOptions {
   duplicate?: boolean;
   /** Delay replies by this many ms (late replies). */
   delayMs?: number;
+  /** Capacity IDENTIFY reports (default: the disk's), to provoke IDNF beyond the disk. */
+  identifySectors?: number;
 }
 
 /** Serve `disk` as eSHELF.SLOT on `link`. Returns counters and a stop function. */
@@ -95,7 +97,7 @@ function answer(frame: Buffer, options: FakeTargetOptions, counters: { reads: nu
         frame.copy(options.disk, start, 36, 36 + sectors * 512);
       }
     } else if (ataCommand === 0xec) {
-      buildIdentify({ serial: 'FAKE0001', firmware: 'fake', model: 'aoekit fake target', sectors: options.disk.length / 512 }, reply, 36);
+      buildIdentify({ serial: 'FAKE0001', firmware: 'fake', model: 'aoekit fake target', sectors: options.identifySectors ?? options.disk.length / 512 }, reply, 36);
     } else if (ataCommand === 0xe7 || ataCommand === 0xea) {
       counters.flushes += 1;
     } else {

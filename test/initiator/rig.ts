@@ -19,8 +19,8 @@ export function createRig(options: RigOptions = {}) {
   const targetLinks: MemoryLink[] = [];
   const targets = mtus.map((mtu, index) => {
     const hub = new MemoryHub({ seed: (options.seed ?? 7) + index });
-    const initiator = hub.attach(`i${index}`, { mtu, impairment: options.impairment, receiveSlots: 256 });
-    const target = hub.attach(`t${index}`, { mtu, impairment: options.impairment, receiveSlots: 256 });
+    const initiator = hub.attach(`i${index}`, { mac: 0x020000000100 + index, mtu, impairment: options.impairment, receiveSlots: 256 });
+    const target = hub.attach(`t${index}`, { mac: 0x020000000200 + index, mtu, impairment: options.impairment, receiveSlots: 256 });
     initiatorLinks.push(initiator);
     targetLinks.push(target);
     return startFakeTarget(target, { shelf: 1, slot: 1, disk, ...options.target });

@@ -7,7 +7,7 @@ import { useLab } from '../helpers/lab.js';
 import { makeBackingFile, removeFiles, runCli, sha256File, startVblades, stopPids } from './vblade-helpers.js';
 
 const MiB = 1024 * 1024;
-const EXPORT_MIB = 256;
+const EXPORT_MIB = 1024; // the issue asks for 1 GiB; it runs in ~10 s here
 
 describe('initiator vs vblade, 2 links [netlab]', () => {
   const net = useLab({ links: 2 });
@@ -34,6 +34,12 @@ describe('initiator vs vblade, 2 links [netlab]', () => {
     expect(devices[0]).toMatchObject({ name: 'e1.1', size: EXPORT_MIB * MiB });
     expect(devices[0].paths.map((path: { interface: string }) => path.interface).sort()).toEqual(['i0', 'i1']);
     expect(devices[0].paths.every((path: { payloadBytes: number }) => path.payloadBytes === 1024)).toBe(true);
+  }, 30_000);
+
+  it('aoe stat prints one aoe-stat style line per device', async () => {
+    const result = await runCli('aoe', ['stat', '--netns', net.lab.initiatorNs, '--timeout', '500']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^e1\.1\s+1\.074GB\s+i0,i1\s+1024\s+up$/);
   }, 30_000);
 
   it('aoe copy of the whole export matches its sha256 and uses both paths', async () => {
@@ -73,6 +79,11 @@ describe('initiator vs vblade, 2 links [netlab]', () => {
       expect(await sha256File(file, 0, length)).toBe(sha256(buffer));
       const upAt = Date.now();
       await net.lab.setLinkUp(1, true, 'initiator');
+      // vblade exits on the ENOBUFS its send got while the link was down (its known weakness): restart it.
+      if (!isAlive(pids[1])) {
+        const child = net.lab.spawn(net.lab.targetNs, ['vblade', '1', '1', net.lab.links[1].targetIf, file], { stdio: 'ignore' });
+        if (child.pid) pids.push(child.pid);
+      }
       const back = Date.now();
       await new Promise<void>((resolve, reject) => {
         if (device.stats().paths[1].state === 'up') { resolve(); return; }
@@ -101,6 +112,10 @@ describe('initiator vs vblade, 2 links [netlab]', () => {
     expect(write.stderr).toMatch(/--allow-write/);
   }, 60_000);
 });
+
+function isAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
 
 function sha256(data: Buffer): string {
   return createHashHex(data);

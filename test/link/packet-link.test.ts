@@ -1,11 +1,16 @@
 // Real frames through real namespaces: PacketLink batches, jumbo frames, BPF filters, MTU, carrier, ENOBUFS.
+import { execFile } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { interfaceInfo, listInterfaces, openPacketLink, setMtu, type PacketLink } from '../../src/link/index.js';
 import type { LinkState } from '../../src/link/link.js';
 import { useLab } from '../helpers/lab.js';
 
+const run = promisify(execFile);
+const ADDON = fileURLToPath(new URL('../../build/Release/aoekit_packet.node', import.meta.url));
 const AOE = 0x88a2;
 const OTHER_ETHERTYPE = 0x88b5;
 const RESPONSE_FLAG = 0x08;
@@ -73,6 +78,7 @@ describe('PacketLink over a veth pair in two namespaces [netlab]', () => {
   let received: Buffer[];
 
   beforeAll(async () => {
+    if (net.skipReason !== undefined) return; // AOEKIT_SKIP_NET=1 and no lab: every test is skipped
     const lab = net.lab;
     sender = await openPacketLink('i0', { netns: lab.initiatorNs });
     receiver = await openPacketLink('t0', { netns: lab.targetNs, batchSize: 32 });
@@ -191,11 +197,14 @@ describe('PacketLink over a veth pair in two namespaces [netlab]', () => {
     expect(await nextState(receiver, { up: true, carrier: true })).toEqual({ up: true, carrier: true });
     expect(states.length).toBeGreaterThanOrEqual(4);
     receiver.removeAllListeners('state');
+    expect(receiver.stats().receiveErrors).toBeGreaterThanOrEqual(1); // ENETDOWN while down: counted, not thrown
+    const sendErrors = sender.stats().sendErrors;
     received.length = 0;
     const frames = Array.from({ length: 50 }, (_, i) => makeFrame(receiver.mac, sender.mac, 500, i));
     await sendAll(sender, frames);
     await until(() => received.length >= 50, 3000, 'frames after the link came back');
     expect(digest(received)).toBe(digest(frames));
+    expect(sender.stats().sendErrors).toBe(sendErrors); // the stale ENETDOWN did not cost a frame
   }, 20_000);
 
   it('follows MTU changes: setMtu, interfaceInfo, ip link and the mtu event agree', async () => {
@@ -224,5 +233,82 @@ describe('PacketLink over a veth pair in two namespaces [netlab]', () => {
     const stats = receiver.stats();
     expect(stats.truncated).toBe(0);
     expect(stats.kernelDrops).toBe(0);
+  });
+
+  it('re-allocates receive slots when the MTU grows beyond them (12000)', async () => {
+    const events = Promise.all([once(sender, 'mtu'), once(receiver, 'mtu')]);
+    await net.lab.setMtu(0, 12000);
+    expect(await events).toEqual([[12000], [12000]]);
+    received.length = 0;
+    const frames = Array.from({ length: 100 }, (_, i) => makeFrame(receiver.mac, sender.mac, 12014, i));
+    await sendAll(sender, frames, 16);
+    await until(() => received.length >= frames.length, 5000, '100 frames of 12014 bytes');
+    expect(digest(received)).toBe(digest(frames));
+    expect(receiver.stats().truncated).toBe(0);
+    await net.lab.setMtu(0, 9000);
+  });
+
+  it('throws errors with code, syscall and errno; close is idempotent', async () => {
+    const ns = net.lab.targetNs;
+    await expect(openPacketLink('nope0', { netns: ns })).rejects.toMatchObject({ code: 'ENODEV', syscall: 'if_nametoindex', errno: -19 });
+    await expect(openPacketLink('t0', { netns: 'aoekit-no-such-ns' })).rejects.toMatchObject({ code: 'ENOENT', syscall: 'open' });
+    expect(() => interfaceInfo('nope0', ns)).toThrow(expect.objectContaining({ code: 'ENODEV', syscall: 'ioctl(SIOCGIFINDEX)' }));
+    const link = await openPacketLink('t0', { netns: ns });
+    link.onFrames(() => {});
+    await link.close();
+    await link.close();
+    expect(link.send([Buffer.alloc(60)], [60], 1)).toBe(0);
+  });
+
+  it('says CAP_NET_ADMIN is needed when setMtu gets EPERM', async () => {
+    const script = `const a = require(${JSON.stringify(ADDON)});
+      try { a.packetSetMtu('t0', 1400, ${JSON.stringify(net.lab.targetNs)}); console.log('{}'); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, syscall: e.syscall, message: e.message })); }`;
+    const { stdout } = await run('capsh', ['--drop=cap_net_admin', '--', '-c', 'exec "$0" "$@"', process.execPath, '-e', script]);
+    const error = JSON.parse(stdout) as { code: string; syscall: string; message: string };
+    expect(error).toMatchObject({ code: 'EPERM', syscall: 'ioctl(SIOCSIFMTU)' });
+    expect(error.message).toContain('CAP_NET_ADMIN');
+    expect(interfaceInfo('t0', net.lab.targetNs).mtu).toBe(9000);
+  });
+
+  it('leaves no descriptors or handles behind: processes and workers exit cleanly', async () => {
+    const ns = JSON.stringify(net.lab.targetNs);
+    const open = `const c = new Float64Array(a.counterCount); const h = a.packetOpen('t0', ${ns}, 0, 0, 0, c);
+      a.packetStart(h, Buffer.alloc(64 * 9280), 9280, 64, new Uint32Array(64), () => {}, () => {});`;
+    const script = `const { readdirSync } = require('node:fs'); const { Worker } = require('node:worker_threads');
+      const a = require(${JSON.stringify(ADDON)}); const fds = () => readdirSync('/proc/self/fd').length;
+      (async () => {
+        const before = fds();
+        { ${open} await new Promise((resolve) => a.packetClose(h, resolve)); var again = a.packetClose(h, () => {}); }
+        const after = fds();
+        const quiet = new Worker(\`const a = require(${JSON.stringify(ADDON)}); ${open} a.packetRef(h, false);\`, { eval: true });
+        const quietExit = await new Promise((resolve) => quiet.on('exit', resolve));
+        const busy = new Worker(\`const a = require(${JSON.stringify(ADDON)}); ${open}\`, { eval: true });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const busyExit = await busy.terminate();
+        { ${open} a.packetRef(h, false); } // left open on purpose: the exit cleanup hook closes it
+        console.log(JSON.stringify({ before, after, again, quietExit, busyExit }));
+      })();`;
+    const child = await run(process.execPath, ['-e', script], { timeout: 10_000 }).catch((error: Error & { stderr?: string }) => {
+      throw new Error(`child failed: ${error.message}\n${error.stderr ?? ''}`);
+    });
+    const report = JSON.parse(child.stdout) as Record<string, unknown>;
+    expect(report, child.stderr).toEqual({ before: report.before, after: report.before, again: false, quietExit: 0, busyExit: 1 });
+  });
+});
+
+describe('packet link dispatcher', () => {
+  it('rejects with ENOSYS on platforms other than Linux', async () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    vi.resetModules();
+    Object.defineProperty(process, 'platform', { value: 'darwin' });
+    try {
+      const dispatcher = await import('../../src/link/packet-link.js');
+      await expect(dispatcher.openPacketLink('eth0')).rejects.toMatchObject({ code: 'ENOSYS', syscall: 'openPacketLink' });
+      expect(() => dispatcher.listInterfaces()).toThrow(expect.objectContaining({ code: 'ENOSYS' }));
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+      vi.resetModules();
+    }
   });
 });

@@ -1,5 +1,6 @@
 // BlockStore implementations: file store flags (O_SYNC/O_DIRECT via /proc fdinfo), memory store, window bounds, openStore specs.
 import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +33,7 @@ describe('FileStore', () => {
     const store = FileStore.open(file, { sync: true, direct: true });
     try {
       const flags = fdFlags(store.fd);
+      expect(store.synchronous).toBe(false); // -s/-d go through the thread pool
       expect(flags & O_DIRECT).toBe(O_DIRECT);
       expect(flags & O_SYNC).toBe(O_SYNC);
       expect(store.size).toBe(1 << 20);
@@ -50,12 +52,52 @@ describe('FileStore', () => {
     expect(sha256(fs.readFileSync(file).subarray(4096, 4096 + 8192))).not.toBe(sha256(Buffer.alloc(8192)));
   });
 
+  it('O_DIRECT bounce path keeps 100 concurrent requests (more than its 32 chunks) in order and intact', async () => {
+    const file = path.join(directory, 'concurrent.img');
+    fs.writeFileSync(file, Buffer.alloc(4 << 20));
+    const store = FileStore.open(file, { direct: true });
+    try {
+      const data = randomBytes(100 * 8192);
+      await Promise.all(Array.from({ length: 100 }, (_, index) => writeAsync(store, data, index * 8192 + 0, 8192, index * 8192)));
+      const back = Buffer.alloc(data.length + 36);
+      await Promise.all(Array.from({ length: 100 }, (_, index) => readAsync(store, back, 36 + index * 8192, 8192, index * 8192)));
+      expect(sha256(back.subarray(36))).toBe(sha256(data));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('exports a block device (loop device): size from sysfs, O_DIRECT through the read probe', async () => {
+    const file = path.join(directory, 'loop.img');
+    fs.writeFileSync(file, Buffer.alloc(3 << 20));
+    const device = execFileSync('losetup', ['--find', '--show', file], { encoding: 'utf8' }).trim();
+    try {
+      const store = FileStore.open(device, { direct: true });
+      try {
+        expect(store.size).toBe(3 << 20);
+        expect(store.description).toMatch(/^device /);
+        const data = randomBytes(4096);
+        await writeAsync(store, data, 0, 4096, 512 * 7);
+        const back = Buffer.alloc(4096 + 36);
+        await readAsync(store, back, 36, 4096, 512 * 7);
+        expect(sha256(back.subarray(36))).toBe(sha256(data));
+        await flushAsync(store);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      execFileSync('losetup', ['-d', device]);
+    }
+    expect(sha256(fs.readFileSync(file).subarray(512 * 7, 512 * 7 + 4096))).not.toBe(sha256(Buffer.alloc(4096)));
+  });
+
   it('plain mode sets neither flag; read-only refuses writes with EROFS', async () => {
     const file = path.join(directory, 'plain.img');
     fs.writeFileSync(file, Buffer.alloc(4096, 7));
     const store = FileStore.open(file, { readOnly: true });
     try {
       expect(fdFlags(store.fd) & (O_DIRECT | O_SYNC)).toBe(0);
+      expect(store.synchronous).toBe(true); // buffered files use event-loop pread/pwrite by default
       expect(store.readOnly).toBe(true);
       await expect(writeAsync(store, Buffer.alloc(512), 0, 512, 0)).rejects.toMatchObject({ code: 'EROFS' });
     } finally {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/link/memory-link.js';
 import type { BlockStore, FlushCallback, IoCallback } from '../../src/store/block-store.js';
@@ -39,7 +40,8 @@ function heldStore(size: number): BlockStore & { release(): void; held: number }
 
 describe('target server', () => {
   it('persists config string, mask list and reservation across two target instances', async () => {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aoeblade-state-'));
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'aoeblade-state-'));
+    const stateDir = path.join(parent, 'created-on-start');
     try {
       fixture = await startFixture({ targetOptions: { stateDir } });
       await fixture.initiator.request(configFrame({ ...base, tag: 1, configCommand: 3, configString: 'persist me' }));
@@ -60,7 +62,7 @@ describe('target server', () => {
       const denied = await fixture.other.request(ataFrame({ ...base, source: OTHER_MAC, tag: 4, sectorCount: 1, ataCommand: 0x24 }));
       expect(denied.error).toBe(6);
     } finally {
-      fs.rmSync(stateDir, { recursive: true, force: true });
+      fs.rmSync(parent, { recursive: true, force: true });
     }
   });
 
@@ -164,6 +166,17 @@ describe('target server', () => {
     } finally {
       await target.stop();
     }
+  });
+
+  it('logs a stats line every --stats-interval seconds', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    fixture = await startFixture({ targetOptions: { statsIntervalSeconds: 0.05, logger } });
+    await fixture.initiator.request(ataFrame({ ...base, tag: 1, sectorCount: 1, ataCommand: 0xec }));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const stats = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'stats');
+    expect(stats.length).toBeGreaterThanOrEqual(2);
+    expect(stats.at(-1).stats.exports[0].framesOut).toBe(1);
   });
 
   it('answers {"cmd":"stats"} on the control socket', async () => {

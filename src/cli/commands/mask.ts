@@ -21,7 +21,7 @@ export function maskCommand(): Command {
     .option('--delete <macs>', 'MACs to delete')
     .action(async (name: string, options: InitiatorCliOptions & { add?: string; delete?: string }) => {
       const { interfaces, netns } = await resolveInterfaces(options);
-      const rows = await withDeviceTargets(name.replace(/^aoe:/, ''), { interfaces, netns }, async (device, handles) => Promise.all(handles.map(async ({ path, target }) => {
+      const rows = await withDeviceTargets(name.replace(/^aoe:/, ''), { interfaces, netns }, async (device, handles) => sequentially(handles, async ({ path, target }) => {
         const edits: MaskEdit[] = [
           ...(options.add ? parseMacList(options.add, path.localMac).map((mac) => ({ command: 'add' as const, mac })) : []),
           ...(options.delete ? parseMacList(options.delete, path.localMac).map((mac) => ({ command: 'delete' as const, mac })) : []),
@@ -29,8 +29,15 @@ export function maskCommand(): Command {
         if (edits.length > 255) throw new UsageError('at most 255 directives per request');
         const macs = await maskList(target, edits);
         return { device: device.name, interface: path.interface, targetMac: formatMac(path.targetMac), mask: macs.map(formatMac) };
-      })));
+      }));
       if (options.json) { printJson(rows); return; }
       process.stdout.write(table([['DEVICE', 'NETIF', 'TARGET MAC', 'MASK'], ...rows.map((row) => [row.device, row.interface, row.targetMac, row.mask.join(',') || '(empty: everyone)'])]));
     });
+}
+
+/** One target after the other: several target NICs of one export share its state, so edits must not race. */
+export async function sequentially<T, R>(items: T[], action: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const item of items) results.push(await action(item));
+  return results;
 }

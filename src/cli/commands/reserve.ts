@@ -4,7 +4,7 @@ import { reserve, withDeviceTargets } from '../../initiator/index.js';
 import { formatMac } from '../../wire/mac.js';
 import { UsageError } from '../common.js';
 import { printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
-import { parseMacList } from './mask.js';
+import { parseMacList, sequentially } from './mask.js';
 
 export function reserveCommand(): Command {
   return withInitiatorOptions(new Command('reserve'))
@@ -16,11 +16,11 @@ export function reserveCommand(): Command {
     .action(async (name: string, options: InitiatorCliOptions & { set?: string; release?: boolean; force?: boolean }) => {
       if (options.set !== undefined && options.release) throw new UsageError('give either --set or --release, not both');
       const { interfaces, netns } = await resolveInterfaces(options);
-      const rows = await withDeviceTargets(name.replace(/^aoe:/, ''), { interfaces, netns }, async (device, handles) => Promise.all(handles.map(async ({ path, target }) => {
+      const rows = await withDeviceTargets(name.replace(/^aoe:/, ''), { interfaces, netns }, async (device, handles) => sequentially(handles, async ({ path, target }) => {
         const macs = options.release ? [] : options.set !== undefined ? parseMacList(options.set, path.localMac) : undefined;
         const list = await reserve(target, macs, Boolean(options.force));
         return { device: device.name, interface: path.interface, targetMac: formatMac(path.targetMac), reservedFor: list.map(formatMac) };
-      })));
+      }));
       if (options.json) { printJson(rows); return; }
       process.stdout.write(table([['DEVICE', 'NETIF', 'TARGET MAC', 'RESERVED FOR'], ...rows.map((row) => [row.device, row.interface, row.targetMac, row.reservedFor.join(',') || '(not reserved)'])]));
     });

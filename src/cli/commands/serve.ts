@@ -1,0 +1,61 @@
+// `aoe serve --config FILE`: run the target from a JSON config; also the signal loop shared with the aoeblade bin.
+import fs from 'node:fs';
+import { Command } from 'commander';
+import { createLogger, type Logger } from '../../log.js';
+import { launchTarget } from '../../target/launch.js';
+import { parseServeConfig, type ServeConfig } from '../../target/serve-config.js';
+import type { Target } from '../../target/server.js';
+import { UsageError } from '../common.js';
+
+/**
+ * Serve until SIGTERM/SIGINT (finish in-flight requests, flush, resolve so the process exits 0).
+ * SIGUSR1 logs one stats line.
+ */
+export async function serveUntilSignal(config: ServeConfig, logger: Logger): Promise<void> {
+  const target: Target = await launchTarget(config, logger);
+  const onUsr1 = () => target.logStats();
+  process.on('SIGUSR1', onUsr1);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'stopping: finishing requests in flight and flushing');
+  await target.stop();
+  process.off('SIGUSR1', onUsr1);
+  target.logStats();
+  logger.info('stopped');
+  process.exitCode = 0;
+}
+
+export function readServeConfig(file: string): ServeConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${file}: ${(error as Error).message}`, { code: 'ERR_CONFIG' });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`, { code: 'ERR_CONFIG' });
+  }
+  try {
+    return parseServeConfig(json);
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`, { code: 'ERR_CONFIG', hint: 'See examples/serve.json for the format.' });
+  }
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve AoE exports (many shelf.slot targets on many NICs) from a JSON config file')
+    .requiredOption('--config <file>', 'JSON config: { "exports": [{ "shelf", "slot", "path", "interfaces", ... }], "stateDir", "statsInterval" } (see examples/serve.json)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .option('--pretty', 'human-readable logs instead of JSON')
+    .action(async (options: { config: string; logLevel: string; pretty?: boolean }) => {
+      const config = readServeConfig(options.config);
+      const logger = createLogger({ name: 'aoe-serve', level: options.logLevel, pretty: options.pretty });
+      await serveUntilSignal(config, logger);
+    });
+}

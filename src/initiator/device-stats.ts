@@ -1,0 +1,37 @@
+// Device statistics shapes and the per-path helpers kept out of the device's hot code (stats snapshot, probe frame).
+import { AtaCommand, AtaFlag, Command } from '../wire/constants.js';
+import { formatMac } from '../wire/mac.js';
+import { writeRequestHeader } from './control.js';
+import type { Path } from './path.js';
+
+export interface PathStats {
+  index: number; interface: string; targetMac: string; mtu: number; payloadBytes: number; state: string;
+  cwnd: number; ssthresh: number; inflight: number; srttMs: number; rtoMs: number;
+  framesSent: number; framesAcked: number; bytesAcked: number; retransmits: number; downEvents: number;
+}
+
+export interface DeviceStats {
+  name: string; size: number; policy: string; reads: number; writes: number; bytesRead: number; bytesWritten: number;
+  retransmits: number; ignoredReplies: number; paths: PathStats[];
+}
+
+/** Snapshot of one path for stats(). */
+export function pathStats(path: Path): PathStats {
+  return {
+    index: path.index, interface: path.link.name, targetMac: formatMac(path.targetMac), mtu: path.link.mtu, payloadBytes: path.payloadBytes,
+    state: path.state, cwnd: Math.round(path.cwnd * 100) / 100, ssthresh: path.ssthresh, inflight: path.inflight,
+    srttMs: Math.round(path.srtt * 1000) / 1000, rtoMs: Math.round(path.rto * 1000) / 1000, framesSent: path.framesSent,
+    framesAcked: path.framesAcked, bytesAcked: path.bytesAcked, retransmits: path.timeouts, downEvents: path.downEvents,
+  };
+}
+
+/** Probe for a down path: a 1-sector READ at LBA 0 (proves the data path, unlike a Query Config a half-dead target may still answer). */
+export function buildProbeFrame(path: Path, shelf: number, slot: number, lba48: boolean): Buffer {
+  const frame = Buffer.alloc(60);
+  writeRequestHeader(frame, path.targetMac, path.link.mac, shelf, slot, Command.Ata, path.probeTag);
+  frame[24] = lba48 ? AtaFlag.Extended : 0;
+  frame[26] = 1;
+  frame[27] = lba48 ? AtaCommand.ReadSectorsExt : AtaCommand.ReadSectors;
+  if (!lba48) frame[31] = 0xe0; // LBA28 device register
+  return frame;
+}

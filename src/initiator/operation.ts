@@ -1,0 +1,47 @@
+// One user read or write: its buffer, progress counters and the earlier overlapping operations it must wait for.
+
+/** One user read or write, split into frames as paths have window space. */
+export interface Operation {
+  kind: 'read' | 'write';
+  /** Device byte offset. */
+  offset: number;
+  length: number;
+  /** Read: destination; write: source. Frames copy straight to/from it. */
+  buffer: Buffer;
+  /** Bytes handed to paths so far (new chunks are cut from here). */
+  issued: number;
+  /** Bytes not yet acknowledged. */
+  remaining: number;
+  done: boolean;
+  /** Earlier overlapping operations (with a write involved) still running. */
+  waitFor: number;
+  dependents: Operation[] | undefined;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A new operation. It waits for every earlier active operation it overlaps when either is a write, so overlapping
+ * writes land in submission order and reads never see half of a concurrent write.
+ */
+export function createOperation(kind: 'read' | 'write', offset: number, buffer: Buffer, active: readonly Operation[]): Operation {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  const length = buffer.length;
+  const op: Operation = { kind, offset, length, buffer, issued: 0, remaining: length, done: false, waitFor: 0, dependents: undefined, promise, resolve, reject };
+  const end = offset + length;
+  for (const earlier of active) {
+    if ((kind === 'write' || earlier.kind === 'write') && earlier.offset < end && offset < earlier.offset + earlier.length) {
+      op.waitFor += 1;
+      (earlier.dependents ??= []).push(op);
+    }
+  }
+  return op;
+}
+
+/** A Buffer view of any Uint8Array (no copy). */
+export function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,131 @@
+// Batches a NIC's finished reply frames into one link.send() per tick and retries refused frames with backoff (never exits).
+import type { Link } from '../link/link.js';
+import { ETHERNET_MIN_FRAME } from '../wire/constants.js';
+import type { ExportRuntime } from './export.js';
+import type { NicCounters } from './stats.js';
+
+const RETRY_MAX_DELAY_MS = 64;
+/** After this many refused sends in a row (~4 s at the max delay) the queued replies are dropped; initiators retransmit. */
+const RETRY_GIVE_UP = 70;
+/**
+ * Inside a receive batch, send early once this many bytes are queued: the initiator can start on the first
+ * replies while we still work on the rest of the batch (lock-step batches leave both sides idle in turn).
+ */
+const EARLY_FLUSH_BYTES = 64 * 1024;
+
+/** What the queue needs from a pooled frame. */
+export interface QueuedFrame {
+  frame: Buffer;
+  exportRuntime: ExportRuntime | null;
+}
+
+export class SendQueue<T extends QueuedFrame> {
+  /** While true (inside a receive batch) pushes do not schedule a flush: the batch flushes once at its end. */
+  inBatch = false;
+  private readonly frames: Buffer[] = [];
+  private readonly slots: T[] = [];
+  private readonly lengths: Uint32Array;
+  private count = 0;
+  private bytes = 0;
+  private flushScheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay = 0;
+  private retriesInRow = 0;
+
+  constructor(private readonly link: Link, private readonly counters: NicCounters, capacity: number, private readonly release: (slot: T) => void) {
+    this.lengths = new Uint32Array(capacity);
+  }
+
+  get pending(): number {
+    return this.count;
+  }
+
+  /** Queue a finished reply (padded to 60 bytes with zeros); it leaves with the rest of this tick's replies. */
+  push(slot: T, length: number): void {
+    if (length < ETHERNET_MIN_FRAME) {
+      slot.frame.fill(0, length, ETHERNET_MIN_FRAME);
+      length = ETHERNET_MIN_FRAME;
+    }
+    const index = this.count++;
+    this.frames[index] = slot.frame;
+    this.slots[index] = slot;
+    this.lengths[index] = length;
+    this.bytes += length;
+    if (this.bytes >= EARLY_FLUSH_BYTES && this.retryTimer === null) {
+      this.flush();
+      return;
+    }
+    if (!this.inBatch && !this.flushScheduled && this.retryTimer === null) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Send now, cancelling any backoff wait (link came back up). */
+  kick(): void {
+    if (this.retryTimer !== null) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    this.flush();
+  }
+
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    const count = this.count;
+    if (count === 0 || this.retryTimer !== null) return;
+    const accepted = Math.max(0, Math.min(count, this.link.send(this.frames, this.lengths, count)));
+    const counters = this.counters;
+    for (let i = 0; i < accepted; i++) {
+      const slot = this.slots[i];
+      const length = this.lengths[i];
+      counters.framesOut++;
+      counters.bytesOut += length;
+      const runtime = slot.exportRuntime;
+      if (runtime !== null) {
+        runtime.counters.framesOut++;
+        runtime.counters.bytesOut += length;
+      }
+      this.release(slot);
+    }
+    if (accepted === count) {
+      this.count = 0;
+      this.bytes = 0;
+      this.retryDelay = 0;
+      this.retriesInRow = 0;
+      return;
+    }
+    // The kernel refused the rest (EAGAIN/ENOBUFS, link down): keep them, in order, and retry with backoff.
+    for (let i = accepted; i < count; i++) {
+      this.frames[i - accepted] = this.frames[i];
+      this.slots[i - accepted] = this.slots[i];
+      this.lengths[i - accepted] = this.lengths[i];
+    }
+    this.count = count - accepted;
+    this.bytes = 0;
+    for (let i = 0; i < this.count; i++) this.bytes += this.lengths[i];
+    counters.sendRetries++;
+    if (accepted > 0) this.retriesInRow = 0;
+    if (++this.retriesInRow > RETRY_GIVE_UP) {
+      counters.sendDropped += this.count;
+      for (let i = 0; i < this.count; i++) this.release(this.slots[i]);
+      this.count = 0;
+      this.bytes = 0;
+      this.retriesInRow = 0;
+      this.retryDelay = 0;
+      return;
+    }
+    this.retryDelay = this.retryDelay === 0 ? 1 : Math.min(this.retryDelay * 2, RETRY_MAX_DELAY_MS);
+    this.retryTimer = setTimeout(this.onRetry, this.retryDelay);
+  };
+
+  private readonly onRetry = (): void => {
+    this.retryTimer = null;
+    this.flush();
+  };
+
+  stop(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+}

@@ -1,0 +1,162 @@
+// The `aoe serve --config FILE` JSON format and its validation, with errors that name the JSON path.
+import { parseMac } from '../wire/mac.js';
+
+export interface ServeExportConfig {
+  shelf: number;
+  slot: number;
+  /** File, block device or `ram:SIZE`. */
+  path: string;
+  interfaces: string[];
+  readOnly?: boolean;
+  sync?: boolean;
+  direct?: boolean;
+  /** Window offset in 512-byte sectors. */
+  offset?: number;
+  /** Window length in 512-byte sectors. */
+  length?: number;
+  macMask?: number[];
+  configString?: string;
+  bufferCount?: number;
+  serial?: string;
+  model?: string;
+  firmware?: string;
+  physicalSectorSize?: 512 | 4096;
+}
+
+export interface ServeConfig {
+  exports: ServeExportConfig[];
+  stateDir?: string;
+  /** Seconds between stats log lines; 0 = off. */
+  statsInterval?: number;
+  controlSocket?: string;
+  announce?: boolean;
+  /** Set every served NIC's MTU before serving. */
+  mtu?: number;
+  /** Open the NICs inside this network namespace (name under /run/netns). */
+  netns?: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function integer(value: unknown, where: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${where} must be ${min}..${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function optional<T>(object: Json, key: string, read: (value: unknown, where: string) => T, where: string): T | undefined {
+  return object[key] === undefined ? undefined : read(object[key], `${where}.${key}`);
+}
+
+function string(value: unknown, where: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new ConfigError(`${where} must be a non-empty string`);
+  return value;
+}
+
+function boolean(value: unknown, where: string): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(`${where} must be true or false`);
+  return value;
+}
+
+/** IDENTIFY strings (ATA words 10-19, 23-26, 27-46): at most `max` printable ASCII characters. Returns a problem or undefined. */
+export function identifyTextProblem(text: string, max: number): string | undefined {
+  if (text.length > max || !/^[\x20-\x7e]*$/.test(text)) return `must be at most ${max} printable ASCII characters`;
+  return undefined;
+}
+
+function identifyText(max: number): (value: unknown, where: string) => string {
+  return (value, where) => {
+    const text = string(value, where);
+    const problem = identifyTextProblem(text, max);
+    if (problem) throw new ConfigError(`${where} ${problem}`);
+    return text;
+  };
+}
+
+const EXPORT_KEYS = new Set([
+  'shelf', 'slot', 'path', 'interfaces', 'readOnly', 'sync', 'direct', 'offset', 'length', 'macMask', 'configString', 'bufferCount',
+  'serial', 'model', 'firmware', 'physicalSectorSize',
+]);
+const TOP_KEYS = new Set(['exports', 'stateDir', 'statsInterval', 'controlSocket', 'announce', 'mtu', 'netns']);
+
+function parseExport(value: unknown, where: string): ServeExportConfig {
+  if (!isObject(value)) throw new ConfigError(`${where} must be an object`);
+  for (const key of Object.keys(value)) if (!EXPORT_KEYS.has(key)) throw new ConfigError(`${where}.${key} is not a known setting`);
+  const shelf = integer(value.shelf, `${where}.shelf`, 0, 0xfffe);
+  const slot = integer(value.slot, `${where}.slot`, 0, 0xfe);
+  const storePath = string(value.path, `${where}.path`);
+  const interfaces = value.interfaces;
+  if (!Array.isArray(interfaces) || interfaces.length === 0) throw new ConfigError(`${where}.interfaces must be a non-empty array of interface names`);
+  const macMask = value.macMask;
+  if (macMask !== undefined && !Array.isArray(macMask)) throw new ConfigError(`${where}.macMask must be an array of MAC addresses`);
+  const configString = optional(value, 'configString', (text, at) => {
+    if (typeof text !== 'string' || Buffer.byteLength(text) > 1024) throw new ConfigError(`${at} must be a string of at most 1024 bytes`);
+    return text;
+  }, where);
+  return {
+    shelf,
+    slot,
+    path: storePath,
+    interfaces: interfaces.map((name, index) => string(name, `${where}.interfaces[${index}]`)),
+    readOnly: optional(value, 'readOnly', boolean, where),
+    sync: optional(value, 'sync', boolean, where),
+    direct: optional(value, 'direct', boolean, where),
+    offset: optional(value, 'offset', (number, at) => integer(number, at, 0, Number.MAX_SAFE_INTEGER), where),
+    length: optional(value, 'length', (number, at) => integer(number, at, 1, Number.MAX_SAFE_INTEGER), where),
+    macMask: macMask?.map((mac, index) => {
+      try {
+        return parseMac(String(mac));
+      } catch {
+        throw new ConfigError(`${where}.macMask[${index}] is not a MAC address: ${JSON.stringify(mac)}`);
+      }
+    }),
+    configString,
+    bufferCount: optional(value, 'bufferCount', (number, at) => integer(number, at, 1, 0xffff), where),
+    serial: optional(value, 'serial', identifyText(20), where),
+    model: optional(value, 'model', identifyText(40), where),
+    firmware: optional(value, 'firmware', identifyText(8), where),
+    physicalSectorSize: optional(value, 'physicalSectorSize', (number, at) => {
+      if (number !== 512 && number !== 4096) throw new ConfigError(`${at} must be 512 or 4096`);
+      return number;
+    }, where),
+  };
+}
+
+/** Validate parsed JSON into a ServeConfig; throws ConfigError naming the offending path (e.g. `exports[0].shelf must be 0..65534`). */
+export function parseServeConfig(value: unknown): ServeConfig {
+  if (!isObject(value)) throw new ConfigError('the configuration must be a JSON object with an "exports" array');
+  for (const key of Object.keys(value)) if (!TOP_KEYS.has(key)) throw new ConfigError(`${key} is not a known setting`);
+  if (!Array.isArray(value.exports) || value.exports.length === 0) throw new ConfigError('exports must be a non-empty array');
+  const exports = value.exports.map((item, index) => parseExport(item, `exports[${index}]`));
+  const seen = new Map<string, number>();
+  exports.forEach((item, index) => {
+    for (const name of item.interfaces) {
+      const key = `${item.shelf}.${item.slot}@${name}`;
+      const previous = seen.get(key);
+      if (previous !== undefined) throw new ConfigError(`exports[${index}] repeats e${item.shelf}.${item.slot} on ${name} (see exports[${previous}])`);
+      seen.set(key, index);
+    }
+  });
+  return {
+    exports,
+    stateDir: optional(value, 'stateDir', string, ''),
+    statsInterval: optional(value, 'statsInterval', (number, at) => integer(number, at.slice(1), 0, 86400), ''),
+    controlSocket: optional(value, 'controlSocket', string, ''),
+    announce: optional(value, 'announce', boolean, ''),
+    mtu: optional(value, 'mtu', (number, at) => integer(number, at.slice(1), 68, 65535), ''),
+    netns: optional(value, 'netns', string, ''),
+  };
+}

@@ -1,0 +1,360 @@
+// aoeblade end to end in the network lab: aoetools, raw-frame data transfer on 1 and 2 NICs, flags, window, mask, reserve, crash, egress drop, tshark.
+import { createHash, randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPacketLink, type PacketLink } from '../../src/link/index.js';
+import { useLab } from '../helpers/lab.js';
+import { configFrame, reserveFrame } from './aoe-test-client.js';
+import { RawInitiator } from './raw-initiator.js';
+
+const BLADE = fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));
+const AOE = fileURLToPath(new URL('../../dist/cli/aoe.js', import.meta.url));
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+const O_SYNC = 0o4010000;
+const O_DIRECT = 0o40000;
+const MiB = 1024 * 1024;
+
+interface Blade {
+  child: ChildProcess;
+  pid: number;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+describe('aoeblade [netlab]', () => {
+  const handle = useLab({ links: 2 });
+  // O_DIRECT needs a real filesystem (tmpfs has none): /var/tmp.
+  const directory = fs.mkdtempSync('/var/tmp/aoeblade-it-');
+  const blades: Blade[] = [];
+  let links: PacketLink[] = [];
+
+  async function startBlade(args: string[], program = BLADE): Promise<Blade> {
+    const argv = program === BLADE ? [process.execPath, BLADE, '--log-level', 'info', ...args] : [process.execPath, program, ...args];
+    const child = handle.lab.spawn(handle.lab.targetNs, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const blade: Blade = { child, pid: child.pid!, output: () => output, exited };
+    blades.push(blade);
+    const deadline = Date.now() + 10_000;
+    while ((output.match(/"msg":"serving/g) ?? []).length < (program === BLADE ? 1 : 2)) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`aoeblade did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return blade;
+  }
+
+  async function stopBlade(blade: Blade): Promise<number | null> {
+    blade.child.kill('SIGTERM');
+    return blade.exited;
+  }
+
+  function image(name: string, size: number, fill?: Buffer): string {
+    const file = path.join(directory, name);
+    if (fill) {
+      fs.writeFileSync(file, fill);
+    } else {
+      fs.writeFileSync(file, Buffer.alloc(0));
+      fs.truncateSync(file, size);
+    }
+    return file;
+  }
+
+  const initiator = (index: number, shelf: number, slot: number) => new RawInitiator(links[index], shelf, slot);
+
+  beforeAll(async () => {
+    if (!fs.existsSync(BLADE)) throw new Error(`${BLADE} missing: run npm run build first`);
+    const lab = handle.lab;
+    links = await Promise.all(lab.links.map((link) => openPacketLink(link.initiatorIf, { netns: lab.initiatorNs, filter: 'responses' })));
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const blade of blades) if (blade.child.exitCode === null) blade.child.kill('SIGKILL');
+    await Promise.all(links.map((link) => link.close()));
+    fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('answers aoeping (config + IDENTIFY) and aoecfg read/test/prefix/set/fset, then exits 0 on SIGTERM', async () => {
+    const lab = handle.lab;
+    const blade = await startBlade(['--serial', 'AOEKITSER', '--model', 'aoekit test disk', '1', '1', 't0,t1', image('ping.img', 8 * MiB)]);
+    const ping = await lab.exec(lab.initiatorNs, ['aoeping', '-v', '-s', '3', '1', '1', 'i0']);
+    expect(ping.code).toBe(0);
+    expect(ping.stdout).toMatch(/found e1\.1 with mac/);
+    const identify = await lab.exec(lab.initiatorNs, ['aoeping', '-I', '-s', '3', '1', '1', 'i1']);
+    expect(identify.code).toBe(0);
+    expect(identify.stdout).toMatch(/serial_number: AOEKITSER/);
+    expect(identify.stdout).toMatch(/model: aoekit test disk/);
+    const cfg = (...args: string[]) => lab.exec(lab.initiatorNs, ['aoecfg', '-t', '1', ...args, '1', '1', 'i0']);
+    expect((await cfg('-c', 'read')).stdout.trim()).toBe('');
+    expect((await cfg('-c', 'set', '-s', 'rack1 disk1')).stdout.trim()).toBe('rack1 disk1');
+    expect((await cfg('-c', 'test', '-s', 'rack1')).stdout.trim()).toBe('');
+    expect((await cfg('-c', 'test', '-s', 'rack1 disk1')).stdout.trim()).toBe('rack1 disk1');
+    expect((await cfg('-c', 'prefix', '-s', 'rack1')).stdout.trim()).toBe('rack1 disk1');
+    expect((await cfg('-c', 'prefix', '-s', 'rack2')).stdout.trim()).toBe('');
+    expect((await cfg('-c', 'set', '-s', 'other')).stdout.trim()).toBe('*badcfg*'); // error 4: a string is present
+    expect((await cfg('-c', 'fset', '-s', 'other')).stdout.trim()).toBe('other');
+    blade.child.kill('SIGUSR1');
+    const deadline = Date.now() + 3000;
+    while (!blade.output().includes('"msg":"stats"') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(blade.output()).toMatch(/"configSilent":2/); // test + prefix mismatches went unanswered
+    expect(await stopBlade(blade)).toBe(0);
+  }, 60_000);
+
+  it('writes 64 MiB of random data on one NIC and reads it back on two NICs at once (sha256), FLUSH makes it durable', async () => {
+    const file = image('data.img', 64 * MiB);
+    const socketPath = path.join(directory, 'control.sock');
+    const blade = await startBlade(['--control-socket', socketPath, '1', '2', 't0,t1', file]);
+    const data = randomBytes(64 * MiB);
+    const first = initiator(0, 1, 2);
+    const { mac: mac0, sectors } = await first.discover();
+    expect(sectors).toBe(2);
+    const started = Date.now();
+    await first.transfer(mac0, 'write', data, 0, sectors, 16);
+    const writeSeconds = (Date.now() - started) / 1000;
+    const flush = await first.request(first.ata(mac0, { sectorCount: 0, ataCommand: 0xea }));
+    expect(flush?.raw[27]).toBe(0x40);
+    expect(sha256(fs.readFileSync(file))).toBe(sha256(data));
+
+    const second = initiator(1, 1, 2);
+    const { mac: mac1 } = await second.discover();
+    expect(mac1).not.toBe(mac0);
+    const back = Buffer.alloc(data.length);
+    const half = data.length / 2;
+    const readStarted = Date.now();
+    await Promise.all([
+      first.transfer(mac0, 'read', back.subarray(0, half), 0, sectors, 16),
+      second.transfer(mac1, 'read', back.subarray(half), half / 512, sectors, 16),
+    ]);
+    const readSeconds = (Date.now() - readStarted) / 1000;
+    expect(sha256(back)).toBe(sha256(data));
+    console.log(`[aoeblade] 64 MiB write ${(64 / writeSeconds).toFixed(0)} MB/s on 1 NIC, read ${(64 / readSeconds).toFixed(0)} MB/s on 2 NICs (MTU 1500, 16 in flight, JS client)`);
+
+    const stats = await new Promise<{ ok: boolean; stats: { exports: Array<{ bytesWritten: number; bytesRead: number }>; nics: Array<{ name: string; framesOut: number }> } }>((resolve, reject) => {
+      const socket = net.createConnection(socketPath, () => socket.write('{"cmd":"stats"}\n'));
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk;
+        if (text.includes('\n')) {
+          socket.end();
+          resolve(JSON.parse(text));
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(stats.ok).toBe(true);
+    expect(stats.stats.exports[0].bytesWritten).toBeGreaterThanOrEqual(64 * MiB);
+    expect(stats.stats.exports[0].bytesRead).toBeGreaterThanOrEqual(64 * MiB);
+    expect(stats.stats.nics.map((nic) => nic.name)).toEqual(['t0', 't1']);
+    expect(stats.stats.nics.every((nic) => nic.framesOut > 1000)).toBe(true);
+    expect(await stopBlade(blade)).toBe(0);
+  }, 120_000);
+
+  it('-s -d open the file with O_SYNC and O_DIRECT, and data still round-trips', async () => {
+    const file = image('direct.img', 4 * MiB);
+    const blade = await startBlade(['-s', '-d', '2', '1', 't0', file]);
+    const fd = fs.readdirSync(`/proc/${blade.pid}/fd`).find((entry) => {
+      try {
+        return fs.readlinkSync(`/proc/${blade.pid}/fd/${entry}`) === file;
+      } catch {
+        return false;
+      }
+    });
+    expect(fd).toBeDefined();
+    const flags = parseInt(/^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/${blade.pid}/fdinfo/${fd}`, 'utf8'))![1], 8);
+    expect(flags & O_DIRECT).toBe(O_DIRECT);
+    expect(flags & O_SYNC).toBe(O_SYNC);
+    const client = initiator(0, 2, 1);
+    const { mac } = await client.discover();
+    const data = randomBytes(MiB);
+    await client.transfer(mac, 'write', data, 100, 2, 16);
+    const back = Buffer.alloc(MiB);
+    await client.transfer(mac, 'read', back, 100, 2, 16);
+    expect(sha256(back)).toBe(sha256(data));
+    expect(sha256(fs.readFileSync(file).subarray(100 * 512, 100 * 512 + MiB))).toBe(sha256(data));
+    expect(await stopBlade(blade)).toBe(0);
+  }, 60_000);
+
+  it('-r refuses writes with ABRT and leaves the file unchanged; -o/-l window is honoured', async () => {
+    const original = randomBytes(MiB);
+    const readOnlyFile = image('ro.img', MiB, original);
+    const readOnly = await startBlade(['-r', '3', '1', 't0', readOnlyFile]);
+    const client = initiator(0, 3, 1);
+    const { mac } = await client.discover();
+    const refused = await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0x34, lba: 0, data: randomBytes(512) }));
+    expect(refused?.raw[27]).toBe(0x41);
+    expect(refused?.raw[25]).toBe(0x04);
+    const read = await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0x24, lba: 1 }));
+    expect(sha256(read!.raw.subarray(36, 548))).toBe(sha256(original.subarray(512, 1024)));
+    expect(sha256(fs.readFileSync(readOnlyFile))).toBe(sha256(original));
+    expect(await stopBlade(readOnly)).toBe(0);
+
+    const windowFile = image('window.img', MiB);
+    const windowed = await startBlade(['-o', '100', '-l', '50', '4', '1', 't0', windowFile]);
+    const windowClient = initiator(0, 4, 1);
+    const { mac: windowMac } = await windowClient.discover();
+    const sector = randomBytes(512);
+    const last = await windowClient.request(windowClient.ata(windowMac, { sectorCount: 1, ataCommand: 0x34, lba: 49, data: sector }));
+    expect(last?.raw[27]).toBe(0x40);
+    const beyond = await windowClient.request(windowClient.ata(windowMac, { sectorCount: 1, ataCommand: 0x34, lba: 50, data: sector }));
+    expect(beyond?.raw[27]).toBe(0x41);
+    expect(beyond?.raw[25]).toBe(0x10);
+    const flushed = await windowClient.request(windowClient.ata(windowMac, { sectorCount: 0, ataCommand: 0xe7 }));
+    expect(flushed?.raw[27]).toBe(0x40);
+    const content = fs.readFileSync(windowFile);
+    expect(sha256(content.subarray(149 * 512, 150 * 512))).toBe(sha256(sector));
+    const outside = Buffer.concat([content.subarray(0, 149 * 512), content.subarray(150 * 512)]);
+    expect(outside.every((byte) => byte === 0)).toBe(true);
+    expect(await stopBlade(windowed)).toBe(0);
+  }, 60_000);
+
+  it('enforces the -m mask list (ATA ignored, Query Config answered) and reservations (error 6, IDENTIFY passes)', async () => {
+    const masked = await startBlade(['-m', '02:00:00:00:00:99', '5', '1', 't0', image('mask.img', MiB)]);
+    const client = initiator(0, 5, 1);
+    const { mac } = await client.discover();
+    expect(await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0xec }), 800)).toBeUndefined();
+    expect(await stopBlade(masked)).toBe(0);
+
+    const reserved = await startBlade(['5', '2', 't0', image('reserve.img', MiB)]);
+    const owner = initiator(0, 5, 2);
+    const { mac: reservedMac } = await owner.discover();
+    const foreign = 0x02000000abcd;
+    const take = await owner.request(reserveFrame({ source: links[0].mac, destination: reservedMac, shelf: 5, slot: 2, tag: owner.tag(), reserveCommand: 1, macs: [foreign] }));
+    expect(take?.error).toBe(0);
+    const denied = await owner.request(owner.ata(reservedMac, { sectorCount: 1, ataCommand: 0x24 }));
+    expect(denied?.flags).toBe(0xc);
+    expect(denied?.error).toBe(6);
+    expect((await owner.request(owner.ata(reservedMac, { sectorCount: 1, ataCommand: 0xec })))?.raw[27]).toBe(0x40);
+    const steal = await owner.request(reserveFrame({ source: links[0].mac, destination: reservedMac, shelf: 5, slot: 2, tag: owner.tag(), reserveCommand: 1, macs: [links[0].mac] }));
+    expect(steal?.error).toBe(6);
+    const release = await owner.request(reserveFrame({ source: links[0].mac, destination: reservedMac, shelf: 5, slot: 2, tag: owner.tag(), reserveCommand: 2, macs: [] }));
+    expect(release?.raw[25]).toBe(0);
+    expect((await owner.request(owner.ata(reservedMac, { sectorCount: 1, ataCommand: 0x24 })))?.raw[27]).toBe(0x40);
+    expect(await stopBlade(reserved)).toBe(0);
+  }, 60_000);
+
+  it('data written and flushed survives kill -9', async () => {
+    const file = image('crash.img', 4 * MiB);
+    const blade = await startBlade(['6', '1', 't0', file]);
+    const client = initiator(0, 6, 1);
+    const { mac } = await client.discover();
+    const data = randomBytes(MiB);
+    await client.transfer(mac, 'write', data, 2048, 2, 16);
+    expect((await client.request(client.ata(mac, { sectorCount: 0, ataCommand: 0xea })))?.raw[27]).toBe(0x40);
+    blade.child.kill('SIGKILL');
+    await blade.exited;
+    expect(sha256(fs.readFileSync(file).subarray(2048 * 512, 2048 * 512 + MiB))).toBe(sha256(data));
+  }, 60_000);
+
+  it('survives an egress drop on its NIC (ENOBUFS) and a NIC down/up, resuming service each time', async () => {
+    const lab = handle.lab;
+    const blade = await startBlade(['7', '1', 't0', image('egress.img', MiB)]);
+    const client = initiator(0, 7, 1);
+    const { mac } = await client.discover();
+    await lab.addEgressDrop('target', 0);
+    try {
+      expect(await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0xec }), 1500, 100)).toBeUndefined();
+    } finally {
+      await lab.clearEgressDrop();
+    }
+    expect(blade.child.exitCode).toBeNull();
+    const reply = await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0xec }), 3000, 100);
+    expect(reply?.raw[27]).toBe(0x40);
+    // NIC down and up again: no restart needed.
+    await lab.setLinkUp(0, false, 'target');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await lab.setLinkUp(0, true, 'target');
+    expect(blade.child.exitCode).toBeNull();
+    const again = await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0xec }), 5000, 200);
+    expect(again?.raw[27]).toBe(0x40);
+    const deadline = Date.now() + 3000;
+    while (!blade.output().includes('"msg":"link up"') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(blade.output()).toMatch(/"msg":"link down"/);
+    expect(blade.output()).toMatch(/"msg":"link up"/);
+    expect(await stopBlade(blade)).toBe(0);
+  }, 60_000);
+
+  it('aoe serve --config: two exports on two NICs, jumbo MTU set at start (17 sectors per frame), state persisted', async () => {
+    const lab = handle.lab;
+    const stateDir = path.join(directory, 'state');
+    fs.mkdirSync(stateDir);
+    const configFile = path.join(directory, 'serve.json');
+    fs.writeFileSync(configFile, JSON.stringify({
+      exports: [
+        { shelf: 9, slot: 1, path: image('serve1.img', 4 * MiB), interfaces: ['t0', 't1'], configString: 'first' },
+        { shelf: 9, slot: 2, path: 'ram:4M', interfaces: ['t1'] },
+      ],
+      stateDir,
+      mtu: 9000,
+    }));
+    await lab.setMtu(0, 9000);
+    await lab.setMtu(1, 9000);
+    try {
+      const server = await startBlade(['serve', '--log-level', 'info', '--config', configFile], AOE);
+      const first = initiator(1, 9, 1);
+      const { mac, sectors } = await first.discover();
+      expect(sectors).toBe(17);
+      const data = randomBytes(2 * MiB);
+      await first.transfer(mac, 'write', data, 0, 17, 16);
+      const back = Buffer.alloc(data.length);
+      await first.transfer(mac, 'read', back, 0, 17, 16);
+      expect(sha256(back)).toBe(sha256(data));
+      const second = initiator(1, 9, 2);
+      expect((await second.discover()).sectors).toBe(17);
+      const cfg = await lab.exec(lab.initiatorNs, ['aoecfg', '-t', '1', '-c', 'fset', '-s', 'renamed', '9', '2', 'i1']);
+      expect(cfg.stdout.trim()).toBe('renamed');
+      expect(await stopBlade(server)).toBe(0);
+      expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'e9.2.json'), 'utf8')).configStringText).toBe('renamed');
+      expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'e9.1.json'), 'utf8')).configStringText).toBe('first');
+    } finally {
+      await lab.setMtu(0, 1500);
+      await lab.setMtu(1, 1500);
+    }
+  }, 60_000);
+
+  it('--mtu without CAP_NET_ADMIN fails with one clear line', async () => {
+    const lab = handle.lab;
+    const result = await lab.exec(lab.targetNs, ['setpriv', '--inh-caps=-all', '--bounding-set=-net_admin', process.execPath, BLADE, '--mtu', '9000', '1', '1', 't0', 'ram:1M']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^aoeblade: cannot set the MTU of t0 to 9000: .*CAP_NET_ADMIN.*\(EPERM\)/);
+  }, 30_000);
+
+  it('tshark decodes every frame aoeblade sends without malformed or expert flags', async () => {
+    const lab = handle.lab;
+    const pcap = path.join(directory, 'capture.pcap');
+    const capture = lab.spawn(lab.targetNs, ['dumpcap', '-q', '-i', 't0', '-f', 'ether proto 0x88a2', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let captureLog = '';
+    capture.stderr?.on('data', (chunk) => (captureLog += chunk));
+    const captureExited = new Promise((resolve) => capture.once('exit', resolve));
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(pcap) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const blade = await startBlade(['--config-string', 'tshark run', '8', '1', 't0', image('tshark.img', MiB)]);
+    const client = initiator(0, 8, 1);
+    const { mac } = await client.discover();
+    const data = randomBytes(64 * 1024);
+    await client.transfer(mac, 'write', data, 0, 2, 8);
+    await client.transfer(mac, 'read', Buffer.alloc(data.length), 0, 2, 8);
+    await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0xec }));
+    await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0x24, lba: 1 << 20 })); // IDNF
+    await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0xef })); // ABRT
+    await client.request(configFrame({ source: links[0].mac, destination: mac, shelf: 8, slot: 1, tag: client.tag(), configCommand: 0, version: 2 })); // error 5
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await stopBlade(blade)).toBe(0);
+    capture.kill('SIGINT');
+    await captureExited;
+    const targetMac = mac.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
+    const sent = await lab.exec(lab.targetNs, ['tshark', '-r', pcap, '-Y', `aoe && eth.src == ${targetMac}`, '-T', 'fields', '-e', 'aoe.cmd', '-e', 'aoe.tag']);
+    expect(sent.code, `${sent.stderr}\n${captureLog}`).toBe(0);
+    const lines = sent.stdout.trim().split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(2 * (data.length / 1024));
+    const flagged = await lab.exec(lab.targetNs, ['tshark', '-r', pcap, '-Y', `eth.src == ${targetMac} && (_ws.malformed || _ws.expert)`]);
+    expect(flagged.code).toBe(0);
+    expect(flagged.stdout.trim()).toBe('');
+  }, 90_000);
+});
