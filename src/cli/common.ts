@@ -35,7 +35,7 @@ export function reportError(program: string, error: unknown): void {
     return;
   }
   const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof Error && typeof code === 'string' && (ONE_LINE_CODES.has(code) || code.startsWith('ERR_AOE_'))) {
+  if (error instanceof Error && typeof code === 'string' && (ONE_LINE_CODES.has(code) || code.startsWith('ERR_AOE_') || code.startsWith('ERR_ATA_'))) {
     process.stderr.write(`${program}: ${error.message} (${code})\n`);
     process.exitCode = 1;
     return;

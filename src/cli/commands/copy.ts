@@ -29,6 +29,7 @@ export function copyCommand(): Command {
       if (chunk % SECTOR_SIZE !== 0) throw new UsageError(`--chunk must be a multiple of ${SECTOR_SIZE}`);
       const depth = parseInteger(options.depth, '--depth', 1, 256);
       const deadlineMs = parseInteger(options.deadline ?? '60000', '--deadline', 1);
+      const requestedLength = options.length ? parseSize(options.length, '--length') : undefined;
       const { interfaces, netns } = await resolveInterfaces(options);
       const context = { interfaces, netns, policy: options.policy as PolicyName | undefined, deadlineMs };
       const endpoints: Endpoint[] = [];
@@ -37,7 +38,7 @@ export function copyCommand(): Command {
         endpoints.push(from);
         const to = await openEndpoint(destination, true, isDeviceSpec(destination) ? offset : 0, context);
         endpoints.push(to);
-        let length = options.length ? parseSize(options.length, '--length') : from.size;
+        let length = requestedLength ?? from.size;
         if (length > from.size) throw new UsageError(`--length ${length} is more than ${source} holds (${from.size} bytes)`, { code: 'ERR_AOE_RANGE', exitCode: 1 });
         if (length > to.size) throw new UsageError(`${length} bytes do not fit in ${destination} (${to.size} bytes)`, { code: 'ERR_AOE_RANGE', exitCode: 1 });
         const padded = Math.ceil(length / SECTOR_SIZE) * SECTOR_SIZE;

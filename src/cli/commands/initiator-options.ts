@@ -1,7 +1,8 @@
 // Shared options of the initiator commands (-i, --netns, --mtu, --json) and their resolution to a LinkSource.
 import { Command } from 'commander';
 import { defaultInterfaces, loadLinkModule } from '../../initiator/links.js';
-import { parseInteger, UsageError } from '../common.js';
+import { InitiatorError } from '../../initiator/errors.js';
+import { parseInteger } from '../common.js';
 
 export interface InitiatorCliOptions {
   interfaces?: string;
@@ -24,7 +25,7 @@ export async function resolveInterfaces(options: InitiatorCliOptions): Promise<{
   const netns = options.netns;
   let interfaces = options.interfaces ? options.interfaces.split(',').map((name) => name.trim()).filter(Boolean) : [];
   if (interfaces.length === 0) interfaces = await defaultInterfaces(netns);
-  if (interfaces.length === 0) throw new UsageError('no network interface to use (none is up; give -i NETIF)', { code: 'ERR_AOE_NO_INTERFACE', exitCode: 1 });
+  if (interfaces.length === 0) throw new InitiatorError('ERR_AOE_NO_INTERFACE', `no network interface to use${netns ? ` in ${netns}` : ''} (none is up; give -i NETIF)`);
   if (options.mtu !== undefined) {
     const mtu = parseInteger(options.mtu, '--mtu', 68, 65535);
     const module = await loadLinkModule();

@@ -1,0 +1,8 @@
+// The public API of aoekit: everything a CLI can do is reachable from here.
+export * from './wire/index.js';
+export * from './link/index.js';
+export * from './store/index.js';
+export * from './target/index.js';
+export * from './initiator/index.js';
+export { createLab, type Lab } from './lab/netlab.js';
+export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
