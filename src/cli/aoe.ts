@@ -9,6 +9,7 @@ import { cfgCommand } from './commands/cfg.js';
 import { copyCommand } from './commands/copy.js';
 import { discoverCommand } from './commands/discover.js';
 import { maskCommand } from './commands/mask.js';
+import { nbdCommand } from './commands/nbd.js';
 import { probeMtuCommand } from './commands/probe-mtu.js';
 import { reserveCommand } from './commands/reserve.js';
 import { statCommand } from './commands/stat.js';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const program = configureProgram(new Command('aoe'))
     .description('ATA over Ethernet multipath initiator tools')
     .showHelpAfterError(false);
-  for (const command of [discoverCommand(), statCommand(), copyCommand(), benchCommand(), cfgCommand(), maskCommand(), reserveCommand(), probeMtuCommand()]) {
+  for (const command of [discoverCommand(), statCommand(), copyCommand(), benchCommand(), cfgCommand(), maskCommand(), reserveCommand(), probeMtuCommand(), nbdCommand()]) {
     program.addCommand(configureProgram(command));
   }
   // `aoe serve` comes from the target side; mounted when that module is built.

@@ -17,7 +17,7 @@ export class UsageError extends Error {
 
 /** Errors whose `code` is a well-known runtime condition get one line too (no stack). */
 const ONE_LINE_CODES = new Set([
-  'ENOENT', 'EACCES', 'EPERM', 'ENODEV', 'ENXIO', 'ENOSYS', 'EEXIST', 'EINVAL', 'ENOSPC',
+  'ENOENT', 'EACCES', 'EPERM', 'ENODEV', 'ENXIO', 'ENOSYS', 'EEXIST', 'EINVAL', 'ENOSPC', 'EADDRINUSE', 'EADDRNOTAVAIL',
   'ERR_AOE_NOT_FOUND', 'ERR_AOE_DEADLINE', 'ERR_AOE_NO_INTERFACE', 'ERR_CONFIG',
 ]);
 

@@ -81,12 +81,16 @@ export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffe
       const bytes = sectorCount * SECTOR_SIZE;
       slot.expected = bytes;
       const store = runtime.store;
+      const fd = engine.mergeFd(runtime);
       if (!isWrite) {
         counters.readCommands++;
-        store.read(frame, ATA_DATA_OFFSET, bytes, lba * SECTOR_SIZE, slot.onRead);
+        if (fd >= 0) engine.merger.read(runtime, fd, slot, bytes, lba * SECTOR_SIZE);
+        else store.read(frame, ATA_DATA_OFFSET, bytes, lba * SECTOR_SIZE, slot.onRead);
       } else {
         counters.writeCommands++;
-        if (store.synchronous) {
+        if (fd >= 0) {
+          engine.merger.write(runtime, fd, slot, slab, engine.slotIndex(offset), offset, bytes, lba * SECTOR_SIZE);
+        } else if (store.synchronous) {
           store.write(slab, offset + ATA_DATA_OFFSET, bytes, lba * SECTOR_SIZE, slot.onWrite);
         } else {
           // The receive slab is reused after this batch: move the data into our pooled frame first.
@@ -100,6 +104,7 @@ export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffe
     case AtaCommand.FlushCacheExt:
       // vblade answers 0xE7 without syncing; we fdatasync and reply only once it completed.
       counters.flushes++;
+      engine.merger.flush(); // merged writes of this batch reach the file before the fdatasync
       runtime.store.flush(slot.onFlush);
       return;
     case AtaCommand.CheckPowerMode:

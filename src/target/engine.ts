@@ -9,6 +9,7 @@ import { writeMac } from '../wire/mac.js';
 import { completeFlush, completeRead, completeWrite, handleAta } from './ata.js';
 import { handleConfig, handleMask, handleReserve, writeConfigReply } from './control.js';
 import type { ExportRuntime } from './export.js';
+import { mergeableFd, RequestMerger } from './coalesce.js';
 import { SendQueue } from './send-queue.js';
 import { NicCounters, type NicStatsSnapshot } from './stats.js';
 
@@ -22,6 +23,8 @@ export class RequestSlot {
   exportRuntime: ExportRuntime | null = null;
   /** Bytes the pending store operation must transfer. */
   expected = 0;
+  /** Cached view of frame's data area for merged reads (see coalesce.ts). */
+  dataView: Buffer | null = null;
   readonly onRead: IoCallback;
   readonly onWrite: IoCallback;
   readonly onFlush: FlushCallback;
@@ -45,7 +48,11 @@ export class NicEngine {
   readonly counters = new NicCounters();
   /** Max sectors per ATA command on this NIC: sectorsForMtu(link.mtu), advertised in Query Config. */
   maxSectors: number;
+  /** Merges contiguous reads/writes of one receive batch into one preadv/pwritev (buffered file exports). */
+  readonly merger = new RequestMerger();
   private frameSize: number;
+  private batchSlotSize = 1;
+  private readonly mergeFds = new Map<ExportRuntime, number>();
   private readonly byKey = new Map<number, ExportRuntime>();
   private readonly slots: RequestSlot[] = [];
   private readonly free: RequestSlot[] = [];
@@ -58,7 +65,10 @@ export class NicEngine {
     this.logger = options.logger;
     this.maxSectors = sectorsForMtu(link.mtu);
     this.frameSize = this.frameSizeFor(link.mtu);
-    for (const runtime of exports) this.byKey.set(runtime.key, runtime);
+    for (const runtime of exports) {
+      this.byKey.set(runtime.key, runtime);
+      this.mergeFds.set(runtime, mergeableFd(runtime.store));
+    }
     const buffers = exports.reduce((sum, runtime) => sum + runtime.bufferCount, 0);
     const poolSize = options.poolSize ?? Math.max(64, 4 * buffers);
     this.sendQueue = new SendQueue<RequestSlot>(link, this.counters, poolSize, (slot) => this.release(slot));
@@ -114,6 +124,7 @@ export class NicEngine {
     }
     const sendQueue = this.sendQueue;
     sendQueue.inBatch = true;
+    this.batchSlotSize = slotSize;
     for (let i = 0; i < count; i++) {
       const offset = i * slotSize;
       const length = lengths[i];
@@ -146,9 +157,20 @@ export class NicEngine {
         else this.dispatch(runtime, slab, offset, length, versionFlags);
       }
     }
+    this.merger.flush();
     sendQueue.inBatch = false;
     sendQueue.flush();
   };
+
+  /** File descriptor for merged I/O on this export, or -1 (RAM, O_DIRECT, thread-pool or windowed stores). */
+  mergeFd(runtime: ExportRuntime): number {
+    return this.mergeFds.get(runtime) ?? -1;
+  }
+
+  /** Receive-slab slot index of a frame at `offset` in the current batch. */
+  slotIndex(offset: number): number {
+    return (offset / this.batchSlotSize) | 0;
+  }
 
   private dispatch(runtime: ExportRuntime, slab: Buffer, offset: number, length: number, versionFlags: number): void {
     runtime.counters.framesIn++;

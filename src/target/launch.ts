@@ -29,6 +29,8 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
     }
   } catch (error) {
     await Promise.allSettled(stores.map((store) => store.close()));
+    // A window (-o/-l) that does not fit the backing file is a configuration mistake: one line, not a stack trace.
+    if ((error as { code?: string }).code === 'ERANGE') throw new ConfigError((error as Error).message);
     throw error;
   }
   const interfaces = [...new Set(config.exports.flatMap((item) => item.interfaces))];

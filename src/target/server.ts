@@ -93,26 +93,27 @@ export function createTarget(options: TargetOptions): Target {
     async start() {
       if (started) throw new Error('target already started');
       started = true;
-      if (options.stateDir) {
-        const stateDir = options.stateDir;
-        await fs.mkdir(stateDir, { recursive: true, mode: 0o755 });
-        for (const [index, runtime] of exports.entries()) {
-          const state = await loadExportState(stateDir, runtime.shelf, runtime.slot);
-          if (state) runtime.restoreState(state, options.exports[index]);
-        }
-        persister = new StatePersister(stateDir, (error, runtime) => logger.error({ err: error, target: runtime.name }, 'cannot save export state'));
-        for (const runtime of exports) {
-          runtime.onChange = (changed) => persister?.schedule(changed);
-          persister.schedule(runtime); // the file reflects the state we start with (CLI overrides included)
-        }
-        await persister.idle();
-      }
       const names = [...new Set(exports.flatMap((runtime) => runtime.interfaces))];
       try {
         for (const name of names) {
           const link = await linkFor(name);
           const served = exports.filter((runtime) => runtime.interfaces.includes(name));
           engines.push(new NicEngine(link, served, { logger, poolSize: options.poolSize, announce }));
+        }
+        // The state directory is made only once every NIC opened: a start that fails leaves nothing behind.
+        if (options.stateDir) {
+          const stateDir = options.stateDir;
+          await fs.mkdir(stateDir, { recursive: true, mode: 0o755 });
+          for (const [index, runtime] of exports.entries()) {
+            const state = await loadExportState(stateDir, runtime.shelf, runtime.slot);
+            if (state) runtime.restoreState(state, options.exports[index]);
+          }
+          persister = new StatePersister(stateDir, (error, runtime) => logger.error({ err: error, target: runtime.name }, 'cannot save export state'));
+          for (const runtime of exports) {
+            runtime.onChange = (changed) => persister?.schedule(changed);
+            persister.schedule(runtime); // the file reflects the state we start with (CLI overrides included)
+          }
+          await persister.idle();
         }
       } catch (error) {
         await Promise.allSettled(ownedLinks.map((link) => link.close()));

@@ -1,0 +1,33 @@
+// Names the resource that limits a measured number: the link's rate, one process's CPU, both cores, or latency.
+import { GBE_PAYLOAD_MBPS } from './analysis.js';
+import type { Median } from './types.js';
+
+/** Cores on which a single-threaded event loop counts as saturated. */
+const PROCESS_SATURATED = 0.9;
+/** The two processes together (the kernel's softirq work lands on them) count as filling the machine above this. */
+const MACHINE_SATURATED_SHARE = 0.85;
+
+export interface Limit {
+  targetCores: number;
+  initiatorCores: number;
+  linkShare: number | undefined;
+  limit: string;
+}
+
+export function limitOf(median: Median, cpus: number): Limit {
+  const values = median.values;
+  const seconds = values.seconds || 1;
+  const targetCores = (values.targetCpuSeconds ?? 0) / seconds;
+  const initiatorCores = (values.initiatorCpuSeconds ?? 0) / seconds;
+  const lineRate = GBE_PAYLOAD_MBPS[median.mtu];
+  const linkShare = median.shaped && lineRate !== undefined && values.megabytesPerSecond !== undefined
+    ? values.megabytesPerSecond / (median.links * lineRate) : undefined;
+  let limit: string;
+  if (linkShare !== undefined && linkShare >= 0.9) limit = 'link rate (tbf 1 Gbit/s per link)';
+  else if (targetCores >= PROCESS_SATURATED && targetCores >= initiatorCores) limit = `target CPU (${median.target} event loop, one core)`;
+  else if (initiatorCores >= PROCESS_SATURATED) limit = 'initiator CPU (client event loop, one core)';
+  else if (targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus) limit = `both cores (target + initiator + kernel softirq on ${cpus} CPUs)`;
+  else if (values.queueDepth === 1) limit = 'round-trip latency (one request in flight)';
+  else limit = 'window/latency: no CPU or link saturated (pipelining stalls)';
+  return { targetCores, initiatorCores, linkShare, limit };
+}

@@ -1,0 +1,121 @@
+// Shapes shared by the benchmark scenarios, the runner and the report: options, raw runs, medians, goals.
+import type { WorkloadResult } from './workload.js';
+
+export type ScenarioName = 'target' | 'multipath' | 'transport' | 'initiator';
+export const SCENARIOS: readonly ScenarioName[] = ['target', 'multipath', 'transport', 'initiator'];
+
+export interface BenchOptions {
+  scenarios: ScenarioName[];
+  runs: number;
+  /** Seconds per workload run. */
+  seconds: number;
+  mtus: number[];
+  /** Multipath link counts, e.g. [1, 2, 3, 4]. */
+  linkCounts: number[];
+  /** tbf rate for the multipath scenario. */
+  rate: string;
+  /** Backing file size (tmpfs) and RAM disk size, MiB. */
+  sizeMiB: number;
+  /** Buffer count advertised by both targets (-b). */
+  bufferCount: number;
+  /** Workload names of scenario (a) to run (default all). */
+  workloads: string[] | undefined;
+  /** Targets to compare (default both). */
+  targets: Array<'aoeblade' | 'vblade'>;
+  /** Where .cpuprofile files go when profiling (aoeblade and client get --cpu-prof), or undefined. */
+  profileDir: string | undefined;
+  quick: boolean;
+}
+
+/** One measured run. `scenario`+`key` identify the group its median belongs to. */
+export interface RawRun {
+  scenario: ScenarioName;
+  /** Group key, e.g. 'mtu1500/aoeblade/seqread' or 'mtu9000/links3/vblade/seqread'. */
+  key: string;
+  run: number;
+  mtu: number;
+  links: number;
+  shaped: boolean;
+  /** 'aoeblade', 'vblade', 'aoeblade-ram' or 'transport'. */
+  target: string;
+  workload: string;
+  result: WorkloadResult | TransportRun;
+}
+
+export interface TransportRun {
+  frameSize: number;
+  payloadBytes: number;
+  links: number;
+  framesPerSecond: number;
+  payloadMegabytesPerSecond: number;
+  framesLost: number;
+  /** CPU seconds of the bench process (sender threads + receiver) per million frames. */
+  cpuSecondsPerMillionFrames: number;
+  perLink: Array<{ framesPerSecond: number; lost: number }>;
+}
+
+/** Median over the runs of one group, for every numeric field of the result. */
+export interface Median {
+  scenario: ScenarioName;
+  key: string;
+  mtu: number;
+  links: number;
+  shaped: boolean;
+  target: string;
+  workload: string;
+  runs: number;
+  values: Record<string, number>;
+}
+
+export interface Ratio {
+  /** e.g. 'mtu1500/seqread/megabytesPerSecond'. */
+  key: string;
+  aoeblade: number;
+  vblade: number;
+  ratio: number;
+}
+
+export interface Goal {
+  id: string;
+  description: string;
+  measured: number;
+  /** The number it is compared against (a threshold, or vblade's figure times a factor). */
+  threshold: number;
+  /** 'ge' = measured >= threshold passes; 'le' = measured <= threshold passes. */
+  comparison: 'ge' | 'le';
+  pass: boolean;
+  /** measured / reference, where reference is what the goal is stated against. */
+  ratio: number;
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cpus: number;
+  kernel: string;
+  node: string;
+  vblade: string;
+  date: string;
+  hostname: string;
+  memoryGiB: number;
+}
+
+export interface Projection {
+  side: 'target' | 'initiator';
+  mtu: number;
+  /** Frames handled per CPU-second of that process, measured on seq read. */
+  framesPerCpuSecond: number;
+  /** 10 GbE line rate in data frames/s at this MTU. */
+  lineRateFrames: number;
+  coresNeeded: number;
+}
+
+export interface BenchResults {
+  machine: MachineInfo;
+  options: BenchOptions;
+  runs: RawRun[];
+  medians: Median[];
+  ratios: Ratio[];
+  goals: Goal[];
+  projections: Projection[];
+  errors: string[];
+}

@@ -1,0 +1,24 @@
+// `npm run reliability`: run test/reliability at the issue's full sizes, then regenerate RELIABILITY.md from the recorded figures.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { renderReliability } from './render.js';
+
+function main(): number {
+  const root = process.cwd();
+  const directory = path.resolve(root, process.env.AOEKIT_RELIABILITY_DIR ?? '.reliability');
+  rmSync(directory, { recursive: true, force: true });
+  mkdirSync(directory, { recursive: true });
+  const only = process.argv.slice(2); // optional test file filters, e.g. `npm run reliability -- loss`
+  const run = spawnSync('npx', ['vitest', 'run', ...(only.length > 0 ? only.map((item) => `test/reliability/${item}`) : ['test/reliability']),
+    '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(directory, 'vitest.json')}`], {
+    stdio: 'inherit',
+    env: { ...process.env, AOEKIT_RELIABILITY_FULL: process.env.AOEKIT_RELIABILITY_FULL ?? '1', AOEKIT_RELIABILITY_DIR: directory },
+  });
+  const output = path.resolve(root, 'RELIABILITY.md');
+  renderReliability(directory, output);
+  console.log(`wrote ${output}`);
+  return run.status ?? 1;
+}
+
+process.exitCode = main();

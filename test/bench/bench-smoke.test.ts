@@ -1,0 +1,64 @@
+// Smoke scenario of `npm run bench` (the real dist/bench/main.js path): one link, one run, 1 s, so the benchmark cannot rot.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { skipNetAllowed } from '../helpers/lab.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+interface SmokeResults {
+  machine: { cpus: number; kernel: string; node: string };
+  runs: Array<{ scenario: string; key: string; target: string; workload: string; result: Record<string, number> }>;
+  medians: Array<{ key: string; runs: number; values: Record<string, number> }>;
+  ratios: Array<{ key: string; ratio: number }>;
+  goals: Array<{ id: string; pass: boolean; ratio: number }>;
+  errors: string[];
+}
+
+function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(root, 'dist/bench/main.js'), ...args], { timeout: 28_000, maxBuffer: 8 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run bench smoke scenario [netlab]', () => {
+  it('measures aoeblade and vblade through the aoekit initiator and writes results.json with runs, medians, ratios and goals', async (context) => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'aoekit-bench-smoke-'));
+    const json = path.join(directory, 'results.json');
+    const markdown = path.join(directory, 'BENCHMARKS.md');
+    try {
+      const { code, stdout, stderr } = await runBench([
+        'target', '--mtu', '1500', '--runs', '1', '--seconds', '1', '--size-mib', '16',
+        '--workloads', 'seqread,randread-qd1', '--json', json, '--markdown', markdown,
+      ]);
+      const results = JSON.parse(fs.readFileSync(json, 'utf8')) as SmokeResults;
+      if (skipNetAllowed && results.errors.some((error) => error.includes('cannot build the lab'))) {
+        context.skip(`network lab unavailable (AOEKIT_SKIP_NET=1): ${results.errors.join('; ')}`);
+      }
+      expect(results.errors, stderr).toEqual([]);
+      expect(code, stdout + stderr).toBe(0);
+      expect(results.machine.cpus).toBeGreaterThan(0);
+      const keys = results.runs.map((run) => run.key).sort();
+      expect(keys).toEqual(['mtu1500/aoeblade/randread-qd1', 'mtu1500/aoeblade/seqread', 'mtu1500/vblade/randread-qd1', 'mtu1500/vblade/seqread']);
+      for (const run of results.runs) {
+        expect(run.result.megabytesPerSecond, run.key).toBeGreaterThan(0);
+        expect(run.result.targetCpuSeconds, run.key).toBeGreaterThan(0);
+        expect(run.result.latencyP50Us, run.key).toBeGreaterThan(0);
+      }
+      expect(results.medians).toHaveLength(4);
+      expect(results.ratios.find((ratio) => ratio.key === 'mtu1500/seqread/megabytesPerSecond')?.ratio).toBeGreaterThan(0);
+      expect(results.goals.map((goal) => goal.id)).toContain('target-1500-seqread-megabytesPerSecond');
+      expect(stdout).toMatch(/RATIO aoeblade\/vblade/);
+      const text = fs.readFileSync(markdown, 'utf8');
+      expect(text).toMatch(/## Goals/);
+      expect(text).toMatch(/analysis:begin/);
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
