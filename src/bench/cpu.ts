@@ -24,6 +24,20 @@ export function processesCpuSeconds(pids: readonly number[]): number {
   return total;
 }
 
+/** CPU seconds all CPUs together spent busy (not idle/iowait) since boot, from the first line of /proc/stat. */
+export function machineBusySeconds(): number {
+  let text: string;
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return Number.NaN;
+  }
+  // cpu  user nice system idle iowait irq softirq steal ...
+  const fields = text.slice(0, text.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  return (total - fields[3] - fields[4]) / TICKS_PER_SECOND;
+}
+
 /** User + system CPU seconds of this process (microsecond resolution). */
 export function selfCpuSeconds(): number {
   const usage = process.cpuUsage();
@@ -34,15 +48,19 @@ export function selfCpuSeconds(): number {
 export class CpuMeter {
   private readonly targetStart: number;
   private readonly selfStart: number;
+  private readonly machineStart: number;
   constructor(private readonly targetPids: readonly number[]) {
     this.targetStart = processesCpuSeconds(targetPids);
     this.selfStart = selfCpuSeconds();
+    this.machineStart = machineBusySeconds();
   }
 
-  stop(): { targetCpuSeconds: number; initiatorCpuSeconds: number } {
+  /** CPU seconds since construction: the targets, this process, and the whole machine (everything that ran, other jobs included). */
+  stop(): { targetCpuSeconds: number; initiatorCpuSeconds: number; machineBusySeconds: number } {
     return {
       targetCpuSeconds: processesCpuSeconds(this.targetPids) - this.targetStart,
       initiatorCpuSeconds: selfCpuSeconds() - this.selfStart,
+      machineBusySeconds: machineBusySeconds() - this.machineStart,
     };
   }
 }

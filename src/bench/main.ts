@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: builds labs, runs the scenarios (a)-(d), prints the table, writes bench/results.json and BENCHMARKS.md.
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,6 +12,7 @@ import { runInitiatorOverhead } from './initiator-overhead.js';
 import { writeBenchmarksMarkdown } from './markdown.js';
 import { runMultipath } from './multipath.js';
 import { parseBenchArgs } from './options.js';
+import { killClients } from './processes.js';
 import { machineInfo, printSummary, writeJson } from './report.js';
 import { runTargetVsVblade, type ScenarioContext } from './target-vs-vblade.js';
 import { dataFrameSize, runCeiling } from './transport-ceiling.js';
@@ -19,11 +21,27 @@ import type { BenchOptions, BenchResults, RawRun } from './types.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 
-/** A tmpfs file filled with real pages (dd from /dev/zero), so reads are not served from holes. */
+const backingFiles = new Set<string>();
+let backingCleanupInstalled = false;
+
+/** A tmpfs file filled with real pages (dd from /dev/zero), so reads are not served from holes. Removed at exit too. */
 async function makeBacking(prefix: string, sizeMiB: number): Promise<{ path: string; remove(): Promise<void> }> {
   const path = `/dev/shm/aoekit-bench-${prefix}.img`;
+  if (!backingCleanupInstalled) {
+    backingCleanupInstalled = true;
+    process.on('exit', () => {
+      for (const file of backingFiles) rmSync(file, { force: true });
+    });
+  }
+  backingFiles.add(path);
   await run('dd', ['if=/dev/zero', `of=${path}`, 'bs=1M', `count=${sizeMiB}`, 'status=none']);
-  return { path, remove: () => rm(path, { force: true }) };
+  return {
+    path,
+    remove: async () => {
+      await rm(path, { force: true });
+      backingFiles.delete(path);
+    },
+  };
 }
 
 export async function runBench(options: BenchOptions, log: (text: string) => void): Promise<BenchResults> {
@@ -75,7 +93,20 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
 async function main(): Promise<void> {
   const parsed = parseBenchArgs(process.argv.slice(2), root);
   const write = (text: string): void => void process.stdout.write(text);
+  if (parsed.reportOnly) {
+    const saved = JSON.parse(await readFile(parsed.jsonPath, 'utf8')) as BenchResults;
+    printSummary(saved, write);
+    if (parsed.markdownPath !== undefined) writeBenchmarksMarkdown(parsed.markdownPath, saved);
+    write(`\nre-rendered from ${parsed.jsonPath}${parsed.markdownPath === undefined ? '' : ` into ${parsed.markdownPath}`}\n`);
+    return;
+  }
   write(`aoekit bench: scenarios ${parsed.options.scenarios.join(', ')}; ${parsed.options.runs} run(s) x ${parsed.options.seconds} s; MTU ${parsed.options.mtus.join(', ')}\n`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killClients(); // labs were torn down by the lab's own handler, registered first; files go in the 'exit' hook
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    });
+  }
   const results = await runBench(parsed.options, (text) => write(`${text}\n`));
   printSummary(results, write);
   writeJson(parsed.jsonPath, results);

@@ -26,7 +26,7 @@ function preservedAnalysis(path: string): string {
 function limitCell(median: Median | undefined, cpus: number): string {
   if (median === undefined) return '-';
   const limit = limitOf(median, cpus);
-  return `${limit.limit} (target ${limit.targetCores.toFixed(2)}, initiator ${limit.initiatorCores.toFixed(2)} cores)`;
+  return `${limit.limit} (target ${limit.targetCores.toFixed(2)}, initiator ${limit.initiatorCores.toFixed(2)}, other ${limit.otherCores.toFixed(2)} cores)`;
 }
 
 function targetSection(results: BenchResults, mtu: number): string {
@@ -98,7 +98,7 @@ ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB, ${machine.k
 - Workloads: sequential read/write with 1 MiB requests, 4 in flight; 4 KiB random read at QD1 and QD32; 4 KiB random write at QD32; ${options.seconds} s each. Latency p50/p99 per request at the client.
 - CPU: utime+stime of each target process from /proc/PID/stat, and of the client from process.cpuUsage(), over each workload. On veth, the kernel's delivery work (softirq) is charged to whichever process sends, so these figures include network-stack work, as vblade's do.
 - Each figure is the median of ${options.runs} run(s); every raw run is in bench/results.json. Transport ceilings: \`measureTransport\` (worker-thread sender, addon only, no AoE logic), one sender per link at once, ${Math.min(options.seconds, 3)} s.
-- "Limit" names the saturated resource: a process at ≥ 0.9 core (single event loop), both processes together at ≥ 85 % of all CPUs, ≥ 90 % of the shaped line rate, or none (latency/pipelining).
+- "Limit" names the saturated resource: ≥ 90 % of the shaped line rate, a process at ≥ 0.9 core (single event loop), both processes together at ≥ 85 % of all CPUs, the whole machine ≥ 85 % busy from /proc/stat (other load: a noisy run), or none (latency/pipelining). "other" is busy CPU not charged to either process.
 
 ## (a) aoeblade against vblade, one unshaped link
 

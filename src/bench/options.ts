@@ -7,6 +7,8 @@ export interface ParsedBenchArgs {
   jsonPath: string;
   /** undefined with --no-markdown. */
   markdownPath: string | undefined;
+  /** --report-only: re-render the table and BENCHMARKS.md from an existing results file, measure nothing. */
+  reportOnly: boolean;
 }
 
 export const BENCH_USAGE = `usage: node dist/bench/main.js [target|multipath|transport|initiator ...] [options]
@@ -22,6 +24,7 @@ export const BENCH_USAGE = `usage: node dist/bench/main.js [target|multipath|tra
   --profile DIR      run aoeblade and the client with --cpu-prof, profiles under DIR
   --json PATH        results file (default bench/results.json)
   --markdown PATH    regenerated report (default BENCHMARKS.md); --no-markdown to skip
+  --report-only      measure nothing: re-render the table and BENCHMARKS.md from the --json file
   --quick            short validation pass`;
 
 function fail(message: string): never {
@@ -47,6 +50,7 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
   };
   let jsonPath = join(root, 'bench', 'results.json');
   let markdownPath: string | undefined = join(root, 'BENCHMARKS.md');
+  let reportOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i];
     const next = (): string | undefined => argv[++i];
@@ -70,6 +74,7 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
       case '--json': jsonPath = next() ?? fail('--json needs a path'); break;
       case '--markdown': markdownPath = next() ?? fail('--markdown needs a path'); break;
       case '--no-markdown': markdownPath = undefined; break;
+      case '--report-only': reportOnly = true; break;
       case '--help': case '-h': process.stdout.write(`${BENCH_USAGE}\n`); process.exit(0);
       default:
         if (argument.startsWith('-')) fail(`unknown option ${argument}`);
@@ -78,5 +83,5 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
     }
   }
   if (options.scenarios.length === 0) options.scenarios = [...SCENARIOS];
-  return { options, jsonPath, markdownPath };
+  return { options, jsonPath, markdownPath, reportOnly };
 }

@@ -107,10 +107,20 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
   return { kind: options.kind, pids: children.map((child) => child.pid as number), output: () => tail, stop: stopAll };
 }
 
+const liveClients = new Set<ChildProcess>();
+
+/** SIGKILL every client process still running (interrupted benchmark). */
+export function killClients(): void {
+  for (const child of liveClients) child.kill('SIGKILL');
+  liveClients.clear();
+}
+
 /** Runs the client process (it enters the initiator namespace through the addon) and parses its JSON line. */
 export async function runClientProcess(request: ClientRequest, nodeFlags: string[] = []): Promise<ClientResponse> {
   const budgetMs = request.openTimeoutMs + request.workloads.reduce((sum, spec) => sum + spec.seconds * 1000, 0) + 60_000;
   const child = spawn(process.execPath, [...nodeFlags, `${distRoot}bench/client.js`, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  liveClients.add(child);
+  child.once('exit', () => liveClients.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

@@ -44,7 +44,7 @@ function medianRow(median: Median, cpus: number): string[] {
   return [
     median.key, String(median.runs), formatNumber(values.megabytesPerSecond), formatNumber(values.iops, 0), formatNumber(values.latencyP50Us, 0),
     formatNumber(values.latencyP99Us, 0), formatNumber(values.targetCpuSecondsPerGB, 2), formatNumber(values.initiatorCpuSecondsPerGB, 2),
-    `${limit.limit} [t ${limit.targetCores.toFixed(2)} / i ${limit.initiatorCores.toFixed(2)} cores]`,
+    `${limit.limit} [t ${limit.targetCores.toFixed(2)} / i ${limit.initiatorCores.toFixed(2)} / other ${limit.otherCores.toFixed(2)} cores]`,
   ];
 }
 

@@ -32,6 +32,10 @@ export interface WorkloadResult {
   initiatorCpuSeconds: number;
   targetCpuSecondsPerGB: number;
   initiatorCpuSecondsPerGB: number;
+  /** Busy CPU-seconds per second of the whole machine during the run (other jobs included; 2 = both of 2 CPUs busy). */
+  machineBusyCores: number;
+  /** Of those, cores used by neither the target(s) nor the client: other processes and unattributed softirq work. */
+  otherBusyCores: number;
   /** Frames the device had acknowledged, summed over paths, during the run. */
   frames: number;
   retransmits: number;
@@ -119,6 +123,8 @@ export async function runWorkload(device: Device, spec: WorkloadSpec, spanBytes:
     initiatorCpuSeconds: cpu.initiatorCpuSeconds,
     targetCpuSecondsPerGB: gigabytes > 0 ? cpu.targetCpuSeconds / gigabytes : Number.NaN,
     initiatorCpuSecondsPerGB: gigabytes > 0 ? cpu.initiatorCpuSeconds / gigabytes : Number.NaN,
+    machineBusyCores: cpu.machineBusySeconds / elapsed,
+    otherBusyCores: Math.max(0, cpu.machineBusySeconds - cpu.targetCpuSeconds - cpu.initiatorCpuSeconds) / elapsed,
     frames: after.frames - before.frames,
     retransmits: after.retransmits - before.retransmits,
   };

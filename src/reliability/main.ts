@@ -1,12 +1,13 @@
 // `npm run reliability`: run test/reliability at the issue's full sizes, then regenerate RELIABILITY.md from the recorded figures.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { renderReliability } from './render.js';
 
 function main(): number {
   const root = process.cwd();
-  const directory = path.resolve(root, process.env.AOEKIT_RELIABILITY_DIR ?? '.reliability');
+  const directory = path.resolve(root, process.env.AOEKIT_RELIABILITY_DIR ?? path.join(os.tmpdir(), `aoekit-reliability-run-${process.pid}`));
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
   const only = process.argv.slice(2); // optional test file filters, e.g. `npm run reliability -- loss`

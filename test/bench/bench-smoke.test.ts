@@ -28,6 +28,8 @@ function runBench(args: string[]): Promise<{ code: number; stdout: string; stder
 
 describe('npm run bench smoke scenario [netlab]', () => {
   it('measures aoeblade and vblade through the aoekit initiator and writes results.json with runs, medians, ratios and goals', async (context) => {
+    const entry = path.join(root, 'dist/bench/main.js');
+    if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: the benchmark runs from dist, build it first (npm run build:ts)`);
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'aoekit-bench-smoke-'));
     const json = path.join(directory, 'results.json');
     const markdown = path.join(directory, 'BENCHMARKS.md');

@@ -36,7 +36,7 @@ describe('bad input at the edges [netlab]', () => {
   });
   afterAll(() => {
     fs.rmSync(root, { recursive: true, force: true });
-    recordFigures(9, 'bad input at the edges', 'Each bad input gets one clear error line (plus at most a "Try --help" hint), a non-zero exit, no stack trace, and leaves no state directory, control socket or file behind.', Object.fromEntries(rows.map((row) => row.split(' => '))));
+    recordFigures(9, 'bad input at the edges', 'Each bad input gets one clear error line (plus at most one hint line such as "Try aoeblade --help" or "See examples/serve.json"), a non-zero exit, no stack trace, and leaves no state directory, control socket or file behind.', Object.fromEntries(rows.map((row) => row.split(' => '))));
   });
 
   const blade = (dir: string, ...args: string[]) => [process.execPath, BLADE, '--state-dir', path.join(dir, 'state'), '--control-socket', path.join(dir, 'ctl.sock'), ...args];

@@ -6,7 +6,8 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../src/lab/netlab.js';
 
-export const BLADE = fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));
+/** The aoeblade under test (AOEKIT_BLADE overrides it, e.g. to check that a deliberately broken build turns the suite red). */
+export const BLADE = process.env.AOEKIT_BLADE ?? fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));
 export const MiB = 1024 * 1024;
 export const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 

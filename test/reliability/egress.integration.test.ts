@@ -33,12 +33,18 @@ describe('send failure on the target [netlab]', () => {
     const device = await openDevice('e1.1', { interfaces: ['i0', 'i1'], netns: lab.initiatorNs, deadlineMs: 30_000 });
     try {
       const data = randomBytes(SIZE);
-      const writing = (async () => { for (let offset = 0; offset < SIZE; offset += 4 * MiB) await device.write(offset, data.subarray(offset, offset + 4 * MiB)); })();
+      let acknowledged = 0;
+      const writing = (async () => {
+        for (let offset = 0; offset < SIZE; offset += MiB) {
+          await device.write(offset, data.subarray(offset, offset + MiB));
+          acknowledged += MiB;
+        }
+      })();
       let settled = false;
       writing.finally(() => (settled = true)).catch(() => {});
-      await sleep(100);
-      await lab.addEgressDrop('target', 0);
-      await lab.addEgressDrop('target', 1);
+      while (acknowledged < 2 * MiB) await sleep(1);
+      await Promise.all([lab.addEgressDrop('target', 0), lab.addEgressDrop('target', 1)]);
+      const acknowledgedAtDrop = acknowledged;
       const dropStarted = performance.now();
       await sleep(5000);
       const during = await controlStats(socketPath);
@@ -56,7 +62,7 @@ describe('send failure on the target [netlab]', () => {
       const after = await controlStats(socketPath);
       const sum = (stats: typeof after, key: string) => stats.nics.reduce((total, nic) => total + (nic[key] ?? 0), 0);
       recordFigures(5, 'send failure (ENOBUFS)', 'Every AoE frame the target sends is dropped at its egress (its sends fail with ENOBUFS) for 5 s during a write stream: aoeblade keeps running and the transfer completes intact once the rule is gone.', {
-        'MiB written + read': (2 * SIZE) / MiB, 'drop window s': Math.round((clearedAt - dropStarted) / 100) / 10, 'frames dropped at target egress': egressDrops,
+        'MiB written + read': (2 * SIZE) / MiB, 'MiB acknowledged when the drop began': acknowledgedAtDrop / MiB, 'drop window s': Math.round((clearedAt - dropStarted) / 100) / 10, 'frames dropped at target egress': egressDrops,
         'target send retries': sum(after, 'sendRetries'), 'target replies given up (initiator retransmits)': sum(after, 'sendDropped'),
         'link sendBlocked+sendErrors': after.nics.reduce((total, nic) => total + ((nic.link as unknown as Record<string, number>)?.sendBlocked ?? 0) + ((nic.link as unknown as Record<string, number>)?.sendErrors ?? 0), 0),
         'initiator retransmits': device.stats().retransmits, 'ms from rule removed to write done': Math.round(completedMs), 'target alive': alive(blade),
