@@ -7,12 +7,22 @@ import type { Path } from './path.js';
 export interface PathStats {
   index: number; interface: string; targetMac: string; mtu: number; payloadBytes: number; state: string;
   cwnd: number; ssthresh: number; inflight: number; srttMs: number; rtoMs: number;
-  framesSent: number; framesAcked: number; bytesAcked: number; retransmits: number; downEvents: number;
+  framesSent: number; framesAcked: number; bytesAcked: number;
+  /** fastRetransmits + timeouts. */
+  retransmits: number;
+  /** Frames found lost by a later frame's reply (RACK) and sent again at once. */
+  fastRetransmits: number;
+  /** Frames sent again after their RTO expired. */
+  timeouts: number;
+  /** Fast retransmits whose original was answered after all (reordering): each widens the reorder window. */
+  spuriousRetransmits: number;
+  reorderWindowMs: number;
+  downEvents: number;
 }
 
 export interface DeviceStats {
   name: string; size: number; policy: string; reads: number; writes: number; bytesRead: number; bytesWritten: number;
-  retransmits: number; ignoredReplies: number; paths: PathStats[];
+  retransmits: number; fastRetransmits: number; timeoutRetransmits: number; spuriousRetransmits: number; ignoredReplies: number; paths: PathStats[];
 }
 
 /** Snapshot of one path for stats(). */
@@ -21,7 +31,9 @@ export function pathStats(path: Path): PathStats {
     index: path.index, interface: path.link.name, targetMac: formatMac(path.targetMac), mtu: path.link.mtu, payloadBytes: path.payloadBytes,
     state: path.state, cwnd: Math.round(path.cwnd * 100) / 100, ssthresh: path.ssthresh, inflight: path.inflight,
     srttMs: Math.round(path.srtt * 1000) / 1000, rtoMs: Math.round(path.rto * 1000) / 1000, framesSent: path.framesSent,
-    framesAcked: path.framesAcked, bytesAcked: path.bytesAcked, retransmits: path.timeouts, downEvents: path.downEvents,
+    framesAcked: path.framesAcked, bytesAcked: path.bytesAcked, retransmits: path.timeouts + path.fastRetransmits,
+    fastRetransmits: path.fastRetransmits, timeouts: path.timeouts, spuriousRetransmits: path.spuriousRetransmits,
+    reorderWindowMs: Math.round(path.reorderWindow * 1000) / 1000, downEvents: path.downEvents,
   };
 }
 

@@ -1,16 +1,17 @@
 // A multipath AoE device: splits I/O into frames over paths, reassembles in place, retransmits, fails over.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { Link, LinkState } from '../link/link.js';
 import { AtaStatus, ATA_DATA_OFFSET, FLAG_ERROR, SECTOR_SIZE } from '../wire/constants.js';
 import { formatMac, readMac } from '../wire/mac.js';
 import { flushCache } from './commands.js';
-import { buildProbeFrame, pathStats, type DeviceStats } from './device-stats.js';
+import { pathStats, type DeviceStats } from './device-stats.js';
 import { aoeReplyError, ataReplyError, InitiatorError } from './errors.js';
 import type { Path } from './path.js';
+import { PathWatch } from './path-watch.js';
 import type { Policy } from './policy.js';
 import { LinkPort, type DataReceiver } from './port.js';
-import { createOperation, toBuffer, type Operation } from './operation.js';
+import { LossRecovery } from './loss.js';
+import { createOperation, releaseDependents, releaseQuarantined, toBuffer, type Operation, type Quarantine } from './operation.js';
 import type { SlotTable } from './slots.js';
 
 export interface DeviceTimers {
@@ -19,7 +20,8 @@ export interface DeviceTimers {
   probeIntervalMs: number;
 }
 
-interface Retry { op: Operation; opOffset: number; bytes: number; avoid: number }
+/** Longest wait of an overlapping write behind a retransmitted one (see releaseDependents). */
+const MAX_QUARANTINE_MS = 50;
 
 export class Device extends EventEmitter implements DataReceiver {
   readonly name: string;
@@ -34,17 +36,17 @@ export class Device extends EventEmitter implements DataReceiver {
   private readonly timers: DeviceTimers;
   private readonly pending: Operation[] = [];
   private readonly active: Operation[] = [];
-  private readonly retries: Retry[] = [];
+  private readonly recovery: LossRecovery;
+  private readonly quarantined: Quarantine[] = [];
   private readonly ports: LinkPort[];
-  private readonly stateListeners = new Map<Link, { state: (state: LinkState) => void; mtu: (mtu: number) => void }>();
+  private readonly watch: PathWatch;
   private readonly onClose: () => Promise<void>;
-  private readonly probeFrames: Buffer[];
   private timer: NodeJS.Timeout | undefined;
   private flushScheduled = false;
   private lastProgressAt = performance.now();
   private lastRateTick = performance.now();
   private closed = false;
-  private counters = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0, retransmits: 0, ignoredReplies: 0 };
+  private counters = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0, ignoredReplies: 0 };
 
   constructor(init: {
     shelf: number; slot: number; size: number; lba48: boolean; identify: Device['identify']; paths: Path[]; policy: Policy;
@@ -62,15 +64,13 @@ export class Device extends EventEmitter implements DataReceiver {
     this.slots = init.slots;
     this.timers = init.timers;
     this.onClose = init.onClose;
+    this.recovery = new LossRecovery(this.slots, this.paths, (path) => this.markDown(path, 'timeouts'));
     this.ports = [...new Set(this.paths.map((path) => path.port))];
     for (const port of this.ports) port.addReceiver(this);
-    this.probeFrames = this.paths.map((path) => this.buildProbe(path));
-    for (const link of new Set(this.paths.map((path) => path.link))) {
-      const listeners = { state: (state: LinkState) => this.onLinkState(link, state), mtu: (mtu: number) => this.onLinkMtu(link, mtu) };
-      link.on('state', listeners.state);
-      link.on('mtu', listeners.mtu);
-      this.stateListeners.set(link, listeners);
-    }
+    this.watch = new PathWatch(this.paths, { shelf: this.shelf, slot: this.slot, lba48: this.lba48, frameCapacitySectors: this.slots.capacitySectors }, {
+      down: (path, reason) => this.markDown(path, reason),
+      up: (path) => { this.lastProgressAt = performance.now(); this.markUp(path); },
+    });
   }
 
   /** Read `length` bytes at `offset` (both multiples of 512) into a new buffer. */
@@ -103,7 +103,11 @@ export class Device extends EventEmitter implements DataReceiver {
   }
 
   stats(): DeviceStats {
-    return { name: this.name, size: this.size, policy: this.policy.name, ...this.counters, paths: this.paths.map(pathStats) };
+    const { fastRetransmits, timeoutRetransmits, spuriousRetransmits } = this.recovery;
+    return {
+      name: this.name, size: this.size, policy: this.policy.name, ...this.counters, retransmits: fastRetransmits + timeoutRetransmits,
+      fastRetransmits, timeoutRetransmits, spuriousRetransmits, paths: this.paths.map(pathStats),
+    };
   }
 
   async close(): Promise<void> {
@@ -113,11 +117,7 @@ export class Device extends EventEmitter implements DataReceiver {
     this.timer = undefined;
     this.failAll(new InitiatorError('ERR_AOE_CLOSED', `${this.name}: device closed`));
     for (const port of this.ports) port.removeReceiver(this);
-    for (const path of this.paths) path.port.unlisten(path.probeTag);
-    for (const [link, listeners] of this.stateListeners) {
-      link.off('state', listeners.state);
-      link.off('mtu', listeners.mtu);
-    }
+    this.watch.close();
     await this.onClose();
   }
 
@@ -153,18 +153,20 @@ export class Device extends EventEmitter implements DataReceiver {
     if (this.closed) return;
     const now = performance.now();
     const paths = this.paths;
-    while (this.retries.length > 0 && this.slots.hasFree()) {
-      const retry = this.retries[0];
-      if (retry.op.done) { this.retries.shift(); continue; }
-      const index = this.policy.pick(paths, retry.avoid);
+    const retries = this.recovery.retries;
+    while (retries.length > 0 && this.slots.hasFree()) {
+      const at = retries.head;
+      const op = retries.op[at] as Operation;
+      if (op.done) { retries.shift(); continue; }
+      const index = this.policy.pick(paths, retries.avoid[at]);
       if (index < 0) break;
-      const bytes = Math.min(retry.bytes, paths[index].payloadBytes);
-      this.slots.issue(paths[index], retry.op, retry.opOffset, bytes, this.lba48, now);
-      retry.opOffset += bytes;
-      retry.bytes -= bytes;
-      if (retry.bytes === 0) this.retries.shift();
+      const bytes = Math.min(retries.bytes[at], paths[index].payloadBytes);
+      this.slots.issue(paths[index], op, retries.opOffset[at], bytes, this.lba48, now);
+      retries.opOffset[at] += bytes;
+      retries.bytes[at] -= bytes;
+      if (retries.bytes[at] === 0) retries.shift();
     }
-    if (this.retries.length === 0) {
+    if (retries.length === 0) {
       let position = 0;
       while (position < this.pending.length && this.slots.hasFree()) {
         const op = this.pending[position];
@@ -185,7 +187,11 @@ export class Device extends EventEmitter implements DataReceiver {
     if (((slab[base + 16] << 8) | slab[base + 17]) !== this.shelf || slab[base + 18] !== this.slot) return false;
     const slots = this.slots;
     const slot = slots.lookup(tag);
-    if (slot < 0) { this.counters.ignoredReplies += 1; return true; }
+    if (slot < 0) {
+      this.recovery.onLateReply(tag, performance.now());
+      this.counters.ignoredReplies += 1;
+      return true;
+    }
     const path = this.paths[slots.path[slot]];
     if (path.port !== port || readMac(slab, base + 6) !== path.targetMac) { this.counters.ignoredReplies += 1; return true; }
     const op = slots.op[slot] as Operation;
@@ -196,8 +202,11 @@ export class Device extends EventEmitter implements DataReceiver {
     const ataFailed = !isError && length >= 28 && (status & (AtaStatus.Error | AtaStatus.DeviceFault)) !== 0;
     if (!isError && !ataFailed && op.kind === 'read' && length < ATA_DATA_OFFSET + bytes) { this.counters.ignoredReplies += 1; return true; }
     const now = performance.now();
-    path.onAck(now - slots.sentAt[slot], now, bytes);
+    const sentAt = slots.sentAt[slot];
+    const sequence = slots.sequence[slot];
+    path.onAck(now - sentAt, now, bytes);
     slots.release(slot, this.paths);
+    this.recovery.onReply(path, sequence, sentAt, now);
     this.lastProgressAt = now;
     if (path.state === 'down') this.markUp(path);
     if (isError) { this.failOp(op, aoeReplyError(slab[base + 15], `${this.name} ${op.kind} at ${op.offset + opOffset}`)); return true; }
@@ -230,13 +239,16 @@ export class Device extends EventEmitter implements DataReceiver {
   private finishOp(op: Operation): void {
     const index = this.active.indexOf(op);
     if (index >= 0) this.active.splice(index, 1);
-    if (op.dependents) for (const dependent of op.dependents) dependent.waitFor -= 1;
+    let maxSrtt = 0;
+    for (const path of this.paths) if (path.srtt > maxSrtt) maxSrtt = path.srtt;
+    releaseDependents(op, performance.now(), Math.min(MAX_QUARANTINE_MS, Math.max(1, 2 * maxSrtt)), this.quarantined);
   }
 
   private failAll(error: Error): void {
     for (const op of [...this.active]) this.failOp(op, error);
     this.pending.length = 0;
-    this.retries.length = 0;
+    this.recovery.retries.clear();
+    this.quarantined.length = 0;
   }
 
   /** The scan timer keeps the process alive only while I/O is outstanding (like a socket with a pending request). */
@@ -250,22 +262,9 @@ export class Device extends EventEmitter implements DataReceiver {
   /** The one timer: retransmit scan, down-path probing, rate estimates, deadline. */
   private scan(): void {
     const now = performance.now();
-    const slots = this.slots;
-    for (let slot = 0; slot < slots.count && slots.inUse > 0; slot += 1) {
-      const op = slots.op[slot];
-      if (op === null) continue;
-      const pathIndex = slots.path[slot];
-      const path = this.paths[pathIndex];
-      const sentAt = slots.sentAt[slot];
-      if (now - sentAt <= path.rto) continue;
-      this.counters.retransmits += 1;
-      this.retries.push({ op, opOffset: slots.opOffset[slot], bytes: slots.bytes[slot], avoid: pathIndex });
-      slots.release(slot, this.paths);
-      if (path.onTimeout(sentAt, now) && path.state === 'up') this.markDown(path, 'timeouts');
-    }
-    for (const path of this.paths) {
-      if (path.state === 'down' && now - path.lastProbeAt >= this.timers.probeIntervalMs) this.sendProbe(path, now);
-    }
+    this.recovery.scan(now);
+    if (this.quarantined.length > 0) releaseQuarantined(this.quarantined, now);
+    this.watch.probeDownPaths(now, this.timers.probeIntervalMs);
     if (now - this.lastRateTick >= 100) {
       for (const path of this.paths) path.tickRate(now - this.lastRateTick);
       this.lastRateTick = now;
@@ -274,7 +273,7 @@ export class Device extends EventEmitter implements DataReceiver {
       const up = this.paths.filter((path) => path.state === 'up').length;
       this.failAll(new InitiatorError('ERR_AOE_DEADLINE', `${this.name}: no reply on any path for ${this.timers.deadlineMs} ms (${up}/${this.paths.length} paths up)`));
     }
-    if (this.retries.length > 0 || this.pending.length > 0) this.pump();
+    if (this.recovery.retries.length > 0 || this.pending.length > 0) this.pump();
     if (this.active.length === 0) {
       if (this.paths.every((path) => path.state === 'up')) {
         clearInterval(this.timer);
@@ -290,13 +289,7 @@ export class Device extends EventEmitter implements DataReceiver {
     path.state = 'down';
     path.downEvents += 1;
     path.lastProbeAt = performance.now();
-    const slots = this.slots;
-    for (let slot = 0; slot < slots.count; slot += 1) {
-      const op = slots.op[slot];
-      if (op === null || slots.path[slot] !== path.index) continue;
-      this.retries.push({ op, opOffset: slots.opOffset[slot], bytes: slots.bytes[slot], avoid: path.index });
-      slots.release(slot, this.paths);
-    }
+    this.recovery.requeueAll(path);
     this.startTimer();
     this.emit('path-down', { path: path.index, interface: path.link.name, targetMac: formatMac(path.targetMac), reason });
     this.pump();
@@ -309,34 +302,5 @@ export class Device extends EventEmitter implements DataReceiver {
     path.lastResponseAt = performance.now();
     this.emit('path-up', { path: path.index, interface: path.link.name, targetMac: formatMac(path.targetMac) });
     this.pump();
-  }
-
-  private buildProbe(path: Path): Buffer {
-    path.probeTag = path.port.allocateControlTag();
-    path.port.listen(path.probeTag, (reply) => {
-      if (readMac(reply, 6) === path.targetMac && reply.readUInt16BE(16) === this.shelf && reply[18] === this.slot) {
-        this.lastProgressAt = performance.now();
-        this.markUp(path);
-      }
-    });
-    return buildProbeFrame(path, this.shelf, this.slot, this.lba48);
-  }
-
-  private sendProbe(path: Path, now: number): void {
-    path.lastProbeAt = now;
-    if (!path.link.state.up || !path.link.state.carrier) return;
-    path.port.sendNow(this.probeFrames[path.index], 60);
-  }
-
-  private onLinkState(link: Link, state: LinkState): void {
-    for (const path of this.paths) {
-      if (path.link !== link) continue;
-      if (!state.up || !state.carrier) this.markDown(path, 'carrier');
-      else if (path.state === 'down') this.sendProbe(path, performance.now());
-    }
-  }
-
-  private onLinkMtu(link: Link, mtu: number): void {
-    for (const path of this.paths) if (path.link === link) path.updatePayload(mtu, this.slots.capacitySectors);
   }
 }

@@ -13,9 +13,20 @@ export interface PathTuning {
   maxWindow: number;
   /** Consecutive loss events (timeouts a window apart, no reply in between) that mark a path down. */
   downAfterTimeouts: number;
+  /** Window kept on a fast-detected loss (multiplicative decrease factor, once per round trip). */
+  lossDecrease: number;
+  /** Floor of the reorder window that fast loss detection allows (the window is max(srtt/4, this) x an adaptive multiplier). */
+  minReorderMs: number;
 }
 
-export const DEFAULT_TUNING: PathTuning = { initialRtoMs: 100, minRtoMs: 10, maxRtoMs: 2000, maxWindow: 64, downAfterTimeouts: 4 };
+export const DEFAULT_TUNING: PathTuning = {
+  initialRtoMs: 100, minRtoMs: 10, maxRtoMs: 2000, maxWindow: 64, downAfterTimeouts: 4, lossDecrease: Number(process.env.AOEKIT_LOSS_DECREASE ?? 0.7), minReorderMs: Number(process.env.AOEKIT_MIN_REORDER ?? 1),
+};
+
+/** Most reorder-window widenings (one per spurious retransmit, at most one per round trip). */
+const MAX_REORDER_MULTIPLIER = 16;
+/** Loss events without a spurious retransmit after which the reorder window shrinks back (RFC 8985 §6.2). */
+const REORDER_RESET_EVENTS = 16;
 
 export type PathState = 'up' | 'down';
 
@@ -57,11 +68,23 @@ export class Path {
   lastResponseAt = 0;
   /** Timeouts of frames sent before this instant do not shrink the window again (one reduction per window). */
   lastReductionAt = -1;
+  /** Outstanding frames of this path in send order: a list of slot indices threaded through the slot table. */
+  oldestSlot = -1;
+  newestSlot = -1;
+  sendSequence = 0;
+  /** RACK state (RFC 8985): the most recently sent frame that got a reply (its send sequence and RTT). */
+  rackSequence = 0;
+  rackRtt = 0;
+  reorderMultiplier = 1;
+  private lastWidenAt = -Infinity;
+  private lossEventsSinceWiden = 0;
 
   framesSent = 0;
   framesAcked = 0;
   bytesAcked = 0;
   timeouts = 0;
+  fastRetransmits = 0;
+  spuriousRetransmits = 0;
   downEvents = 0;
   /** Delivery rate estimate in bytes/s (EWMA, updated by the device's rate tick). */
   rate = 0;
@@ -105,7 +128,17 @@ export class Path {
     return this.state === 'up' && this.inflight < Math.floor(this.cwnd) && this.budget.inflight < this.budget.cap;
   }
 
-  /** A reply arrived `rttMs` after its (single) transmission: RTT sample (no Karn ambiguity, tags are per send), window growth. */
+  /** How long a frame may trail a later-sent answered one before it counts as lost (RACK reorder window). */
+  get reorderWindow(): number {
+    const base = Math.max(this.srtt / 4, this.tuning.minReorderMs);
+    return Math.min(this.reorderMultiplier * base, Math.max(base, this.rto));
+  }
+
+  /**
+   * A reply arrived `rttMs` after its transmission: RTT sample, window growth. Karn's rule holds by construction:
+   * every send (retransmits included) carries a fresh tag and only the live tag is accepted, so a sample is never
+   * taken from a reply that could belong to another copy of the frame.
+   */
   onAck(rttMs: number, now: number, bytes: number): void {
     this.framesAcked += 1;
     this.bytesAcked += bytes;
@@ -127,7 +160,34 @@ export class Path {
   }
 
   /**
-   * A frame sent at `sentAt` timed out. Timeouts of frames sent before the last reduction belong to the same loss
+   * A frame sent at `sentAt` was found lost by a later-sent frame's reply (fast detection). Random loss on a LAN is
+   * not congestion: the window shrinks by `lossDecrease` at most once per round trip (losses of frames sent before
+   * the last reduction belong to the same event), never below 2, and the RTO is left alone.
+   */
+  onFastLoss(sentAt: number, now: number): void {
+    this.fastRetransmits += 1;
+    if (sentAt < this.lastReductionAt) return;
+    this.ssthresh = Math.max(2, Math.floor(this.cwnd * this.tuning.lossDecrease));
+    this.cwnd = this.ssthresh;
+    this.lastReductionAt = now;
+    this.lossEventsSinceWiden += 1;
+    if (this.lossEventsSinceWiden >= REORDER_RESET_EVENTS) {
+      this.reorderMultiplier = 1;
+      this.lossEventsSinceWiden = 0;
+    }
+  }
+
+  /** The original of a fast-retransmitted frame was answered after all: it was reordered, not lost. Widen the reorder window (once per round trip). */
+  onSpuriousRetransmit(now: number): void {
+    this.spuriousRetransmits += 1;
+    this.lossEventsSinceWiden = 0;
+    if (now - this.lastWidenAt < this.srtt) return;
+    this.lastWidenAt = now;
+    this.reorderMultiplier = Math.min(MAX_REORDER_MULTIPLIER, this.reorderMultiplier + 1);
+  }
+
+  /**
+   * A frame sent at `sentAt` timed out (RTO expiry: the only event that backs the RTO off). Timeouts of frames sent before the last reduction belong to the same loss
    * event and change nothing. A new event halves the window (ssthresh = cwnd/2, cwnd = ssthresh) and backs the RTO
    * off x2; a second event in a row with no reply in between collapses the window to 1 like the Linux driver.
    * Returns true when `downAfterTimeouts` events in a row (no reply for 2 x rto) say the path is dead.
@@ -150,6 +210,7 @@ export class Path {
     this.consecutiveTimeouts = 0;
     this.rto = Math.max(this.rto, this.tuning.initialRtoMs);
     this.hasRttSample = false;
+    this.reorderMultiplier = 1;
   }
 
   /** Update the delivery-rate EWMA from bytes acknowledged over `intervalMs`. */

@@ -18,6 +18,15 @@ export class SlotTable {
   readonly path: Int16Array;
   readonly sentAt: Float64Array;
   readonly tag: Uint32Array;
+  /** Per-path send sequence of the frame (orders frames sent in the same instant). */
+  readonly sequence: Float64Array;
+  /** Each path's outstanding frames in send order, as a doubly linked list (path.oldestSlot .. path.newestSlot). */
+  readonly nextOnPath: Int32Array;
+  readonly previousOnPath: Int32Array;
+  /** Tag and instant of the last frame fast-retransmitted out of this slot: a later reply to it proves reordering. */
+  readonly lostTag: Uint32Array;
+  readonly lostAt: Float64Array;
+  readonly lostPath: Int16Array;
   private readonly generation: Uint16Array;
   readonly frames: Buffer[];
   private readonly free: Int32Array;
@@ -34,6 +43,12 @@ export class SlotTable {
     this.path = new Int16Array(this.count);
     this.sentAt = new Float64Array(this.count);
     this.tag = new Uint32Array(this.count);
+    this.sequence = new Float64Array(this.count);
+    this.nextOnPath = new Int32Array(this.count).fill(-1);
+    this.previousOnPath = new Int32Array(this.count).fill(-1);
+    this.lostTag = new Uint32Array(this.count);
+    this.lostAt = new Float64Array(this.count);
+    this.lostPath = new Int16Array(this.count);
     this.generation = new Uint16Array(this.count);
     const slab = Buffer.alloc(this.count * this.frameSize);
     this.frames = [];
@@ -93,6 +108,12 @@ export class SlotTable {
     this.path[slot] = path.index;
     this.sentAt[slot] = now;
     this.tag[slot] = tag;
+    this.sequence[slot] = ++path.sendSequence;
+    this.previousOnPath[slot] = path.newestSlot;
+    this.nextOnPath[slot] = -1;
+    if (path.newestSlot >= 0) this.nextOnPath[path.newestSlot] = slot;
+    else path.oldestSlot = slot;
+    path.newestSlot = slot;
     this.inUse += 1;
     path.inflight += 1;
     path.budget.inflight += 1;
@@ -113,6 +134,10 @@ export class SlotTable {
     const path = paths[this.path[slot]];
     path.inflight -= 1;
     path.budget.inflight -= 1;
+    const previous = this.previousOnPath[slot];
+    const next = this.nextOnPath[slot];
+    if (previous >= 0) this.nextOnPath[previous] = next; else path.oldestSlot = next;
+    if (next >= 0) this.previousOnPath[next] = previous; else path.newestSlot = previous;
     this.op[slot] = null;
     this.tag[slot] = 0;
     this.free[this.freeCount++] = slot;

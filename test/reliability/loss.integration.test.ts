@@ -35,6 +35,7 @@ describe('loss on every path, both directions [netlab]', () => {
       const device = await openDevice('e1.1', { interfaces: ['i0', 'i1'], netns: lab.initiatorNs, deadlineMs: 60_000 });
       try {
         const data = randomBytes(SIZE);
+        const debugTimer = process.env.AOEKIT_DEBUG_LOSS ? setInterval(() => fs.appendFileSync(process.env.AOEKIT_DEBUG_LOSS as string, `${percent} ${JSON.stringify(device.stats().paths.map((p) => [p.cwnd, p.ssthresh, p.inflight, p.srttMs, p.rtoMs, p.reorderWindowMs, p.fastRetransmits, p.timeouts]))}\n`), 250) : undefined;
         const chunk = 4 * MiB;
         const started = performance.now();
         for (let offset = 0; offset < SIZE; offset += chunk) await device.write(offset, data.subarray(offset, offset + chunk));
@@ -43,6 +44,7 @@ describe('loss on every path, both directions [netlab]', () => {
         const back = Buffer.alloc(SIZE);
         for (let offset = 0; offset < SIZE; offset += chunk) await device.readInto(back.subarray(offset, offset + chunk), offset);
         const read = performance.now();
+        if (debugTimer) clearInterval(debugTimer);
         const drops = (await lab.dropCounters()).filter((counter) => counter.kind === 'loss').reduce((sum, counter) => sum + counter.packets, 0);
         let mismatches = 0;
         for (let at = 0; at < SIZE; at += 512) if (back.compare(data, at, at + 512, at, at + 512) !== 0) mismatches++;
@@ -54,7 +56,7 @@ describe('loss on every path, both directions [netlab]', () => {
         figures[`${percent}%: read MB/s`] = Math.round(SIZE / MiB / ((read - wrote) / 1000));
         figures[`${percent}%: throughput vs no loss`] = baseline > 0 ? `${Math.round((100 * megabytesPerSecond) / baseline)}%` : 'n/a';
         figures[`${percent}%: frames dropped by nftables`] = drops;
-        figures[`${percent}%: retransmits`] = stats.retransmits;
+        figures[`${percent}%: retransmits (fast / RTO / spurious)`] = `${stats.retransmits} (${stats.fastRetransmits} / ${stats.timeoutRetransmits} / ${stats.spuriousRetransmits})`;
         figures[`${percent}%: mismatched sectors`] = mismatches;
         expect(mismatches).toBe(0);
         expect(sha256(back)).toBe(sha256(data));
@@ -62,6 +64,7 @@ describe('loss on every path, both directions [netlab]', () => {
         if (percent > 0) {
           expect(drops).toBeGreaterThan(0);
           expect(stats.retransmits).toBeGreaterThan(0);
+          expect(stats.fastRetransmits).toBeGreaterThan(stats.timeoutRetransmits); // most losses found without waiting for the RTO
         }
       } finally {
         await device.close();

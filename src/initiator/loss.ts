@@ -1,0 +1,152 @@
+// Loss recovery of a device: RACK-style fast loss detection per path, the RTO backstop, spurious-retransmit detection, the retry queue.
+import type { Operation } from './operation.js';
+import type { Path } from './path.js';
+import type { SlotTable } from './slots.js';
+
+/** Byte ranges of operations waiting to be sent again: a ring of preallocated records (no allocation per lost frame). */
+export class RetryQueue {
+  op: (Operation | null)[];
+  opOffset: Float64Array;
+  bytes: Uint32Array;
+  /** Path the frame was lost on (another path is preferred for the retransmit). */
+  avoid: Int16Array;
+  /** Index of the first record. */
+  head = 0;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.op = new Array(capacity).fill(null);
+    this.opOffset = new Float64Array(capacity);
+    this.bytes = new Uint32Array(capacity);
+    this.avoid = new Int16Array(capacity);
+  }
+
+  push(op: Operation, opOffset: number, bytes: number, avoid: number): void {
+    if (this.length === this.op.length) this.grow();
+    const at = (this.head + this.length) % this.op.length;
+    this.op[at] = op;
+    this.opOffset[at] = opOffset;
+    this.bytes[at] = bytes;
+    this.avoid[at] = avoid;
+    this.length += 1;
+  }
+
+  shift(): void {
+    this.op[this.head] = null;
+    this.head = (this.head + 1) % this.op.length;
+    this.length -= 1;
+  }
+
+  clear(): void {
+    while (this.length > 0) this.shift();
+  }
+
+  /** Rare (partial retransmits onto smaller-payload paths can outnumber the slots): double, keeping order. */
+  private grow(): void {
+    const capacity = this.op.length;
+    const order = (index: number) => (this.head + index) % capacity;
+    const op = new Array<Operation | null>(capacity * 2).fill(null);
+    const opOffset = new Float64Array(capacity * 2);
+    const bytes = new Uint32Array(capacity * 2);
+    const avoid = new Int16Array(capacity * 2);
+    for (let index = 0; index < this.length; index += 1) {
+      op[index] = this.op[order(index)];
+      opOffset[index] = this.opOffset[order(index)];
+      bytes[index] = this.bytes[order(index)];
+      avoid[index] = this.avoid[order(index)];
+    }
+    Object.assign(this, { op, opOffset, bytes, avoid, head: 0 });
+  }
+}
+
+/**
+ * RACK (RFC 8985) adapted to AoE: a target answers a path's frames roughly in send order, so when a reply arrives
+ * for a frame sent at T, every frame still outstanding on that path and sent before T - reorderWindow is lost.
+ * Frames of a path are kept in send order (a list threaded through the slot table), so detection walks only the
+ * frames it declares lost. The device's scan timer re-runs detection (for frames sent just before the last answered
+ * one) and applies the RTO to whatever is left (tail loss, dead path).
+ */
+export class LossRecovery {
+  readonly retries: RetryQueue;
+  fastRetransmits = 0;
+  timeoutRetransmits = 0;
+  spuriousRetransmits = 0;
+
+  constructor(private readonly slots: SlotTable, private readonly paths: readonly Path[], private readonly onPathDead: (path: Path) => void) {
+    this.retries = new RetryQueue(2 * slots.count + 16);
+  }
+
+  /** A live reply for a frame of `path` (already released) sent at `sentAt` with send sequence `sequence`. */
+  onReply(path: Path, sequence: number, sentAt: number, now: number): void {
+    if (sequence > path.rackSequence) {
+      path.rackSequence = sequence;
+      path.rackRtt = now - sentAt;
+    }
+    if (path.oldestSlot >= 0 && this.slots.sequence[path.oldestSlot] < path.rackSequence) this.detect(path, now);
+  }
+
+  /** A reply whose tag is no longer live: true when it answers a frame fast-retransmitted as lost (it was reordered). */
+  onLateReply(tag: number, now: number): boolean {
+    const slots = this.slots;
+    const slot = tag & 0xffff;
+    if (slot >= slots.count || slots.lostTag[slot] !== tag) return false;
+    slots.lostTag[slot] = 0;
+    const path = this.paths[slots.lostPath[slot]];
+    if (now - slots.lostAt[slot] > path.rto) return false; // very late: delay, not reordering
+    this.spuriousRetransmits += 1;
+    path.onSpuriousRetransmit(now);
+    return true;
+  }
+
+  /** Timer work: re-run detection on every path, then retransmit frames older than their path's RTO. */
+  scan(now: number): void {
+    const slots = this.slots;
+    for (let index = 0; index < this.paths.length; index += 1) {
+      const path = this.paths[index];
+      if (path.oldestSlot < 0) continue;
+      if (slots.sequence[path.oldestSlot] < path.rackSequence) this.detect(path, now);
+      let slot = path.oldestSlot;
+      while (slot >= 0 && now - slots.sentAt[slot] > path.rto) {
+        const next = slots.nextOnPath[slot];
+        const sentAt = slots.sentAt[slot];
+        this.timeoutRetransmits += 1;
+        this.requeue(path, slot);
+        if (path.onTimeout(sentAt, now) && path.state === 'up') {
+          this.onPathDead(path);
+          break;
+        }
+        slot = next;
+      }
+    }
+  }
+
+  /** Send every outstanding frame of `path` again (preferably elsewhere), e.g. when it goes down. */
+  requeueAll(path: Path): void {
+    while (path.oldestSlot >= 0) this.requeue(path, path.oldestSlot);
+  }
+
+  private detect(path: Path, now: number): void {
+    const slots = this.slots;
+    const threshold = path.rackRtt + path.reorderWindow;
+    let slot = path.oldestSlot;
+    // Send order: once a frame is too recent to be declared lost, so is every later one.
+    while (slot >= 0 && slots.sequence[slot] < path.rackSequence && now - slots.sentAt[slot] >= threshold) {
+      const next = slots.nextOnPath[slot];
+      path.onFastLoss(slots.sentAt[slot], now);
+      this.fastRetransmits += 1;
+      slots.lostTag[slot] = slots.tag[slot];
+      slots.lostAt[slot] = now;
+      slots.lostPath[slot] = path.index;
+      this.requeue(path, slot);
+      slot = next;
+    }
+  }
+
+  private requeue(path: Path, slot: number): void {
+    const slots = this.slots;
+    const op = slots.op[slot] as Operation;
+    if (op.kind === 'write') op.retransmitted = true;
+    this.retries.push(op, slots.opOffset[slot], slots.bytes[slot], path.index);
+    slots.release(slot, this.paths);
+  }
+}
