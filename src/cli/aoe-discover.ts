@@ -2,8 +2,7 @@
 // The `aoe-discover` bin: the same as `aoe discover`.
 import { configureProgram, runMain } from './common.js';
 import { discoverCommand } from './commands/discover.js';
-import { reportAtaErrors } from './commands/initiator-options.js';
 
 runMain('aoe-discover', async () => {
-  await reportAtaErrors('aoe-discover', configureProgram(discoverCommand('aoe-discover')).parseAsync(process.argv));
+  await configureProgram(discoverCommand('aoe-discover')).parseAsync(process.argv);
 });

@@ -17,6 +17,8 @@ export interface ControlTarget {
 export interface RequestOptions {
   timeoutMs?: number;
   retries?: number;
+  /** When set, the timeout doubles after every unanswered try, up to this (a lost frame costs little, a slow target is not flooded). */
+  maxTimeoutMs?: number;
   /** Human name of the request for error messages. */
   what?: string;
 }
@@ -85,9 +87,10 @@ export function request(
         finish(new InitiatorError('ERR_AOE_TIMEOUT', `${what}: no reply from e${target.shelf}.${target.slot} via ${port.link.name} after ${attempts} tries`));
         return;
       }
+      const wait = options.maxTimeoutMs ? Math.min(options.maxTimeoutMs, timeoutMs * 2 ** attempts) : timeoutMs;
       attempts += 1;
       port.sendNow(frame, length);
-      timer = setTimeout(attempt, timeoutMs);
+      timer = setTimeout(attempt, wait);
     };
     attempt();
   });

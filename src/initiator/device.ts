@@ -99,7 +99,9 @@ export class Device extends EventEmitter implements DataReceiver {
       const known = byMac.get(path.targetMac);
       if (!known || (known.state !== 'up' && path.state === 'up')) byMac.set(path.targetMac, path);
     }
-    await Promise.all([...byMac.values()].map((path) => flushCache({ port: path.port, mac: path.targetMac, shelf: this.shelf, slot: this.slot })));
+    // A lost FLUSH (or its reply) is retried after a few RTOs, backing off to 2 s for a target that takes long to flush.
+    await Promise.all([...byMac.values()].map((path) => flushCache({ port: path.port, mac: path.targetMac, shelf: this.shelf, slot: this.slot },
+      { timeoutMs: Math.max(20, 4 * path.rto), maxTimeoutMs: 2000, retries: 9 })));
   }
 
   stats(): DeviceStats {

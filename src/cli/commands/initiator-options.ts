@@ -53,15 +53,3 @@ export function table(rows: string[][]): string {
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
-
-/** ATA errors from the device (ERR_ATA_IDNF, ERR_ATA_ABORT, ...) are expected failures: one line, exit 1, like ERR_AOE_*. */
-export async function reportAtaErrors(program: string, running: Promise<unknown>): Promise<void> {
-  try {
-    await running;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (!(error instanceof Error) || typeof code !== 'string' || !code.startsWith('ERR_ATA_')) throw error;
-    process.stderr.write(`${program}: ${error.message} (${code})\n`);
-    process.exitCode = 1;
-  }
-}
