@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "aoekit_packet",
-      "sources": ["native/binding.c", "native/binding_poll.c", "native/binding_nic.c"],
+      "sources": ["native/binding.c", "native/binding_poll.c", "native/binding_nic.c", "native/binding_send.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-Wall", "-Wextra", "-Wunused-parameter", "-std=gnu11", "-fvisibility=hidden"],
       "configurations": {

@@ -72,7 +72,7 @@ int binding_get_uint32(napi_env env, napi_value value, uint32_t *out) {
   return -1;
 }
 
-static int get_bytes(napi_env env, napi_value value, napi_typedarray_type expected, void **data, size_t *length) {
+int binding_get_bytes(napi_env env, napi_value value, napi_typedarray_type expected, void **data, size_t *length) {
   bool is_typed = false;
   napi_typedarray_type type;
   if (napi_is_typedarray(env, value, &is_typed) == napi_ok && is_typed &&
@@ -83,7 +83,7 @@ static int get_bytes(napi_env env, napi_value value, napi_typedarray_type expect
   return -1;
 }
 
-static link_handle *get_handle(napi_env env, napi_value value) {
+link_handle *binding_get_handle(napi_env env, napi_value value) {
   void *data = NULL;
   if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
     binding_throw_argument(env, "ERR_INVALID_ARG_TYPE", "expected a packet socket handle");
@@ -104,7 +104,7 @@ static napi_value packet_open_js(napi_env env, napi_callback_info info) {
   if (binding_get_name(env, argv[0], ifname, sizeof ifname) < 0 || binding_get_name(env, argv[1], netns, sizeof netns) < 0 ||
       binding_get_uint32(env, argv[2], &filter_mode) < 0 || binding_get_uint32(env, argv[3], &receive_bytes) < 0 ||
       binding_get_uint32(env, argv[4], &send_bytes) < 0 ||
-      get_bytes(env, argv[5], napi_float64_array, &counters, &counter_count) < 0) {
+      binding_get_bytes(env, argv[5], napi_float64_array, &counters, &counter_count) < 0) {
     return NULL;
   }
   if (counter_count < PACKET_COUNTER_COUNT || filter_mode > PACKET_FILTER_RESPONSES ||
@@ -141,13 +141,13 @@ static napi_value packet_open_js(napi_env env, napi_callback_info info) {
 /* packetStart(handle, slab: Uint8Array, slotSize, slotCount, lengths: Uint32Array, onBatch, onError) */
 static napi_value packet_start_js(napi_env env, napi_callback_info info) {
   ARGUMENTS(7);
-  link_handle *handle = get_handle(env, argv[0]);
+  link_handle *handle = binding_get_handle(env, argv[0]);
   void *slab, *lengths;
   size_t slab_bytes, length_count;
   uint32_t slot_size, slot_count;
-  if (handle == NULL || get_bytes(env, argv[1], napi_uint8_array, &slab, &slab_bytes) < 0 ||
+  if (handle == NULL || binding_get_bytes(env, argv[1], napi_uint8_array, &slab, &slab_bytes) < 0 ||
       binding_get_uint32(env, argv[2], &slot_size) < 0 || binding_get_uint32(env, argv[3], &slot_count) < 0 ||
-      get_bytes(env, argv[4], napi_uint32_array, &lengths, &length_count) < 0) {
+      binding_get_bytes(env, argv[4], napi_uint32_array, &lengths, &length_count) < 0) {
     return NULL;
   }
   if (handle->state != HANDLE_OPEN) return binding_throw_argument(env, "ERR_SOCKET_CLOSED", "the packet socket is closed");
@@ -175,64 +175,10 @@ static napi_value packet_start_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* packetSend(handle, frames: Uint8Array[], lengths: Uint32Array | number[], count) -> frames consumed */
-static napi_value packet_send_js(napi_env env, napi_callback_info info) {
-  ARGUMENTS(4);
-  link_handle *handle = get_handle(env, argv[0]);
-  uint32_t count, frame_total;
-  bool typed_lengths = false;
-  void *length_data = NULL;
-  size_t length_count = 0;
-  napi_typedarray_type length_type = napi_uint32_array;
-  if (handle == NULL || binding_get_uint32(env, argv[3], &count) < 0) return NULL;
-  if (napi_get_array_length(env, argv[1], &frame_total) != napi_ok || frame_total < count) {
-    return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "frames must be an array with at least count entries");
-  }
-  /* Fast path: a Uint32Array is read directly; any other array-like goes element by element. */
-  bool is_typed = false;
-  napi_is_typedarray(env, argv[2], &is_typed);
-  if (is_typed && napi_get_typedarray_info(env, argv[2], &length_type, &length_count, &length_data, NULL, NULL) == napi_ok &&
-      length_type == napi_uint32_array) {
-    if (length_count < count) return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "lengths has fewer than count entries");
-    typed_lengths = true;
-  }
-  napi_value result;
-  if (handle->state != HANDLE_OPEN || count == 0) {
-    napi_create_uint32(env, 0, &result);
-    return result;
-  }
-  if (count > handle->frame_capacity) {
-    packet_frame *frames = realloc(handle->frames, (size_t)count * sizeof *frames);
-    if (frames == NULL) return binding_throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
-    handle->frames = frames;
-    handle->frame_capacity = count;
-  }
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value frame, length_value;
-    void *data;
-    size_t bytes;
-    uint32_t length;
-    if (napi_get_element(env, argv[1], i, &frame) != napi_ok || get_bytes(env, frame, napi_uint8_array, &data, &bytes) < 0) {
-      return binding_throw_argument(env, "ERR_INVALID_ARG_TYPE", "frames must hold Uint8Arrays");
-    }
-    if (typed_lengths) {
-      length = ((const uint32_t *)length_data)[i];
-    } else if (napi_get_element(env, argv[2], i, &length_value) != napi_ok || binding_get_uint32(env, length_value, &length) < 0) {
-      return NULL;
-    }
-    if (length > bytes) return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "a frame length exceeds its buffer");
-    handle->frames[i].data = data;
-    handle->frames[i].length = length;
-  }
-  uint32_t consumed = packet_send_batch(handle->sock, handle->frames, count, handle->counters);
-  napi_create_uint32(env, consumed, &result);
-  return result;
-}
-
 /* packetRefresh(handle): flags, MTU and kernel drops into the shared counters. */
 static napi_value packet_refresh_js(napi_env env, napi_callback_info info) {
   ARGUMENTS(1);
-  link_handle *handle = get_handle(env, argv[0]);
+  link_handle *handle = binding_get_handle(env, argv[0]);
   if (handle == NULL) return NULL;
   if (handle->state != HANDLE_OPEN) return binding_throw_argument(env, "ERR_SOCKET_CLOSED", "the packet socket is closed");
   packet_error error = {0, NULL, NULL, NULL};
@@ -243,7 +189,7 @@ static napi_value packet_refresh_js(napi_env env, napi_callback_info info) {
 /* packetRef(handle, ref: boolean): whether an active receive keeps the event loop alive. */
 static napi_value packet_ref_js(napi_env env, napi_callback_info info) {
   ARGUMENTS(2);
-  link_handle *handle = get_handle(env, argv[0]);
+  link_handle *handle = binding_get_handle(env, argv[0]);
   bool keep = true;
   if (handle == NULL || napi_get_value_bool(env, argv[1], &keep) != napi_ok) return NULL;
   if (handle->state == HANDLE_OPEN) keep ? uv_ref((uv_handle_t *)&handle->poll) : uv_unref((uv_handle_t *)&handle->poll);
@@ -253,7 +199,7 @@ static napi_value packet_ref_js(napi_env env, napi_callback_info info) {
 /* packetClose(handle, onClosed) -> true if this call started closing (onClosed runs later), else false. */
 static napi_value packet_close_js(napi_env env, napi_callback_info info) {
   ARGUMENTS(2);
-  link_handle *handle = get_handle(env, argv[0]);
+  link_handle *handle = binding_get_handle(env, argv[0]);
   napi_value result;
   if (handle == NULL) return NULL;
   bool started = handle->state == HANDLE_OPEN;
@@ -285,6 +231,7 @@ NAPI_MODULE_INIT() {
       {"packetOpen", NULL, packet_open_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetStart", NULL, packet_start_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetSend", NULL, packet_send_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetSendSlab", NULL, packet_send_slab_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetRefresh", NULL, packet_refresh_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetRef", NULL, packet_ref_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetClose", NULL, packet_close_js, NULL, NULL, NULL, napi_enumerable, NULL},

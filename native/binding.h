@@ -58,6 +58,14 @@ napi_value binding_throw_argument(napi_env env, const char *code, const char *me
 /* String argument into buffer; null/undefined gives "". Returns 0, or -1 after throwing. */
 int binding_get_name(napi_env env, napi_value value, char *buffer, size_t size);
 int binding_get_uint32(napi_env env, napi_value value, uint32_t *out);
+/* A typed array of type `expected`: its data and element count. Returns 0, or -1 after throwing. */
+int binding_get_bytes(napi_env env, napi_value value, napi_typedarray_type expected, void **data, size_t *length);
+/* The link_handle behind a packet socket external, or NULL after throwing. */
+link_handle *binding_get_handle(napi_env env, napi_value value);
+
+/* binding_send.c */
+napi_value packet_send_js(napi_env env, napi_callback_info info);
+napi_value packet_send_slab_js(napi_env env, napi_callback_info info);
 
 /* binding_nic.c */
 napi_value packet_interface_info_js(napi_env env, napi_callback_info info);

@@ -17,9 +17,9 @@ import { checkField, ensureReadable, ensureWritable, WireError, WireErrorCode } 
  *    49   0x0200                  bit 9: LBA supported
  *    50   0x4000                  bit 14 shall be one
  * 60-61   min(sectors, 0x0FFFFFFF) LBA28 capacity (low word first)
- *    83   0x5400                  bit 14 = 1 (word valid), bit 12 FLUSH CACHE, bit 10 LBA48
+ *    83   0x7400                  bit 14 = 1 (word valid), bit 13 FLUSH CACHE EXT, bit 12 FLUSH CACHE, bit 10 LBA48
  *    84   0x4000                  bit 14 = 1 (word valid)
- *    86   0x1400                  enabled: bit 12 FLUSH CACHE, bit 10 LBA48
+ *    86   0x3400                  enabled: bit 13 FLUSH CACHE EXT, bit 12 FLUSH CACHE, bit 10 LBA48
  *    87   0x4000                  bit 14 = 1 (word valid)
  *    93   0x400B                  hardware reset result (vblade's value)
  *100-103  sectors                 LBA48 capacity, 64 bits, least significant word first
@@ -86,9 +86,9 @@ const FIXED_WORDS: ReadonlyArray<readonly [number, number]> = [
   [IdentifyWord.MultipleMax, 0x8000],
   [IdentifyWord.Capabilities, 0x0200],
   [IdentifyWord.Capabilities2, 0x4000],
-  [IdentifyWord.CommandSetSupported, 0x5400],
+  [IdentifyWord.CommandSetSupported, 0x7400],
   [IdentifyWord.CommandSetExtension, 0x4000],
-  [IdentifyWord.CommandSetEnabled, 0x1400],
+  [IdentifyWord.CommandSetEnabled, 0x3400],
   [IdentifyWord.CommandSetDefault, 0x4000],
   [IdentifyWord.HardwareResetResult, 0x400b],
 ];

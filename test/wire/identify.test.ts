@@ -20,7 +20,7 @@ function handBuiltPage(serial: string, firmware: string, model: string, sectors:
   put(10, 20, serial);
   put(23, 8, firmware);
   put(27, 40, model);
-  Object.assign(words, { 47: 0x8000, 49: 0x0200, 50: 0x4000, 83: 0x5400, 84: 0x4000, 86: 0x1400, 87: 0x4000, 93: 0x400b, 106: sectorSizeWord });
+  Object.assign(words, { 47: 0x8000, 49: 0x0200, 50: 0x4000, 83: 0x7400, 84: 0x4000, 86: 0x3400, 87: 0x4000, 93: 0x400b, 106: sectorSizeWord });
   const lba28 = Math.min(sectors, 0x0fffffff);
   words[60] = lba28 % 0x10000;
   words[61] = Math.floor(lba28 / 0x10000);
@@ -55,7 +55,7 @@ describe('identify', () => {
 
   it('words initiators read (AOE-NOTES table)', () => {
     const page = bufferFor(info4096);
-    const expected: Record<number, number> = { 0: 0x0040, 47: 0x8000, 49: 0x0200, 50: 0x4000, 60: 0xffff, 61: 0x0fff, 83: 0x5400, 84: 0x4000, 86: 0x1400, 87: 0x4000, 93: 0x400b, 100: 0x6789, 101: 0x2345, 102: 0x0001, 103: 0, 106: 0x6003 };
+    const expected: Record<number, number> = { 0: 0x0040, 47: 0x8000, 49: 0x0200, 50: 0x4000, 60: 0xffff, 61: 0x0fff, 83: 0x7400, 84: 0x4000, 86: 0x3400, 87: 0x4000, 93: 0x400b, 100: 0x6789, 101: 0x2345, 102: 0x0001, 103: 0, 106: 0x6003 };
     for (const [index, value] of Object.entries(expected)) expect([Number(index), word(page, Number(index))]).toEqual([Number(index), value]);
     expect(page[510]).toBe(0xa5);
     expect(sum(page)).toBe(0);
