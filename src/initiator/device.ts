@@ -8,10 +8,11 @@ import { pathStats, type DeviceStats } from './device-stats.js';
 import { aoeReplyError, ataReplyError, InitiatorError } from './errors.js';
 import type { Path } from './path.js';
 import { PathWatch } from './path-watch.js';
+import { WriteQuarantine } from './quarantine.js';
 import type { Policy } from './policy.js';
 import { LinkPort, type DataReceiver } from './port.js';
 import { LossRecovery } from './loss.js';
-import { createOperation, releaseDependents, releaseQuarantined, toBuffer, type Operation, type Quarantine } from './operation.js';
+import { createOperation, toBuffer, type Operation } from './operation.js';
 import type { SlotTable } from './slots.js';
 
 export interface DeviceTimers {
@@ -19,9 +20,6 @@ export interface DeviceTimers {
   scanIntervalMs: number;
   probeIntervalMs: number;
 }
-
-/** Longest wait of an overlapping write behind a retransmitted one (see releaseDependents). */
-const MAX_QUARANTINE_MS = 50;
 
 export class Device extends EventEmitter implements DataReceiver {
   readonly name: string;
@@ -37,7 +35,7 @@ export class Device extends EventEmitter implements DataReceiver {
   private readonly pending: Operation[] = [];
   private readonly active: Operation[] = [];
   private readonly recovery: LossRecovery;
-  private readonly quarantined: Quarantine[] = [];
+  private readonly quarantine: WriteQuarantine;
   private readonly ports: LinkPort[];
   private readonly watch: PathWatch;
   private readonly onClose: () => Promise<void>;
@@ -64,6 +62,7 @@ export class Device extends EventEmitter implements DataReceiver {
     this.slots = init.slots;
     this.timers = init.timers;
     this.onClose = init.onClose;
+    this.quarantine = new WriteQuarantine(this.paths);
     this.recovery = new LossRecovery(this.slots, this.paths, (path) => this.markDown(path, 'timeouts'));
     this.ports = [...new Set(this.paths.map((path) => path.port))];
     for (const port of this.ports) port.addReceiver(this);
@@ -139,6 +138,7 @@ export class Device extends EventEmitter implements DataReceiver {
     if (length === 0) return Promise.resolve();
     if (this.active.length === 0) this.lastProgressAt = performance.now();
     const op = createOperation(kind, offset, buffer, this.active);
+    this.quarantine.onSubmitted(op, performance.now());
     if (kind === 'read') this.counters.reads += 1; else this.counters.writes += 1;
     this.active.push(op);
     this.pending.push(op);
@@ -241,16 +241,14 @@ export class Device extends EventEmitter implements DataReceiver {
   private finishOp(op: Operation): void {
     const index = this.active.indexOf(op);
     if (index >= 0) this.active.splice(index, 1);
-    let maxSrtt = 0;
-    for (const path of this.paths) if (path.srtt > maxSrtt) maxSrtt = path.srtt;
-    releaseDependents(op, performance.now(), Math.min(MAX_QUARANTINE_MS, Math.max(1, 2 * maxSrtt)), this.quarantined);
+    this.quarantine.onFinished(op, performance.now());
   }
 
   private failAll(error: Error): void {
     for (const op of [...this.active]) this.failOp(op, error);
     this.pending.length = 0;
     this.recovery.retries.clear();
-    this.quarantined.length = 0;
+    this.quarantine.clear();
   }
 
   /** The scan timer keeps the process alive only while I/O is outstanding (like a socket with a pending request). */
@@ -265,7 +263,7 @@ export class Device extends EventEmitter implements DataReceiver {
   private scan(): void {
     const now = performance.now();
     this.recovery.scan(now);
-    if (this.quarantined.length > 0) releaseQuarantined(this.quarantined, now);
+    if (this.quarantine.holding) this.quarantine.release(now);
     this.watch.probeDownPaths(now, this.timers.probeIntervalMs);
     if (now - this.lastRateTick >= 100) {
       for (const path of this.paths) path.tickRate(now - this.lastRateTick);

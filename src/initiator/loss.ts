@@ -64,7 +64,8 @@ export class RetryQueue {
  * for a frame sent at T, every frame still outstanding on that path and sent before T - reorderWindow is lost.
  * Frames of a path are kept in send order (a list threaded through the slot table), so detection walks only the
  * frames it declares lost. The device's scan timer re-runs detection (for frames sent just before the last answered
- * one) and applies the RTO to whatever is left (tail loss, dead path).
+ * one), sends a tail loss probe (the newest frame of a path that has gone quiet for 2 srtt + reorder window, once
+ * per reply: RFC 8985 §7), and applies the RTO to whatever is left (dead path, lost probe).
  */
 export class LossRecovery {
   readonly retries: RetryQueue;
@@ -105,6 +106,7 @@ export class LossRecovery {
       const path = this.paths[index];
       if (path.oldestSlot < 0) continue;
       if (slots.sequence[path.oldestSlot] < path.rackSequence) this.detect(path, now);
+      this.probeTail(path, now);
       let slot = path.oldestSlot;
       while (slot >= 0 && now - slots.sentAt[slot] > path.rto) {
         const next = slots.nextOnPath[slot];
@@ -125,6 +127,17 @@ export class LossRecovery {
     while (path.oldestSlot >= 0) this.requeue(path, path.oldestSlot);
   }
 
+  /** Tail loss probe: nothing later was sent on the path to reveal the loss of its newest frame, so do not wait for the RTO. */
+  private probeTail(path: Path, now: number): void {
+    const newest = path.newestSlot;
+    if (newest < 0 || !path.hasRttSample || path.lastResponseAt <= path.lastTailProbeAt) return;
+    const probeTimeout = 2 * path.srtt + path.reorderWindow;
+    const age = now - this.slots.sentAt[newest];
+    if (age < probeTimeout || age > path.rto || now - path.lastResponseAt < probeTimeout) return;
+    path.lastTailProbeAt = now;
+    this.declareLost(path, newest, now, true);
+  }
+
   private detect(path: Path, now: number): void {
     const slots = this.slots;
     const threshold = path.rackRtt + path.reorderWindow;
@@ -132,14 +145,20 @@ export class LossRecovery {
     // Send order: once a frame is too recent to be declared lost, so is every later one.
     while (slot >= 0 && slots.sequence[slot] < path.rackSequence && now - slots.sentAt[slot] >= threshold) {
       const next = slots.nextOnPath[slot];
-      path.onFastLoss(slots.sentAt[slot], now);
-      this.fastRetransmits += 1;
-      slots.lostTag[slot] = slots.tag[slot];
-      slots.lostAt[slot] = now;
-      slots.lostPath[slot] = path.index;
-      this.requeue(path, slot);
+      this.declareLost(path, slot, now);
       slot = next;
     }
+  }
+
+  /** Fast retransmit: remember the frame's tag (a reply to it later proves reordering), shrink the window, resend. */
+  private declareLost(path: Path, slot: number, now: number, probe = false): void {
+    const slots = this.slots;
+    path.onFastLoss(slots.sentAt[slot], now, probe);
+    this.fastRetransmits += 1;
+    slots.lostTag[slot] = slots.tag[slot];
+    slots.lostAt[slot] = now;
+    slots.lostPath[slot] = path.index;
+    this.requeue(path, slot);
   }
 
   private requeue(path: Path, slot: number): void {

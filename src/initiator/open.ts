@@ -16,7 +16,7 @@ export interface OpenDeviceOptions extends LinkSource {
   deadlineMs?: number;
   /** How long discovery collects Query Config replies. Default 500 ms. */
   discoverTimeoutMs?: number;
-  /** Retransmit scan period. Default 5 ms. */
+  /** Retransmit scan period (reorder timer, tail loss probe, RTO). Default 2 ms. */
   scanIntervalMs?: number;
   /** Probe period for down paths. Default 250 ms. */
   probeIntervalMs?: number;
@@ -66,7 +66,7 @@ export async function openDevice(name: string, options: OpenDeviceOptions = {}):
       shelf, slot, size: device.size, lba48: device.lba48,
       identify: { model: device.model, serial: device.serial, firmware: device.firmware, sectors: device.sectors },
       paths, policy, slots: new SlotTable(slotCount, frameSize),
-      timers: { deadlineMs: options.deadlineMs ?? 60_000, scanIntervalMs: options.scanIntervalMs ?? Number(process.env.AOEKIT_SCAN_MS ?? 5), probeIntervalMs: options.probeIntervalMs ?? 250 },
+      timers: { deadlineMs: options.deadlineMs ?? 60_000, scanIntervalMs: options.scanIntervalMs ?? 2, probeIntervalMs: options.probeIntervalMs ?? 250 },
       onClose: release,
     });
   } catch (error) {

@@ -16,7 +16,7 @@ export interface Operation {
   /** Earlier overlapping operations (with a write involved) still running. */
   waitFor: number;
   dependents: Operation[] | undefined;
-  /** Some write frame was sent again: its first copy may still be in the network (see releaseDependents). */
+  /** Some write frame was sent again: its first copy may still be in the network (see WriteQuarantine). */
   retransmitted: boolean;
   promise: Promise<void>;
   resolve: () => void;
@@ -41,37 +41,6 @@ export function createOperation(kind: 'read' | 'write', offset: number, buffer: 
     }
   }
   return op;
-}
-
-/** An overlapping write held back after its predecessor finished, until `until` (performance.now() ms). */
-export interface Quarantine { op: Operation; until: number }
-
-/**
- * Let the operations waiting for `op` go. When `op` is a write whose frames were retransmitted, an earlier copy of
- * a frame may still be queued somewhere (a frame declared lost may only be late) and would land after a newer
- * overlapping write: overlapping writes then wait `quarantineMs` longer (reads may go, a stale copy carries the
- * same data they wait for). The caller releases quarantined operations with releaseQuarantined().
- */
-export function releaseDependents(op: Operation, now: number, quarantineMs: number, quarantined: Quarantine[]): void {
-  if (!op.dependents) return;
-  const hold = op.kind === 'write' && op.retransmitted && quarantineMs > 0;
-  for (const dependent of op.dependents) {
-    if (hold && dependent.kind === 'write' && !dependent.done) quarantined.push({ op: dependent, until: now + quarantineMs });
-    else dependent.waitFor -= 1;
-  }
-  op.dependents = undefined;
-}
-
-/** Release the quarantined operations whose time is up; returns how many were released. */
-export function releaseQuarantined(quarantined: Quarantine[], now: number): number {
-  let released = 0;
-  for (let index = quarantined.length - 1; index >= 0; index -= 1) {
-    if (quarantined[index].until > now) continue;
-    quarantined[index].op.waitFor -= 1;
-    quarantined.splice(index, 1);
-    released += 1;
-  }
-  return released;
 }
 
 /** A Buffer view of any Uint8Array (no copy). */

@@ -20,7 +20,7 @@ export interface PathTuning {
 }
 
 export const DEFAULT_TUNING: PathTuning = {
-  initialRtoMs: 100, minRtoMs: 10, maxRtoMs: 2000, maxWindow: 64, downAfterTimeouts: 4, lossDecrease: Number(process.env.AOEKIT_LOSS_DECREASE ?? 0.7), minReorderMs: Number(process.env.AOEKIT_MIN_REORDER ?? 1),
+  initialRtoMs: 100, minRtoMs: 10, maxRtoMs: 2000, maxWindow: 64, downAfterTimeouts: 4, lossDecrease: 0.7, minReorderMs: 0.25,
 };
 
 /** Most reorder-window widenings (one per spurious retransmit, at most one per round trip). */
@@ -76,6 +76,8 @@ export class Path {
   rackSequence = 0;
   rackRtt = 0;
   reorderMultiplier = 1;
+  /** When the last tail loss probe was sent (one per reply). */
+  lastTailProbeAt = -Infinity;
   private lastWidenAt = -Infinity;
   private lossEventsSinceWiden = 0;
 
@@ -162,11 +164,13 @@ export class Path {
   /**
    * A frame sent at `sentAt` was found lost by a later-sent frame's reply (fast detection). Random loss on a LAN is
    * not congestion: the window shrinks by `lossDecrease` at most once per round trip (losses of frames sent before
-   * the last reduction belong to the same event), never below 2, and the RTO is left alone.
+   * the last reduction belong to the same event), never below 2, and the RTO is left alone. A tail loss probe
+   * (`probe`) leaves the window alone: at the tail a late reply is as likely as a loss, and one frame says little
+   * about congestion.
    */
-  onFastLoss(sentAt: number, now: number): void {
+  onFastLoss(sentAt: number, now: number, probe = false): void {
     this.fastRetransmits += 1;
-    if (sentAt < this.lastReductionAt) return;
+    if (probe || sentAt < this.lastReductionAt) return;
     this.ssthresh = Math.max(2, Math.floor(this.cwnd * this.tuning.lossDecrease));
     this.cwnd = this.ssthresh;
     this.lastReductionAt = now;
@@ -187,9 +191,10 @@ export class Path {
   }
 
   /**
-   * A frame sent at `sentAt` timed out (RTO expiry: the only event that backs the RTO off). Timeouts of frames sent before the last reduction belong to the same loss
-   * event and change nothing. A new event halves the window (ssthresh = cwnd/2, cwnd = ssthresh) and backs the RTO
-   * off x2; a second event in a row with no reply in between collapses the window to 1 like the Linux driver.
+   * A frame sent at `sentAt` timed out: an RTO expiry, the only event that backs the RTO off (the next RTT sample
+   * resets it). Timeouts of frames sent before the last reduction belong to the same loss event and change nothing.
+   * A new event halves the window (ssthresh = cwnd/2, cwnd = ssthresh) and backs the RTO off x2; a second event in a
+   * row with no reply in between (a black hole, not random loss) collapses the window to 1 like the Linux driver.
    * Returns true when `downAfterTimeouts` events in a row (no reply for 2 x rto) say the path is dead.
    */
   onTimeout(sentAt: number, now: number): boolean {

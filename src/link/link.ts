@@ -50,6 +50,8 @@ export interface Link extends EventEmitter {
    * Never throws for transient conditions.
    */
   send(frames: readonly Uint8Array[], lengths: ArrayLike<number>, count: number): number;
+  /** Optional fast path with send()'s contract: frame i is slab[offsets[i] .. offsets[i] + lengths[i]). */
+  sendSlab?(slab: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
   /** Install the single receive handler. Receiving starts when a handler is set. */
   onFrames(handler: FrameBatchHandler): void;
   stats(): LinkStats;

@@ -142,6 +142,20 @@ export class MemoryLink extends EventEmitter implements Link {
   }
 
   send(frames: readonly Uint8Array[], lengths: ArrayLike<number>, count: number): number {
+    const accepted = this.admit(count);
+    for (let i = 0; i < accepted; i++) this.transmit(frames[i], lengths[i]);
+    return accepted;
+  }
+
+  /** send() from one slab (frame i = slab[offsets[i] .. + lengths[i]]), like PacketLink.sendSlab. */
+  sendSlab(slab: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number {
+    const accepted = this.admit(count);
+    for (let i = 0; i < accepted; i++) this.transmit(slab.subarray(offsets[i], offsets[i] + lengths[i]), lengths[i]);
+    return accepted;
+  }
+
+  /** How many of `count` frames this turn accepts (0 while closed or down: counted as sendErrors). */
+  private admit(count: number): number {
     if (this.closed || !this.currentState.up || !this.currentState.carrier) {
       this.counters.sendErrors += count;
       return 0;
@@ -159,7 +173,6 @@ export class MemoryLink extends EventEmitter implements Link {
         });
       }
     }
-    for (let i = 0; i < accepted; i++) this.transmit(frames[i], lengths[i]);
     return accepted;
   }
 

@@ -43,6 +43,8 @@ export interface PacketAddon {
     onError: (error: NativeError) => void,
   ): void;
   packetSend(handle: NativeHandle, frames: readonly Uint8Array[], lengths: ArrayLike<number>, count: number): number;
+  /** Frame i = slab[offsets[i] .. offsets[i] + lengths[i]); no per-frame N-API lookups. */
+  packetSendSlab(handle: NativeHandle, slab: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
   packetRefresh(handle: NativeHandle): void;
   packetRef(handle: NativeHandle, ref: boolean): void;
   packetClose(handle: NativeHandle, onClosed: () => void): boolean;

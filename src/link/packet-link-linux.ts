@@ -140,6 +140,12 @@ export class PacketLink extends EventEmitter implements Link {
     return this.addon.packetSend(this.handle, frames, lengths, count);
   }
 
+  /** Like send(), from one slab: frame i is slab[offsets[i] .. offsets[i] + lengths[i]). One crossing, no per-frame lookups. */
+  sendSlab(slab: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number {
+    if (this.closing !== undefined) return 0;
+    return this.addon.packetSendSlab(this.handle, slab, offsets, lengths, count);
+  }
+
   /** Installs the receive handler and starts receiving. Truncated frames arrive with length 0. */
   onFrames(handler: FrameBatchHandler): void {
     if (this.closing !== undefined) throw Object.assign(new Error('link is closed'), { code: 'ERR_LINK_CLOSED' });

@@ -12,13 +12,13 @@ export interface ScenarioRecord {
   /** What was proven, in one sentence. */
   claim: string;
   figures: Record<string, FigureValue>;
-  /** 'full' when AOEKIT_RELIABILITY_FULL=1 (npm run reliability), else 'ci' (npm test sizes). */
-  mode: 'full' | 'ci';
+  /** 'full' = the issue's sizes (the default: npm test, npm run reliability); 'quick' = AOEKIT_RELIABILITY_QUICK=1 developer sizes. */
+  mode: 'full' | 'quick';
   recordedAt: string;
 }
 
-/** True when `npm run reliability` asks for the full sizes of the issue (256 MiB, etc.). */
-export const fullRun = process.env.AOEKIT_RELIABILITY_FULL === '1';
+/** The full sizes of the issue (256 MiB, etc.) unless AOEKIT_RELIABILITY_QUICK=1 asks for the small developer sizes. */
+export const fullRun = process.env.AOEKIT_RELIABILITY_QUICK !== '1';
 
 export function figuresDirectory(): string {
   return process.env.AOEKIT_RELIABILITY_DIR ?? path.join(os.tmpdir(), `aoekit-reliability-${process.getuid?.() ?? 0}`);
@@ -26,7 +26,7 @@ export function figuresDirectory(): string {
 
 /** Record one scenario's figures (overwrites an earlier record of the same scenario). */
 export function recordFigures(item: number, scenario: string, claim: string, figures: Record<string, FigureValue>): void {
-  const record: ScenarioRecord = { item, scenario, claim, figures, mode: fullRun ? 'full' : 'ci', recordedAt: new Date().toISOString() };
+  const record: ScenarioRecord = { item, scenario, claim, figures, mode: fullRun ? 'full' : 'quick', recordedAt: new Date().toISOString() };
   const directory = figuresDirectory();
   mkdirSync(directory, { recursive: true });
   const file = path.join(directory, `${item}-${scenario.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.json`);

@@ -1,4 +1,4 @@
-// `npm run reliability`: run test/reliability at the issue's full sizes, then regenerate RELIABILITY.md from the recorded figures.
+// `npm run reliability`: run test/reliability (the issue's full sizes unless AOEKIT_RELIABILITY_QUICK=1), then regenerate RELIABILITY.md from the recorded figures.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +14,7 @@ function main(): number {
   const run = spawnSync('npx', ['vitest', 'run', ...(only.length > 0 ? only.map((item) => `test/reliability/${item}`) : ['test/reliability']),
     '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(directory, 'vitest.json')}`], {
     stdio: 'inherit',
-    env: { ...process.env, AOEKIT_RELIABILITY_FULL: process.env.AOEKIT_RELIABILITY_FULL ?? '1', AOEKIT_RELIABILITY_DIR: directory },
+    env: { ...process.env, AOEKIT_RELIABILITY_DIR: directory },
   });
   const output = path.resolve(root, 'RELIABILITY.md');
   renderReliability(directory, output);

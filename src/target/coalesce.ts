@@ -43,7 +43,8 @@ export class RequestMerger {
   read(runtime: ExportRuntime, fd: number, slot: RequestSlot, bytes: number, position: number): void {
     this.join(runtime, fd, false, position);
     let view = slot.dataView;
-    if (view === null || view.length !== bytes || view.buffer !== slot.frame.buffer) {
+    // The pool resets dataView whenever it rebinds slot.frame, so the length is the only thing to check (no .buffer getter per frame).
+    if (view === null || view.length !== bytes) {
       view = slot.frame.subarray(ATA_DATA_OFFSET, ATA_DATA_OFFSET + bytes);
       slot.dataView = view;
     }

@@ -1,15 +1,14 @@
-// Per-NIC target engine: the receive check ladder, shelf.slot dispatch and the pool of response frames (sending: send-queue.ts).
+// Per-NIC target engine: the receive check ladder, shelf.slot dispatch, acquiring response frames (pool: response-pool.ts, sending: send-queue.ts).
 import type { Link, LinkState } from '../link/link.js';
 import type { Logger } from '../log.js';
-import type { FlushCallback, IoCallback } from '../store/block-store.js';
 import {
-  AOE_VERSION, AoeError, BROADCAST_SHELF, BROADCAST_SLOT, Command, ETHERNET_MIN_FRAME, ETHERTYPE_AOE, FLAG_ERROR, FLAG_RESPONSE, sectorsForMtu,
+  AOE_VERSION, AoeError, BROADCAST_SHELF, BROADCAST_SLOT, Command, ETHERNET_MIN_FRAME, FLAG_ERROR, FLAG_RESPONSE, sectorsForMtu,
 } from '../wire/constants.js';
-import { writeMac } from '../wire/mac.js';
-import { completeFlush, completeRead, completeWrite, handleAta } from './ata.js';
+import { handleAta } from './ata.js';
 import { handleConfig, handleMask, handleReserve, writeConfigReply } from './control.js';
 import type { ExportRuntime } from './export.js';
 import { mergeableFd, RequestMerger } from './coalesce.js';
+import { type RequestSlot, ResponsePool } from './response-pool.js';
 import { SendQueue } from './send-queue.js';
 import { NicCounters, type NicStatsSnapshot } from './stats.js';
 
@@ -17,24 +16,7 @@ import { NicCounters, type NicStatsSnapshot } from './stats.js';
 const ARG_LENGTH_BY_COMMAND = [12, 8, 4, 2];
 const IDENTIFY_REPLY_LENGTH = 36 + 512;
 
-/** One pooled response frame with its pre-bound completion callbacks (no closure per request). */
-export class RequestSlot {
-  frame: Buffer;
-  exportRuntime: ExportRuntime | null = null;
-  /** Bytes the pending store operation must transfer. */
-  expected = 0;
-  /** Cached view of frame's data area for merged reads (see coalesce.ts). */
-  dataView: Buffer | null = null;
-  readonly onRead: IoCallback;
-  readonly onWrite: IoCallback;
-  readonly onFlush: FlushCallback;
-  constructor(readonly engine: NicEngine, frameSize: number) {
-    this.frame = engine.allocateFrame(frameSize);
-    this.onRead = (error, bytes) => completeRead(this, error, bytes);
-    this.onWrite = (error, bytes) => completeWrite(this, error, bytes);
-    this.onFlush = (error) => completeFlush(this, error);
-  }
-}
+export { RequestSlot } from './response-pool.js';
 
 export interface NicEngineOptions {
   logger: Logger;
@@ -51,11 +33,15 @@ export class NicEngine {
   /** Merges contiguous reads/writes of one receive batch into one preadv/pwritev (buffered file exports). */
   readonly merger = new RequestMerger();
   private frameSize: number;
+  private mergeRuntime: ExportRuntime | null = null;
+  private mergeRuntimeFd = -1;
+  private lastKey = -1;
+  private lastRuntime: ExportRuntime | undefined;
   private batchSlotSize = 1;
   private readonly mergeFds = new Map<ExportRuntime, number>();
   private readonly byKey = new Map<number, ExportRuntime>();
-  private readonly slots: RequestSlot[] = [];
-  private readonly free: RequestSlot[] = [];
+  /** Every response frame lives in one slab, so a batch of replies is one link.sendSlab() with no per-frame lookups. */
+  private readonly responses: ResponsePool;
   private readonly sendQueue: SendQueue<RequestSlot>;
   private stopping = false;
   private lastState: LinkState;
@@ -72,11 +58,7 @@ export class NicEngine {
     const buffers = exports.reduce((sum, runtime) => sum + runtime.bufferCount, 0);
     const poolSize = options.poolSize ?? Math.max(64, 4 * buffers);
     this.sendQueue = new SendQueue<RequestSlot>(link, this.counters, poolSize, (slot) => this.release(slot));
-    for (let i = 0; i < poolSize; i++) {
-      const slot = new RequestSlot(this, this.frameSize);
-      this.slots.push(slot);
-      this.free.push(slot);
-    }
+    this.responses = new ResponsePool(this, poolSize, link.mac, this.frameSize);
     this.lastState = { ...link.state };
   }
 
@@ -90,17 +72,10 @@ export class NicEngine {
     return Math.max(mtu + 14, IDENTIFY_REPLY_LENGTH, ETHERNET_MIN_FRAME);
   }
 
-  /** A zeroed frame with our source MAC and the AoE EtherType already in place. */
-  allocateFrame(size: number): Buffer {
-    const frame = Buffer.alloc(size);
-    writeMac(frame, 6, this.link.mac);
-    frame.writeUInt16BE(ETHERTYPE_AOE, 12);
-    return frame;
-  }
-
   private readonly onMtu = (mtu: number): void => {
     this.maxSectors = sectorsForMtu(mtu);
     this.frameSize = this.frameSizeFor(mtu);
+    this.responses.ensureFrameSize(this.frameSize);
     this.logger.info({ nic: this.link.name, mtu, sectorCount: this.maxSectors }, 'MTU changed');
   };
 
@@ -152,7 +127,13 @@ export class NicEngine {
         }
         if (!matched) counters.notForUs++;
       } else {
-        const runtime = this.byKey.get(shelf * 256 + slotNumber);
+        const key = shelf * 256 + slotNumber;
+        let runtime = this.lastRuntime;
+        if (key !== this.lastKey) {
+          runtime = this.byKey.get(key);
+          this.lastKey = key;
+          this.lastRuntime = runtime;
+        }
         if (runtime === undefined) counters.notForUs++;
         else this.dispatch(runtime, slab, offset, length, versionFlags);
       }
@@ -164,7 +145,11 @@ export class NicEngine {
 
   /** File descriptor for merged I/O on this export, or -1 (RAM, O_DIRECT, thread-pool or windowed stores). */
   mergeFd(runtime: ExportRuntime): number {
-    return this.mergeFds.get(runtime) ?? -1;
+    if (runtime !== this.mergeRuntime) {
+      this.mergeRuntime = runtime;
+      this.mergeRuntimeFd = this.mergeFds.get(runtime) ?? -1;
+    }
+    return this.mergeRuntimeFd;
   }
 
   /** Receive-slab slot index of a frame at `offset` in the current batch. */
@@ -191,12 +176,11 @@ export class NicEngine {
   // ---- reply building ----
   /** Take a pooled frame for `runtime`, or count a pool-exhausted drop and return null. */
   acquire(runtime: ExportRuntime): RequestSlot | null {
-    const slot = this.free.pop();
+    const slot = this.responses.take();
     if (slot === undefined) {
       this.counters.poolExhausted++;
       return null;
     }
-    if (slot.frame.length < this.frameSize) slot.frame = this.allocateFrame(this.frameSize);
     slot.exportRuntime = runtime;
     runtime.counters.inFlight++;
     this.counters.inFlight++;
@@ -208,7 +192,7 @@ export class NicEngine {
     if (runtime !== null) runtime.counters.inFlight--;
     this.counters.inFlight--;
     slot.exportRuntime = null;
-    this.free.push(slot);
+    this.responses.give(slot);
   }
 
   /** Write the reply's Ethernet + AoE header: to the request's source, from us, our shelf.slot (never broadcast), R flag, tag echoed. */
@@ -270,7 +254,7 @@ export class NicEngine {
   async stop(timeoutMs = 3000): Promise<void> {
     this.stopping = true;
     const deadline = Date.now() + timeoutMs;
-    while (this.free.length < this.slots.length && Date.now() < deadline) {
+    while (this.responses.available < this.responses.slots.length && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     this.sendQueue.stop();
@@ -287,8 +271,8 @@ export class NicEngine {
       sectorCount: this.maxSectors,
       up: state.up,
       carrier: state.carrier,
-      poolSize: this.slots.length,
-      poolFree: this.free.length,
+      poolSize: this.responses.slots.length,
+      poolFree: this.responses.available,
       link: this.link.stats(),
     };
   }

@@ -13,9 +13,11 @@ const RETRY_GIVE_UP = 70;
  */
 const EARLY_FLUSH_BYTES = 64 * 1024;
 
-/** What the queue needs from a pooled frame. */
+/** What the queue needs from a pooled frame: `frame` is pool.subarray(offset, ...), so a batch from one pool leaves via link.sendSlab. */
 export interface QueuedFrame {
   frame: Buffer;
+  pool: Buffer;
+  offset: number;
   exportRuntime: ExportRuntime | null;
 }
 
@@ -25,6 +27,9 @@ export class SendQueue<T extends QueuedFrame> {
   private readonly frames: Buffer[] = [];
   private readonly slots: T[] = [];
   private readonly lengths: Uint32Array;
+  private readonly offsets: Uint32Array;
+  /** The pool every queued frame lives in, or null when they come from different pools (after an MTU change). */
+  private pool: Buffer | null = null;
   private count = 0;
   private bytes = 0;
   private flushScheduled = false;
@@ -34,6 +39,7 @@ export class SendQueue<T extends QueuedFrame> {
 
   constructor(private readonly link: Link, private readonly counters: NicCounters, capacity: number, private readonly release: (slot: T) => void) {
     this.lengths = new Uint32Array(capacity);
+    this.offsets = new Uint32Array(capacity);
   }
 
   get pending(): number {
@@ -50,6 +56,9 @@ export class SendQueue<T extends QueuedFrame> {
     this.frames[index] = slot.frame;
     this.slots[index] = slot;
     this.lengths[index] = length;
+    this.offsets[index] = slot.offset;
+    if (index === 0) this.pool = slot.pool;
+    else if (slot.pool !== this.pool) this.pool = null;
     this.bytes += length;
     if (this.bytes >= EARLY_FLUSH_BYTES && this.retryTimer === null) {
       this.flush();
@@ -74,7 +83,12 @@ export class SendQueue<T extends QueuedFrame> {
     this.flushScheduled = false;
     const count = this.count;
     if (count === 0 || this.retryTimer !== null) return;
-    const accepted = Math.max(0, Math.min(count, this.link.send(this.frames, this.lengths, count)));
+    const link = this.link;
+    const pool = this.pool;
+    const sent = pool !== null && link.sendSlab !== undefined
+      ? link.sendSlab(pool, this.offsets, this.lengths, count)
+      : link.send(this.frames, this.lengths, count);
+    const accepted = Math.max(0, Math.min(count, sent));
     const counters = this.counters;
     for (let i = 0; i < accepted; i++) {
       const slot = this.slots[i];
@@ -100,6 +114,7 @@ export class SendQueue<T extends QueuedFrame> {
       this.frames[i - accepted] = this.frames[i];
       this.slots[i - accepted] = this.slots[i];
       this.lengths[i - accepted] = this.lengths[i];
+      this.offsets[i - accepted] = this.offsets[i];
     }
     this.count = count - accepted;
     this.bytes = 0;

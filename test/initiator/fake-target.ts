@@ -18,13 +18,17 @@ export interface FakeTargetOptions {
   duplicate?: boolean;
   /** Delay replies by this many ms (late replies). */
   delayMs?: number;
+  /** Hold every `lateEvery`-th ATA reply back by `lateMs` while later ones go at once (reordering, not loss). */
+  lateEvery?: number;
+  lateMs?: number;
   /** Capacity IDENTIFY reports (default: the disk's), to provoke IDNF beyond the disk. */
   identifySectors?: number;
 }
 
 /** Serve `disk` as eSHELF.SLOT on `link`. Returns counters and a stop function. */
 export function startFakeTarget(link: Link, options: FakeTargetOptions) {
-  const counters = { requests: 0, reads: 0, writes: 0, flushes: 0, dropped: 0 };
+  const counters = { requests: 0, reads: 0, writes: 0, flushes: 0, dropped: 0, late: 0 };
+  let ataReplies = 0;
   const sectorCount = options.sectorCount ?? 255;
   const out: Buffer[] = [];
   const lengths: number[] = [];
@@ -41,6 +45,12 @@ export function startFakeTarget(link: Link, options: FakeTargetOptions) {
       if (options.drop?.(frame)) { counters.dropped += 1; continue; }
       const reply = answer(frame, options, counters, link, sectorCount);
       if (!reply) continue;
+      if (options.lateEvery && frame[19] === 0 && ++ataReplies % options.lateEvery === 0) {
+        counters.late += 1;
+        const late = reply.length < 60 ? Buffer.concat([reply, Buffer.alloc(60 - reply.length)]) : reply;
+        setTimeout(() => link.send([late], [late.length], 1), options.lateMs ?? 2);
+        continue;
+      }
       out.push(reply);
       lengths.push(Math.max(60, reply.length));
       if (options.duplicate && frame[19] === 0) { out.push(reply); lengths.push(Math.max(60, reply.length)); }

@@ -69,6 +69,9 @@ describe('Query Config', () => {
     const read = await fixture.initiator.request(ataFrame({ ...base, tag: 3, sectorCount: 17, ataCommand: 0x24, lba: 0 }));
     expect(read.raw[27]).toBe(0x40);
     expect(read.raw.length).toBe(36 + 17 * 512);
+    // The grown response pool (a new slab) still carries our source MAC and the AoE EtherType.
+    expect(read.raw.readUIntBE(6, 6)).toBe(TARGET_MAC);
+    expect(read.raw.readUInt16BE(12)).toBe(0x88a2);
     expect(fixture.target.stats().nics[0].sectorCount).toBe(17);
   });
 });
