@@ -72,12 +72,9 @@ static void on_poll(uv_poll_t *poll, int status, int events) {
     return;
   }
   if ((events & UV_READABLE) == 0) return;
-  /*
-   * Keep reading until the queue is empty, even after a partial batch: frames that arrived while JS handled the
-   * last batch (the rest of a burst) are taken now, without another trip through epoll_wait and the libuv loop.
-   */
   for (int round = 0; round < MAX_BATCHES_PER_WAKEUP; round++) {
     if (handle->state != HANDLE_OPEN || !handle->receiving || handle->addon->tearing_down) break;
+    uint32_t slots = handle->slot_count;
     packet_error error;
     int count = packet_receive_batch(handle->sock, handle->lengths, handle->counters, &error);
     if (count < 0) {
@@ -86,6 +83,7 @@ static void on_poll(uv_poll_t *poll, int status, int events) {
     }
     if (count == 0) break;
     deliver(handle, count);
+    if ((uint32_t)count < slots) break; /* the queue is drained */
   }
 }
 
