@@ -135,7 +135,8 @@ export function completeWrite(slot: RequestSlot, error: Error | null, bytes: num
     return;
   }
   runtime.counters.bytesWritten += bytes;
-  slot.engine.queue(slot, ATA_DATA_OFFSET);
+  // A 60-byte reply that acknowledges `bytes` of payload: it counts as that much work toward the early flush.
+  slot.engine.queue(slot, ATA_DATA_OFFSET, ATA_DATA_OFFSET + bytes);
 }
 
 export function completeFlush(slot: RequestSlot, error: Error | null): void {

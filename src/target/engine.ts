@@ -226,9 +226,9 @@ export class NicEngine {
     this.queue(slot, 24 + argLength);
   }
 
-  /** Queue a finished reply; it is sent with the rest of this tick's replies in one link.send(). */
-  queue(slot: RequestSlot, length: number): void {
-    this.sendQueue.push(slot, length);
+  /** Queue a finished reply; it is sent with the rest of this tick's replies in one link.send(). `work`: see SendQueue.push. */
+  queue(slot: RequestSlot, length: number, work = length): void {
+    this.sendQueue.push(slot, length, work);
   }
 
   /** Broadcast an unsolicited Query Config response for every export on this NIC (vblade does this at start). */

@@ -8,8 +8,10 @@ const RETRY_MAX_DELAY_MS = 64;
 /** After this many refused sends in a row (~4 s at the max delay) the queued replies are dropped; initiators retransmit. */
 const RETRY_GIVE_UP = 70;
 /**
- * Inside a receive batch, send early once this many bytes are queued: the initiator can start on the first
- * replies while we still work on the rest of the batch (lock-step batches leave both sides idle in turn).
+ * Inside a receive batch, send early once this much work is queued (reply bytes, plus the payload a WRITE
+ * reply acknowledges): the initiator can start on the first replies while we still work on the rest of the
+ * batch (lock-step batches leave both sides idle in turn). Counting only reply bytes would hold 60-byte WRITE
+ * replies until the batch ends, however much data they acknowledge.
  */
 const EARLY_FLUSH_BYTES = 64 * 1024;
 
@@ -31,7 +33,8 @@ export class SendQueue<T extends QueuedFrame> {
   /** The pool every queued frame lives in, or null when they come from different pools (after an MTU change). */
   private pool: Buffer | null = null;
   private count = 0;
-  private bytes = 0;
+  /** Work queued since the last send (see EARLY_FLUSH_BYTES). */
+  private work = 0;
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelay = 0;
@@ -46,8 +49,11 @@ export class SendQueue<T extends QueuedFrame> {
     return this.count;
   }
 
-  /** Queue a finished reply (padded to 60 bytes with zeros); it leaves with the rest of this tick's replies. */
-  push(slot: T, length: number): void {
+  /**
+   * Queue a finished reply (padded to 60 bytes with zeros); it leaves with the rest of this tick's replies.
+   * `work` is what the reply counts toward the early flush: its length, or more for a reply that acknowledges data.
+   */
+  push(slot: T, length: number, work = length): void {
     if (length < ETHERNET_MIN_FRAME) {
       slot.frame.fill(0, length, ETHERNET_MIN_FRAME);
       length = ETHERNET_MIN_FRAME;
@@ -59,8 +65,8 @@ export class SendQueue<T extends QueuedFrame> {
     this.offsets[index] = slot.offset;
     if (index === 0) this.pool = slot.pool;
     else if (slot.pool !== this.pool) this.pool = null;
-    this.bytes += length;
-    if (this.bytes >= EARLY_FLUSH_BYTES && this.retryTimer === null) {
+    this.work += work;
+    if (this.work >= EARLY_FLUSH_BYTES && this.retryTimer === null) {
       this.flush();
       return;
     }
@@ -104,7 +110,7 @@ export class SendQueue<T extends QueuedFrame> {
     }
     if (accepted === count) {
       this.count = 0;
-      this.bytes = 0;
+      this.work = 0;
       this.retryDelay = 0;
       this.retriesInRow = 0;
       return;
@@ -117,15 +123,15 @@ export class SendQueue<T extends QueuedFrame> {
       this.offsets[i - accepted] = this.offsets[i];
     }
     this.count = count - accepted;
-    this.bytes = 0;
-    for (let i = 0; i < this.count; i++) this.bytes += this.lengths[i];
+    this.work = 0;
+    for (let i = 0; i < this.count; i++) this.work += this.lengths[i];
     counters.sendRetries++;
     if (accepted > 0) this.retriesInRow = 0;
     if (++this.retriesInRow > RETRY_GIVE_UP) {
       counters.sendDropped += this.count;
       for (let i = 0; i < this.count; i++) this.release(this.slots[i]);
       this.count = 0;
-      this.bytes = 0;
+      this.work = 0;
       this.retriesInRow = 0;
       this.retryDelay = 0;
       return;
