@@ -93,7 +93,7 @@ ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB, ${machine.k
 ## Method
 
 - Every measurement runs in a fresh network lab (\`src/lab\`: network namespaces joined by veth pairs; \`tc tbf rate ${options.rate}\` on both ends of every link for the multipath scenario).
-- The client is always the aoekit initiator (\`openDevice\`), in its own process (\`dist/bench/client.js\`) whose sockets live in the initiator namespace. aoeblade and vblade run in the target namespace, are started fresh for each run and stopped by PID.
+- The client is always the aoekit initiator (\`openDevice\`), in its own process (\`dist/bench/client.js\`) whose sockets live in the initiator namespace. aoeblade and vblade run in the target namespace, are started fresh for each run and stopped by PID. In (a) the two targets run back to back for each workload, in alternating order from run to run, so a burst of other load on the shared machine hits both alike.
 - Both targets export the same ${options.sizeMiB} MiB tmpfs file (pages filled, no holes) and advertise the same buffer count (-b ${options.bufferCount}); scenario (d) uses \`aoeblade ... ram:${options.sizeMiB}M\`.
 - Workloads: sequential read/write with 1 MiB requests, 4 in flight; 4 KiB random read at QD1 and QD32; 4 KiB random write at QD32; ${options.seconds} s each. Latency p50/p99 per request at the client.
 - CPU: utime+stime of each target process from /proc/PID/stat, and of the client from process.cpuUsage(), over each workload. On veth, the kernel's delivery work (softirq) is charged to whichever process sends, so these figures include network-stack work, as vblade's do.

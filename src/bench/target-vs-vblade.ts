@@ -74,13 +74,19 @@ export async function measureTarget(
   }
 }
 
-/** (a): for each run, aoeblade then vblade, each started fresh on t0 with the same file. */
+/**
+ * (a): per run and per workload, aoeblade and vblade back to back (order alternating by run), each started
+ * fresh on t0 with the same file, so a burst of other load on this shared machine hits both targets alike.
+ */
 export async function runTargetVsVblade(context: ScenarioContext): Promise<void> {
   const workloads = selectedWorkloads(context.options);
   const link = context.lab.links[0];
   for (let run = 1; run <= context.options.runs; run++) {
-    for (const kind of context.options.targets) {
-      await measureTarget(context, 'target', kind, kind, context.backingFile, [link.targetIf], [link.initiatorIf], workloads, run, `mtu${context.mtu}`, false);
+    const kinds = run % 2 === 1 ? context.options.targets : [...context.options.targets].reverse();
+    for (const workload of workloads) {
+      for (const kind of kinds) {
+        await measureTarget(context, 'target', kind, kind, context.backingFile, [link.targetIf], [link.initiatorIf], [workload], run, `mtu${context.mtu}`, false);
+      }
     }
   }
 }
