@@ -99,26 +99,34 @@ describe('reordering', () => {
 });
 
 describe('duplicate-write safety', () => {
-  it('an overlapping write waits a quarantine after a write whose frames were retransmitted', async () => {
-    const { rig, device } = await setup({ diskBytes: 4 * MiB }, { tuning: { initialRtoMs: 20, minRtoMs: 5 } });
+  /** Records when each WRITE EXT frame reaches the target and loses the first copy of the 0xaa write at LBA 0. */
+  function loseFirstWriteOnce(rig: Parameters<typeof restartTargets>[0]) {
     const arrivals: Array<{ at: number; pattern: number }> = [];
-    let dropped = false;
+    const state = { dropped: false };
     restartTargets(rig, {
       drop: (frame) => {
         if (frame[19] !== 0 || frame[27] !== 0x34) return false;
         arrivals.push({ at: performance.now(), pattern: frame[36] });
-        // Lose the first copy of the first write's frame at LBA 0: that write is retransmitted.
-        if (!dropped && frame[36] === 0xaa && frame.readUIntLE(28, 6) === 0) { dropped = true; return true; }
+        if (!state.dropped && frame[36] === 0xaa && frame.readUIntLE(28, 6) === 0) { state.dropped = true; return true; }
         return false;
       },
     });
+    const gap = () => {
+      const lastFirst = Math.max(...arrivals.filter((arrival) => arrival.pattern === 0xaa).map((arrival) => arrival.at));
+      const firstSecond = Math.min(...arrivals.filter((arrival) => arrival.pattern === 0xbb).map((arrival) => arrival.at));
+      return firstSecond - lastFirst;
+    };
+    return { state, gap };
+  }
+
+  it('an overlapping write waits a quarantine after a write whose frames were retransmitted', async () => {
+    const { rig, device } = await setup({ diskBytes: 4 * MiB }, { tuning: { initialRtoMs: 20, minRtoMs: 5 } });
+    const watch = loseFirstWriteOnce(rig); // the first write is retransmitted
     const first = Buffer.alloc(256 * 1024, 0xaa);
     const second = Buffer.alloc(128 * 1024, 0xbb);
     await Promise.all([device.write(0, first), device.write(64 * 1024, second)]);
-    expect(dropped).toBe(true);
-    const lastFirst = Math.max(...arrivals.filter((arrival) => arrival.pattern === 0xaa).map((arrival) => arrival.at));
-    const firstSecond = Math.min(...arrivals.filter((arrival) => arrival.pattern === 0xbb).map((arrival) => arrival.at));
-    expect(firstSecond - lastFirst).toBeGreaterThanOrEqual(1); // quarantine: at least 1 ms (2 x srtt, at most 50 ms)
+    expect(watch.state.dropped).toBe(true);
+    expect(watch.gap()).toBeGreaterThanOrEqual(1); // quarantine: at least 1 ms (2 x srtt, at most 50 ms)
     const expected = Buffer.from(first);
     second.copy(expected, 64 * 1024);
     expect(sha256(rig.disk.subarray(0, expected.length))).toBe(sha256(expected));
@@ -127,23 +135,12 @@ describe('duplicate-write safety', () => {
 
   it('an overlapping write submitted just after a retransmitted write finished also waits the quarantine', async () => {
     const { rig, device } = await setup({ diskBytes: 4 * MiB }, { tuning: { initialRtoMs: 20, minRtoMs: 5 } });
-    const arrivals: Array<{ at: number; pattern: number }> = [];
-    let dropped = false;
-    restartTargets(rig, {
-      drop: (frame) => {
-        if (frame[19] !== 0 || frame[27] !== 0x34) return false;
-        arrivals.push({ at: performance.now(), pattern: frame[36] });
-        if (!dropped && frame[36] === 0xaa && frame.readUIntLE(28, 6) === 0) { dropped = true; return true; }
-        return false;
-      },
-    });
+    const watch = loseFirstWriteOnce(rig);
     await device.write(0, Buffer.alloc(256 * 1024, 0xaa));
     await device.write(0, Buffer.alloc(64 * 1024, 0xbb)); // not waiting for anything active: fenced instead
     await device.write(MiB, Buffer.alloc(64 * 1024, 0xcc)); // no overlap: goes at once
-    const lastFirst = Math.max(...arrivals.filter((arrival) => arrival.pattern === 0xaa).map((arrival) => arrival.at));
-    const firstSecond = Math.min(...arrivals.filter((arrival) => arrival.pattern === 0xbb).map((arrival) => arrival.at));
-    expect(dropped).toBe(true);
-    expect(firstSecond - lastFirst).toBeGreaterThanOrEqual(1);
+    expect(watch.state.dropped).toBe(true);
+    expect(watch.gap()).toBeGreaterThanOrEqual(1);
     expect(rig.disk.subarray(0, 64 * 1024).every((byte) => byte === 0xbb)).toBe(true);
     expect(rig.disk.subarray(64 * 1024, 256 * 1024).every((byte) => byte === 0xaa)).toBe(true);
   });
