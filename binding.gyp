@@ -13,7 +13,7 @@
         "OTHER_CFLAGS": ["-O2", "-Wall", "-Wextra", "-std=gnu11"]
       },
       "conditions": [
-        ["OS=='linux'", { "sources": ["native/packet_linux.c", "native/netns_linux.c", "native/nic_linux.c"] }],
+        ["OS=='linux'", { "sources": ["native/packet_linux.c", "native/packet_ring_linux.c", "native/packet_send_linux.c", "native/netns_linux.c", "native/nic_linux.c"] }],
         ["OS!='linux'", { "sources": ["native/packet_other.c"] }]
       ]
     }

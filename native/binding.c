@@ -92,26 +92,32 @@ link_handle *binding_get_handle(napi_env env, napi_value value) {
   return data;
 }
 
-/* packetOpen(ifname, netns|null, filterMode, receiveBufferBytes, sendBufferBytes, counters: Float64Array) */
+/*
+ * packetOpen(ifname, netns|null, filterMode, receiveBufferBytes, sendBufferBytes, counters: Float64Array,
+ *            ringBytes, ringSlotSize): ringBytes > 0 receives through a TPACKET_V2 ring, 0 with recvmmsg.
+ */
 static napi_value packet_open_js(napi_env env, napi_callback_info info) {
-  ARGUMENTS(6);
+  ARGUMENTS(8);
   addon_state *addon = NULL;
   char ifname[NAME_BUFFER], netns[NAME_BUFFER];
-  uint32_t filter_mode, receive_bytes, send_bytes;
+  uint32_t filter_mode, receive_bytes, send_bytes, ring_bytes, ring_slot_size;
   void *counters;
   size_t counter_count;
   if (napi_get_instance_data(env, (void **)&addon) != napi_ok || addon == NULL) return NULL;
   if (binding_get_name(env, argv[0], ifname, sizeof ifname) < 0 || binding_get_name(env, argv[1], netns, sizeof netns) < 0 ||
       binding_get_uint32(env, argv[2], &filter_mode) < 0 || binding_get_uint32(env, argv[3], &receive_bytes) < 0 ||
       binding_get_uint32(env, argv[4], &send_bytes) < 0 ||
-      binding_get_bytes(env, argv[5], napi_float64_array, &counters, &counter_count) < 0) {
+      binding_get_bytes(env, argv[5], napi_float64_array, &counters, &counter_count) < 0 ||
+      binding_get_uint32(env, argv[6], &ring_bytes) < 0 || binding_get_uint32(env, argv[7], &ring_slot_size) < 0) {
     return NULL;
   }
   if (counter_count < PACKET_COUNTER_COUNT || filter_mode > PACKET_FILTER_RESPONSES ||
-      receive_bytes > 0x7fffffff || send_bytes > 0x7fffffff) {
-    return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "bad counters length, filter mode or buffer size");
+      receive_bytes > 0x7fffffff || send_bytes > 0x7fffffff || ring_bytes > (1u << 30) ||
+      (ring_bytes > 0 && (ring_slot_size < 64 || ring_slot_size > (1u << 20)))) {
+    return binding_throw_argument(env, "ERR_OUT_OF_RANGE", "bad counters length, filter mode, buffer, ring or ring slot size");
   }
-  packet_open_options options = {ifname, netns[0] ? netns : NULL, (int)filter_mode, (int)receive_bytes, (int)send_bytes};
+  packet_open_options options = {ifname, netns[0] ? netns : NULL, (int)filter_mode, (int)receive_bytes, (int)send_bytes,
+                                 ring_bytes, ring_slot_size};
   packet_error error = {0, NULL, NULL, NULL};
   link_handle *handle = calloc(1, sizeof *handle);
   if (handle == NULL) return binding_throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");

@@ -61,6 +61,8 @@ typedef struct packet_open_options {
   int filter_mode;   /* enum packet_filter_mode */
   int receive_buffer_bytes; /* 0 = kernel default */
   int send_buffer_bytes;    /* 0 = kernel default */
+  uint32_t ring_bytes;      /* > 0: receive through a TPACKET_V2 ring of about this size (set up before bind) */
+  uint32_t ring_slot_size;  /* largest frame the ring's slots hold */
 } packet_open_options;
 
 /* One frame to send: the first `length` bytes of `data`. */
@@ -78,9 +80,15 @@ int packet_ifindex(const packet_socket *sock);
 /* Closes the descriptor and frees the socket. Safe with NULL. */
 void packet_close(packet_socket *sock);
 
-/* Points the receive slots at `slot_count` slots of `slot_size` bytes in `slab`. */
+/*
+ * Points the receive slots at `slot_count` slots of `slot_size` bytes in `slab`. With a ring, frames are
+ * copied from it into the slab; a ring whose slots are smaller than slot_size is rebuilt (frames waiting in
+ * it are lost, as on any MTU change).
+ */
 int packet_set_receive_buffers(packet_socket *sock, uint8_t *slab, uint32_t slot_size, uint32_t slot_count,
                                packet_error *error);
+/* Whether the socket receives through a ring (then looking for more frames costs no system call). */
+int packet_uses_ring(const packet_socket *sock);
 /*
  * One recvmmsg into the slab: returns the number of frames (0 when nothing is queued), their lengths
  * in `lengths` (0 for a truncated frame), or -1 with *error. Adds to counters.

@@ -1,4 +1,4 @@
-/* Linux AF_PACKET sockets: BPF filter before bind, recvmmsg/sendmmsg batches, flags/MTU/drop refresh. */
+/* Linux AF_PACKET sockets: BPF filter before bind, receive batches (ring or recvmmsg), flags/MTU/drop refresh. */
 #define _GNU_SOURCE
 #include "packet_linux.h"
 
@@ -18,21 +18,8 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-#define INITIAL_SEND_CAPACITY 64
 #define BPF_ACCEPT_BYTES 0x40000
 
-struct packet_socket {
-  int fd;
-  int ifindex;
-  struct mmsghdr *rx_messages;
-  struct iovec *rx_vectors;
-  uint32_t rx_capacity;
-  uint32_t rx_count;
-  struct mmsghdr *tx_messages;
-  struct iovec *tx_vectors;
-  uint32_t tx_capacity;
-  uint64_t kernel_drops;
-};
 
 /* ---- BPF: ethertype == 0x88A2, optionally the AoE response bit (byte 14 & 0x08) ---- */
 
@@ -75,26 +62,7 @@ static int size_buffer(int fd, int force_option, int option, int bytes, const ch
   return linux_fail(error, errno, syscall);
 }
 
-static int grow_send_storage(packet_socket *sock, uint32_t count) {
-  if (count <= sock->tx_capacity) return 0;
-  uint32_t capacity = sock->tx_capacity ? sock->tx_capacity : INITIAL_SEND_CAPACITY;
-  while (capacity < count) capacity *= 2;
-  struct mmsghdr *messages = calloc(capacity, sizeof *messages);
-  struct iovec *vectors = calloc(capacity, sizeof *vectors);
-  if (messages == NULL || vectors == NULL) {
-    free(messages);
-    free(vectors);
-    return -1;
-  }
-  free(sock->tx_messages);
-  free(sock->tx_vectors);
-  sock->tx_messages = messages;
-  sock->tx_vectors = vectors;
-  sock->tx_capacity = capacity;
-  return 0;
-}
-
-static int open_in_namespace(const packet_open_options *options, int *fd_out, int *ifindex_out, packet_error *error) {
+static int open_in_namespace(const packet_open_options *options, packet_socket *sock, packet_error *error) {
   unsigned ifindex = if_nametoindex(options->ifname);
   if (ifindex == 0) return linux_fail(error, errno ? errno : ENODEV, "if_nametoindex");
   /* Protocol 0: the socket receives nothing until bind, so no frame slips in before the filter. */
@@ -110,6 +78,11 @@ static int open_in_namespace(const packet_open_options *options, int *fd_out, in
     close(fd);
     return -1;
   }
+  /* The ring before bind: frames bound for the socket never queue outside it (setting it later purges the queue). */
+  if (options->ring_bytes > 0 && ring_setup(&sock->ring, fd, options->ring_slot_size, options->ring_bytes, error) < 0) {
+    close(fd);
+    return -1;
+  }
   int one = 1;
   /* Older kernels lack PACKET_IGNORE_OUTGOING; a socket bound to one EtherType sees no outgoing copies anyway. */
   (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
@@ -120,11 +93,12 @@ static int open_in_namespace(const packet_open_options *options, int *fd_out, in
   address.sll_ifindex = (int)ifindex;
   if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
     int code = errno;
+    ring_release(&sock->ring, -1);
     close(fd);
     return linux_fail(error, code, "bind");
   }
-  *fd_out = fd;
-  *ifindex_out = (int)ifindex;
+  sock->fd = fd;
+  sock->ifindex = (int)ifindex;
   return 0;
 }
 
@@ -133,13 +107,13 @@ int packet_open(const packet_open_options *options, packet_socket **out, packet_
   packet_socket *sock = calloc(1, sizeof *sock);
   if (sock == NULL) return linux_fail(error, ENOMEM, "malloc");
   sock->fd = -1;
-  if (grow_send_storage(sock, INITIAL_SEND_CAPACITY) < 0) {
+  if (packet_grow_send_storage(sock, PACKET_INITIAL_SEND_CAPACITY) < 0) {
     free(sock);
     return linux_fail(error, ENOMEM, "malloc");
   }
   netns_guard guard;
   int status = linux_netns_enter(options->netns, &guard, error);
-  if (status == 0) status = open_in_namespace(options, &sock->fd, &sock->ifindex, error);
+  if (status == 0) status = open_in_namespace(options, sock, error);
   status = linux_about(error, options->ifname, linux_netns_leave(&guard, status, error));
   if (status < 0) {
     if (sock->fd >= 0) close(sock->fd);
@@ -157,6 +131,7 @@ int packet_ifindex(const packet_socket *sock) { return sock->ifindex; }
 
 void packet_close(packet_socket *sock) {
   if (sock == NULL) return;
+  ring_release(&sock->ring, -1);
   if (sock->fd >= 0) close(sock->fd);
   free(sock->rx_messages);
   free(sock->rx_vectors);
@@ -189,11 +164,34 @@ int packet_set_receive_buffers(packet_socket *sock, uint8_t *slab, uint32_t slot
     sock->rx_messages[i].msg_hdr.msg_iovlen = 1;
   }
   sock->rx_count = slot_count;
-  return 0;
+  sock->rx_slab = slab;
+  sock->rx_slot_size = slot_size;
+  if (sock->ring.area == NULL) return 0;
+  return ring_setup(&sock->ring, sock->fd, slot_size, (uint32_t)sock->ring.area_bytes, error);
 }
+
+int packet_uses_ring(const packet_socket *sock) { return sock->ring.area != NULL; }
+
+static void count_received(double *counters, int received, uint32_t truncated, double bytes) {
+  counters[PACKET_COUNTER_FRAMES_IN] += (double)(received - (int)truncated);
+  counters[PACKET_COUNTER_BYTES_IN] += bytes;
+  counters[PACKET_COUNTER_TRUNCATED] += truncated;
+  if (received > 0) counters[PACKET_COUNTER_BATCHES_IN] += 1;
+}
+
+static int receive_queued(packet_socket *sock, uint32_t *lengths, double *counters, packet_error *error);
 
 int packet_receive_batch(packet_socket *sock, uint32_t *lengths, double *counters, packet_error *error) {
   if (sock->rx_count == 0) return 0;
+  if (sock->ring.area == NULL) return receive_queued(sock, lengths, counters, error);
+  uint32_t truncated = 0;
+  double bytes = 0;
+  uint32_t taken = ring_take(&sock->ring, sock->rx_slab, sock->rx_slot_size, sock->rx_count, lengths, &truncated, &bytes);
+  count_received(counters, (int)taken, truncated, bytes);
+  return (int)taken;
+}
+
+static int receive_queued(packet_socket *sock, uint32_t *lengths, double *counters, packet_error *error) {
   int received;
   do {
     received = recvmmsg(sock->fd, sock->rx_messages, sock->rx_count, MSG_DONTWAIT, NULL);
@@ -215,10 +213,7 @@ int packet_receive_batch(packet_socket *sock, uint32_t *lengths, double *counter
       bytes += message->msg_len;
     }
   }
-  counters[PACKET_COUNTER_FRAMES_IN] += (double)(received - (int)truncated);
-  counters[PACKET_COUNTER_BYTES_IN] += bytes;
-  counters[PACKET_COUNTER_TRUNCATED] += truncated;
-  if (received > 0) counters[PACKET_COUNTER_BATCHES_IN] += 1;
+  count_received(counters, received, truncated, bytes);
   return received;
 }
 
@@ -229,53 +224,6 @@ int packet_take_socket_error(packet_socket *sock, packet_error *error) {
     return linux_fail(error, errno, "getsockopt(SO_ERROR)");
   }
   return pending;
-}
-
-uint32_t packet_send_batch(packet_socket *sock, const packet_frame *frames, uint32_t count, double *counters) {
-  if (count > sock->tx_capacity) (void)grow_send_storage(sock, count); /* on ENOMEM: send in chunks */
-  uint32_t done = 0;
-  double bytes = 0;
-  uint32_t sent = 0;
-  while (done < count) {
-    uint32_t chunk = count - done < sock->tx_capacity ? count - done : sock->tx_capacity;
-    for (uint32_t i = 0; i < chunk; i++) {
-      sock->tx_vectors[i].iov_base = (void *)frames[done + i].data;
-      sock->tx_vectors[i].iov_len = frames[done + i].length;
-      memset(&sock->tx_messages[i].msg_hdr, 0, sizeof sock->tx_messages[i].msg_hdr);
-      sock->tx_messages[i].msg_hdr.msg_iov = &sock->tx_vectors[i];
-      sock->tx_messages[i].msg_hdr.msg_iovlen = 1;
-    }
-    uint32_t position = 0;
-    uint32_t retried_position = UINT32_MAX;
-    while (position < chunk) {
-      int result = sendmmsg(sock->fd, sock->tx_messages + position, chunk - position, MSG_DONTWAIT);
-      if (result > 0) {
-        for (int i = 0; i < result; i++) bytes += sock->tx_messages[position + (uint32_t)i].msg_len;
-        sent += (uint32_t)result;
-        position += (uint32_t)result;
-        continue;
-      }
-      int code = result < 0 ? errno : EAGAIN;
-      if (code == EINTR) continue;
-      /* A NIC that went down and up leaves a stale ENETDOWN in sk_err: the first send only reports it. */
-      if (code == ENETDOWN && retried_position != position) {
-        retried_position = position;
-        continue;
-      }
-      if (code == EAGAIN || code == EWOULDBLOCK || code == ENOBUFS) {
-        counters[PACKET_COUNTER_SEND_BLOCKED] += (double)(count - done - position);
-        counters[PACKET_COUNTER_FRAMES_OUT] += sent;
-        counters[PACKET_COUNTER_BYTES_OUT] += bytes;
-        return done + position;
-      }
-      counters[PACKET_COUNTER_SEND_ERRORS] += 1; /* ENETDOWN, ENXIO, EMSGSIZE...: skip this frame */
-      position++;
-    }
-    done += chunk;
-  }
-  counters[PACKET_COUNTER_FRAMES_OUT] += sent;
-  counters[PACKET_COUNTER_BYTES_OUT] += bytes;
-  return done;
 }
 
 int packet_refresh(packet_socket *sock, double *counters, packet_error *error) {

@@ -43,6 +43,11 @@ int packet_set_receive_buffers(packet_socket *sock, uint8_t *slab, uint32_t slot
   return unsupported(error, "recvmmsg");
 }
 
+int packet_uses_ring(const packet_socket *sock) {
+  (void)sock;
+  return 0;
+}
+
 int packet_receive_batch(packet_socket *sock, uint32_t *lengths, double *counters, packet_error *error) {
   (void)sock;
   (void)lengths;

@@ -32,6 +32,10 @@ export interface PacketAddon {
     receiveBufferBytes: number,
     sendBufferBytes: number,
     counters: Float64Array,
+    /** > 0: receive through a TPACKET_V2 ring of about this many bytes (set up before bind); 0: recvmmsg. */
+    ringBytes: number,
+    /** Largest frame a ring slot holds (the receive slot size). */
+    ringSlotSize: number,
   ): NativeHandle;
   packetStart(
     handle: NativeHandle,

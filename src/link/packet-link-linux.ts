@@ -30,6 +30,11 @@ export interface PacketLinkOptions {
   batchSize?: number;
   /** Bytes per receive slot. Default: room for a 9216-byte MTU (or the NIC's MTU if larger). */
   slotSize?: number;
+  /**
+   * Size of the TPACKET_V2 receive ring (mmap'd, frames copied from it into the slab). Default 8 MiB;
+   * 0 receives with recvmmsg instead. The environment variable AOEKIT_RX_RING=0 sets the default to 0.
+   */
+  receiveRingBytes?: number;
 }
 
 export interface InterfaceInfo {
@@ -52,6 +57,11 @@ export interface PacketLinkStats extends LinkStats {
 
 const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 const DEFAULT_BATCH_SIZE = 64;
+const DEFAULT_RECEIVE_RING_BYTES = 8 * 1024 * 1024;
+
+function defaultRingBytes(): number {
+  return process.env.AOEKIT_RX_RING === '0' ? 0 : DEFAULT_RECEIVE_RING_BYTES;
+}
 const STATE_POLL_MS = 250;
 /** Ethernet header plus a VLAN tag, so an MTU-sized payload always fits a slot. */
 const FRAME_OVERHEAD = 18;
@@ -258,6 +268,8 @@ export async function openPacketLink(ifname: string, options: PacketLinkOptions 
     options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES,
     options.sendBufferBytes ?? 0,
     counters,
+    options.receiveRingBytes ?? defaultRingBytes(),
+    options.slotSize ?? slotSizeFor(1500), // the MTU is read next; a larger slot size rebuilds the ring when receiving starts
   );
   let info: InterfaceInfo;
   try {

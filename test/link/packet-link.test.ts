@@ -273,7 +273,7 @@ describe('PacketLink over a veth pair in two namespaces [netlab]', () => {
 
   it('leaves no descriptors or handles behind: processes and workers exit cleanly', async () => {
     const ns = JSON.stringify(net.lab.targetNs);
-    const open = `const c = new Float64Array(a.counterCount); const h = a.packetOpen('t0', ${ns}, 0, 0, 0, c);
+    const open = `const c = new Float64Array(a.counterCount); const h = a.packetOpen('t0', ${ns}, 0, 0, 0, c, 8 << 20, 9280);
       a.packetStart(h, Buffer.alloc(64 * 9280), 9280, 64, new Uint32Array(64), () => {}, () => {});`;
     const script = `const { readdirSync } = require('node:fs'); const { Worker } = require('node:worker_threads');
       const a = require(${JSON.stringify(ADDON)}); const fds = () => readdirSync('/proc/self/fd').length;
