@@ -32,14 +32,45 @@ static void report_error(link_handle *handle, const packet_error *error) {
   napi_close_handle_scope(handle->env, scope);
 }
 
-static void deliver(link_handle *handle, int count) {
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(handle->env, &scope) != napi_ok) return;
-  napi_value argument;
-  if (napi_create_uint32(handle->env, (uint32_t)count, &argument) == napi_ok) {
-    call_back(handle, handle->on_batch_ref, 1, &argument);
+/*
+ * One wakeup's batches run inside a single callback scope: JS is entered with napi_call_function per batch,
+ * and process.nextTick / promise jobs run once, when the scope closes (as napi_make_callback would per call).
+ */
+typedef struct wakeup_scope {
+  napi_handle_scope handles;
+  napi_callback_scope callbacks;
+  napi_value receiver;
+  napi_value on_batch;
+  int open;
+} wakeup_scope;
+
+static int open_wakeup(link_handle *handle, wakeup_scope *wakeup) {
+  napi_env env = handle->env;
+  wakeup->open = 0;
+  if (napi_open_handle_scope(env, &wakeup->handles) != napi_ok) return -1;
+  if (handle->on_batch_ref == NULL || napi_get_reference_value(env, handle->on_batch_ref, &wakeup->on_batch) != napi_ok ||
+      wakeup->on_batch == NULL || napi_get_global(env, &wakeup->receiver) != napi_ok ||
+      napi_open_callback_scope(env, wakeup->receiver, handle->async_context, &wakeup->callbacks) != napi_ok) {
+    napi_close_handle_scope(env, wakeup->handles);
+    return -1;
   }
-  napi_close_handle_scope(handle->env, scope);
+  wakeup->open = 1;
+  return 0;
+}
+
+static void close_wakeup(link_handle *handle, wakeup_scope *wakeup) {
+  if (!wakeup->open) return;
+  napi_close_callback_scope(handle->env, wakeup->callbacks);
+  napi_close_handle_scope(handle->env, wakeup->handles);
+  wakeup->open = 0;
+}
+
+static void deliver(link_handle *handle, wakeup_scope *wakeup, int count) {
+  napi_value argument;
+  if (napi_create_uint32(handle->env, (uint32_t)count, &argument) != napi_ok) return;
+  if (napi_call_function(handle->env, wakeup->receiver, wakeup->on_batch, 1, &argument, NULL) != napi_ok) {
+    binding_rethrow_pending(handle->env);
+  }
 }
 
 /* libuv stops the poll on POLLERR (e.g. ENETDOWN when the NIC goes down): report it and resume. */
@@ -72,23 +103,27 @@ static void on_poll(uv_poll_t *poll, int status, int events) {
     return;
   }
   if ((events & UV_READABLE) == 0) return;
+  wakeup_scope wakeup = {0};
   for (int round = 0; round < MAX_BATCHES_PER_WAKEUP; round++) {
     if (handle->state != HANDLE_OPEN || !handle->receiving || handle->addon->tearing_down) break;
     uint32_t slots = handle->slot_count;
     packet_error error;
     int count = packet_receive_batch(handle->sock, handle->lengths, handle->counters, &error);
     if (count < 0) {
+      close_wakeup(handle, &wakeup);
       report_error(handle, &error);
       break;
     }
     if (count == 0) break;
-    deliver(handle, count);
+    if (!wakeup.open && open_wakeup(handle, &wakeup) < 0) break;
+    deliver(handle, &wakeup, count);
     /*
      * recvmmsg: a short batch means the queue is drained (asking again would cost an empty system call).
      * Ring: looking again is one memory read, and frames that arrived while JS ran are taken without a wakeup.
      */
     if ((uint32_t)count < slots && (handle->sock == NULL || !packet_uses_ring(handle->sock))) break;
   }
+  close_wakeup(handle, &wakeup);
 }
 
 int handle_register(addon_state *addon, napi_env env, link_handle *handle, packet_error *error) {

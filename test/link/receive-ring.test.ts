@@ -129,4 +129,29 @@ describe('PacketLink receive paths: TPACKET_V2 ring and recvmmsg [netlab]', () =
     await until(() => received.length >= 200, 5000, '200 frames after the overflow');
     expect(digest(received)).toBe(digest(after));
   });
+
+  it('runs process.nextTick and promise jobs queued by a batch handler before the wakeup ends', async () => {
+    const sender = await open('i0');
+    const receiver = await open('t0', { batchSize: 8 });
+    let batches = 0;
+    let ticks = 0;
+    let jobs = 0;
+    let orderedBeforeTimer = true;
+    receiver.onFrames(() => {
+      batches++;
+      process.nextTick(() => ticks++);
+      void Promise.resolve().then(() => jobs++);
+      setImmediate(() => {
+        if (ticks < batches || jobs < batches) orderedBeforeTimer = false;
+      });
+    });
+    const frames = Array.from({ length: 200 }, (_, i) => makeFrame(receiver.mac, sender.mac, 500, i));
+    await sendAll(sender, frames, 50);
+    await until(() => receiver.stats().framesIn >= 200, 5000, '200 frames');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toBeGreaterThan(0);
+    expect(ticks).toBe(batches);
+    expect(jobs).toBe(batches);
+    expect(orderedBeforeTimer).toBe(true);
+  });
 });
