@@ -10,7 +10,7 @@ const MACHINE_SATURATED_SHARE = 0.85;
 export interface Limit {
   targetCores: number;
   initiatorCores: number;
-  /** Busy cores of the machine used by neither measured process nor kernel threads (other jobs). */
+  /** Cores used by other user processes (other jobs), not by either measured process or kernel threads. */
   otherCores: number;
   linkShare: number | undefined;
   limit: string;

@@ -84,9 +84,10 @@ function medianMethod(results: BenchResults): string {
   const measured = options.noiseLimitCores !== undefined;
   const limit = options.noiseLimitCores ?? DEFAULT_NOISE_LIMIT_CORES;
   const retries = options.noiseRetries ?? DEFAULT_NOISE_RETRIES;
-  const guard = `Noise guard${measured ? '' : ' (added after these numbers were measured: none of the runs below was checked, kernel threads still counted as "other")'}: `
-    + `a run is **noisy** when the busy CPU of other processes (/proc/stat busy time minus what the target(s), the client and all kernel threads used: `
-    + `ksoftirqd and kworkers mostly carry our own frames, so what remains is other user processes, plus softirq that interrupted an idle CPU) exceeds ${limit} cores over the run; `
+  const guard = `Noise guard${measured ? '' : ' (added after these numbers were measured: none of the runs below was checked, "other" was then /proc/stat busy time minus the measured processes, kernel threads and softirq included)'}: `
+    + `a run is **noisy** when other user processes used more than ${limit} cores over the run: the CPU time of every process from /proc/PID/stat `
+    + `(utime+stime, plus the time of children it reaped, so short-lived processes of other jobs count too), leaving out the target(s), the client, the bench `
+    + `itself and kernel threads (ksoftirqd and kworkers mostly carry our own frames); `
     + `a noisy measurement is re-run at once, up to ${retries} time(s) (\`--noise-limit\`, \`--noise-retries\`). Every attempt stays in results.json with \`noisy\`, \`otherLoadCores\` `
     + `and \`attempt\`. A median uses only the clean runs when at least 3 exist, otherwise all runs; the "runs" columns say which ("noisy incl." = fewer than 3 clean runs, `
     + `that median includes noisy ones).`;
@@ -129,7 +130,7 @@ ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB, ${machine.k
 - CPU: utime+stime of each target process from /proc/PID/stat, and of the client from process.cpuUsage(), over each workload. On veth, the kernel's delivery work (softirq) is charged to whichever process sends, so these figures include network-stack work, as vblade's do.
 ${medianMethod(results)}
 ${transportMethod(results)}
-- "Limit" names the saturated resource: ≥ 90 % of the shaped line rate, a process at ≥ 0.9 core (single event loop), both processes together at ≥ 85 % of all CPUs, the whole machine ≥ 85 % busy from /proc/stat (other load: a noisy run), or none (latency/pipelining). "other" is busy CPU charged to neither process nor to kernel threads${results.options.noiseLimitCores === undefined ? ' (before the noise guard: kernel threads were counted in "other")' : ''}.
+- "Limit" names the saturated resource: ≥ 90 % of the shaped line rate, a process at ≥ 0.9 core (single event loop), both processes together at ≥ 85 % of all CPUs, the whole machine ≥ 85 % busy from /proc/stat (other load: a noisy run), or none (latency/pipelining). "other" is ${results.options.noiseLimitCores === undefined ? 'busy CPU not charged to either process' : 'CPU used by other user processes (as in the noise guard)'}.
 
 ## (a) aoeblade against vblade, one unshaped link
 

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../lab/netlab.js';
 import { ATA_DATA_OFFSET, SECTOR_SIZE, sectorsForMtu } from '../wire/constants.js';
-import { kernelThreadsCpuSeconds, machineBusySeconds, selfCpuSeconds } from './cpu.js';
+import { otherProcessesSeconds, snapshotProcesses, type ProcessSnapshot } from './cpu.js';
 import { measureGuarded, type NoiseGuard } from './noise.js';
 import { trackClient } from './processes.js';
 import { LINK_GO, LINK_READY, LINK_RESULT_PREFIX, type LinkRequest } from './transport-link.js';
@@ -60,10 +60,10 @@ function startLinkProcess(lab: Lab, linkIndex: number, frameSize: number, durati
 export async function measureCeiling(lab: Lab, linkCount: number, frameSize: number, durationMs: number): Promise<TransportRun> {
   const links = Array.from({ length: linkCount }, (_, linkIndex) => startLinkProcess(lab, linkIndex, frameSize, durationMs));
   let results: TransportResult[];
-  let meter: { self: number; machine: number; kernel: number; wallMs: number };
+  let meter: { processes: ProcessSnapshot; wallMs: number };
   try {
     await Promise.all(links.map((link) => link.ready));
-    meter = { self: selfCpuSeconds(), machine: machineBusySeconds(), kernel: kernelThreadsCpuSeconds(), wallMs: performance.now() };
+    meter = { processes: snapshotProcesses(), wallMs: performance.now() };
     for (const link of links) link.child.stdin?.end(`${LINK_GO}\n`);
     results = await Promise.all(links.map((link) => link.result));
   } finally {
@@ -71,7 +71,7 @@ export async function measureCeiling(lab: Lab, linkCount: number, frameSize: num
   }
   const wallSeconds = (performance.now() - meter.wallMs) / 1000;
   const linkCpu = results.reduce((sum, result) => sum + result.cpuSeconds, 0);
-  const measuredCpu = linkCpu + selfCpuSeconds() - meter.self + kernelThreadsCpuSeconds() - meter.kernel;
+  const ours = new Set([process.pid, ...links.map((link) => link.child.pid ?? -1)]);
   const framesPerSecond = results.reduce((sum, result) => sum + result.receivedPerSecond, 0);
   const frames = results.reduce((sum, result) => sum + result.framesReceived, 0);
   const payloadBytes = frameSize - ATA_DATA_OFFSET;
@@ -83,7 +83,7 @@ export async function measureCeiling(lab: Lab, linkCount: number, frameSize: num
     payloadMegabytesPerSecond: (framesPerSecond * payloadBytes) / 1e6,
     framesLost: results.reduce((sum, result) => sum + result.framesLost, 0),
     cpuSecondsPerMillionFrames: frames > 0 ? (linkCpu / frames) * 1e6 : Number.NaN,
-    otherBusyCores: Math.max(0, machineBusySeconds() - meter.machine - measuredCpu) / wallSeconds,
+    otherBusyCores: otherProcessesSeconds(meter.processes, snapshotProcesses(), ours) / wallSeconds,
     linkProcesses: linkCount,
     perLink: results.map((result) => ({ framesPerSecond: result.receivedPerSecond, lost: result.framesLost })),
   };

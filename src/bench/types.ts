@@ -45,7 +45,7 @@ export interface RawRun {
   /** 'aoeblade', 'vblade', 'aoeblade-ram' or 'transport'. */
   target: string;
   workload: string;
-  /** Busy cores of the machine used by none of the measured processes nor kernel threads during the run: other user processes. */
+  /** Cores used by other user processes during the run (not the measured processes, the bench, or kernel threads; from /proc/PID/stat). */
   otherLoadCores: number;
   /** otherLoadCores was above the noise limit: left out of the median when enough clean runs exist. */
   noisy: boolean;
@@ -63,7 +63,7 @@ export interface TransportRun {
   framesLost: number;
   /** CPU seconds of the measuring processes (every link's sender thread + receiver) per million frames. */
   cpuSecondsPerMillionFrames: number;
-  /** Busy cores of the machine used by neither the link processes, the bench nor kernel threads during the measurement: other user processes. */
+  /** Cores used by other user processes during the measurement (not the link processes, the bench, or kernel threads). */
   otherBusyCores: number;
   /** One process per link (sender thread + receiver each); absent in results from before: then every link's sender was a thread of the bench process. */
   linkProcesses?: number;

@@ -36,7 +36,7 @@ export interface WorkloadResult {
   machineBusyCores: number;
   /** Of those, cores used by kernel threads (ksoftirqd, kworkers: mostly the network stack carrying this run's frames). */
   kernelThreadCores: number;
-  /** Cores used by neither the target(s), the client nor kernel threads: other user processes (plus softirq that interrupted idle CPUs). The noise guard's measure. */
+  /** Cores used by other user processes (not the target(s), the client or the bench runner; from /proc/PID/stat of all of them). The noise guard's measure. */
   otherBusyCores: number;
   /** Frames the device had acknowledged, summed over paths, during the run. */
   frames: number;
@@ -127,7 +127,7 @@ export async function runWorkload(device: Device, spec: WorkloadSpec, spanBytes:
     initiatorCpuSecondsPerGB: gigabytes > 0 ? cpu.initiatorCpuSeconds / gigabytes : Number.NaN,
     machineBusyCores: cpu.machineBusySeconds / elapsed,
     kernelThreadCores: cpu.kernelThreadSeconds / elapsed,
-    otherBusyCores: Math.max(0, cpu.machineBusySeconds - cpu.targetCpuSeconds - cpu.initiatorCpuSeconds - cpu.kernelThreadSeconds) / elapsed,
+    otherBusyCores: cpu.otherProcessSeconds / elapsed,
     frames: after.frames - before.frames,
     retransmits: after.retransmits - before.retransmits,
   };

@@ -1,6 +1,7 @@
 // The bench's noise guard as pure functions: noisy marking, the retry decision, medians over clean runs, and the options that set it.
 import { describe, expect, it } from 'vitest';
 import { computeMedians, computeRatios } from '../../src/bench/analysis.js';
+import { otherProcessesSeconds, type ProcessSnapshot } from '../../src/bench/cpu.js';
 import { isNoisy, measureGuarded, selectMedianRuns, shouldRetry, type NoiseGuard } from '../../src/bench/noise.js';
 import { parseBenchArgs } from '../../src/bench/options.js';
 import { targetOrder } from '../../src/bench/target-vs-vblade.js';
@@ -59,6 +60,18 @@ describe('noise guard: which runs are noisy and when to re-run', () => {
     const failed: RawRun[] = [];
     await measureGuarded(guard, { record: (item) => failed.push(item), log: () => {} }, 'z', async () => undefined);
     expect(failed).toEqual([]);
+  });
+});
+
+describe('noise guard: other load from per-process CPU', () => {
+  const snapshot = (user: Array<[number, number]>, kernelThreads = 0): ProcessSnapshot => ({ user: new Map(user), kernelThreads });
+
+  it('sums other processes, leaves ours out, counts new and reaped processes once', () => {
+    // 10 = ours (target), 20 = another job that runs on, 30 = a child of 40 that exits and is reaped by 40 during the run, 50 = new.
+    const start = snapshot([[10, 5], [20, 1], [30, 2], [40, 3]]);
+    const end = snapshot([[10, 9], [20, 1.5], [40, 3 + 2.25], [50, 0.25]]); // 40's cutime gained 30's whole 2.25 s
+    expect(otherProcessesSeconds(start, end, new Set([10]))).toBeCloseTo(0.5 + 0.25 + 0.25, 9);
+    expect(otherProcessesSeconds(start, end, new Set([10, 20, 40, 50]))).toBe(0); // 30 vanished with its parent excluded: never negative
   });
 });
 
