@@ -91,7 +91,7 @@ function medianMethod(results: BenchResults): string {
     + `a noisy measurement is re-run at once, up to ${retries} time(s) (\`--noise-limit\`, \`--noise-retries\`). Every attempt stays in results.json with \`noisy\`, \`otherLoadCores\` `
     + `and \`attempt\`. A median uses only the clean runs when at least 3 exist, otherwise all runs; the "runs" columns say which ("noisy incl." = fewer than 3 clean runs, `
     + `that median includes noisy ones).`;
-  return `- Each figure is the median of ${options.runs} run(s); every raw run is in bench/results.json.\n- ${guard}${measured ? ` This run: ${noiseSummary(results) ?? '-'}.` : ''}`;
+  return `- Each figure is the median of ${options.runs} run(s)${measured ? ' (with re-runs of noisy ones)' : ''}; every raw run is in bench/results.json.\n- ${guard}${measured ? ` This run: ${noiseSummary(results) ?? '-'}.` : ''}`;
 }
 
 function transportMethod(results: BenchResults): string {
