@@ -1,4 +1,5 @@
 // Turns raw runs into medians, aoeblade/vblade ratios, goal verdicts and the 10 GbE projection.
+import { selectMedianRuns } from './noise.js';
 import { dataFrameSize } from './transport-ceiling.js';
 import type { BenchOptions, Goal, Median, Projection, Ratio, RawRun } from './types.js';
 
@@ -13,6 +14,7 @@ function medianOf(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Median per group of runs (same key): over the clean runs when at least 3 exist, else over all of them (noisyIncluded says how many were noisy). */
 export function computeMedians(runs: RawRun[]): Median[] {
   const groups = new Map<string, RawRun[]>();
   for (const run of runs) {
@@ -22,12 +24,16 @@ export function computeMedians(runs: RawRun[]): Median[] {
   }
   return [...groups.values()].map((group) => {
     const first = group[0];
+    const selection = selectMedianRuns(group);
     const values: Record<string, number> = {};
     for (const [field, value] of Object.entries(first.result)) {
       if (typeof value !== 'number') continue;
-      values[field] = medianOf(group.map((run) => (run.result as unknown as Record<string, number>)[field]));
+      values[field] = medianOf(selection.runs.map((run) => (run.result as unknown as Record<string, number>)[field]));
     }
-    return { scenario: first.scenario, key: first.key, mtu: first.mtu, links: first.links, shaped: first.shaped, target: first.target, workload: first.workload, runs: group.length, values };
+    return {
+      scenario: first.scenario, key: first.key, mtu: first.mtu, links: first.links, shaped: first.shaped, target: first.target, workload: first.workload,
+      runs: selection.runs.length, noisyRuns: selection.noisyRuns, noisyIncluded: selection.noisyIncluded, values,
+    };
   });
 }
 
@@ -46,6 +52,7 @@ const RATIO_FIELDS = ['megabytesPerSecond', 'iops', 'latencyP50Us', 'latencyP99U
 
 export function computeRatios(medians: Median[]): Ratio[] {
   const index = new MedianIndex(medians);
+  const byKey = new Map(medians.map((median) => [median.key, median]));
   const ratios: Ratio[] = [];
   for (const median of medians) {
     if (median.target !== 'aoeblade' || (median.scenario !== 'target' && median.scenario !== 'multipath')) continue;
@@ -55,7 +62,8 @@ export function computeRatios(medians: Median[]): Ratio[] {
       const aoeblade = median.values[field];
       const vblade = index.get(vbladeKey, field);
       if (vblade === undefined || !Number.isFinite(aoeblade) || vblade === 0) continue;
-      ratios.push({ key: `${median.key.replace('/aoeblade/', '/')}/${field}`, aoeblade, vblade, ratio: aoeblade / vblade });
+      const noisyIncluded = (median.noisyIncluded ?? 0) > 0 || (byKey.get(vbladeKey)?.noisyIncluded ?? 0) > 0;
+      ratios.push({ key: `${median.key.replace('/aoeblade/', '/')}/${field}`, aoeblade, vblade, ratio: aoeblade / vblade, noisyIncluded });
     }
   }
   return ratios;

@@ -1,5 +1,5 @@
-// CPU accounting for the benchmark: utime+stime of any process from /proc/PID/stat, and of this process.
-import { readFileSync } from 'node:fs';
+// CPU accounting for the benchmark: utime+stime of any process and of all kernel threads from /proc, of this process, and the machine's busy time.
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Kernel clock ticks per second (USER_HZ). 100 on every mainstream Linux build; /proc/PID/stat counts in these. */
 const TICKS_PER_SECOND = 100;
@@ -38,6 +38,55 @@ export function machineBusySeconds(): number {
   return (total - fields[3] - fields[4]) / TICKS_PER_SECOND;
 }
 
+/** PF_KTHREAD in the flags field (9) of /proc/PID/stat. */
+const KERNEL_THREAD_FLAG = 0x00200000;
+
+/** CPU counters of every process at one instant, from /proc/PID/stat. */
+export interface ProcessSnapshot {
+  /** Per user-space PID: utime + stime + cutime + cstime (its own CPU plus that of the children it reaped), seconds. */
+  user: Map<number, number>;
+  /** utime + stime of all kernel threads together (ksoftirqd, kworkers, NAPI threads), seconds. */
+  kernelThreads: number;
+}
+
+export function snapshotProcesses(): ProcessSnapshot {
+  const user = new Map<number, number>();
+  let kernelThreads = 0;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return { user, kernelThreads: Number.NaN };
+  }
+  for (const name of names) {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // After comm: fields[0] is field 3 (state); flags = field 9, utime/stime/cutime/cstime = fields 14-17.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const own = Number(fields[11]) + Number(fields[12]);
+    if ((Number(fields[6]) & KERNEL_THREAD_FLAG) !== 0) kernelThreads += own / TICKS_PER_SECOND;
+    else user.set(Number(name), (own + Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND);
+  }
+  return { user, kernelThreads };
+}
+
+/**
+ * CPU seconds that user processes other than `exclude` used between two snapshots. Counting reaped children's time (cutime) and
+ * subtracting the start figure of processes that vanished keeps short-lived processes of other jobs in the sum, and nothing twice.
+ */
+export function otherProcessesSeconds(start: ProcessSnapshot, end: ProcessSnapshot, exclude: ReadonlySet<number>): number {
+  let total = 0;
+  for (const [pid, seconds] of end.user) if (!exclude.has(pid)) total += seconds - (start.user.get(pid) ?? 0);
+  for (const [pid, seconds] of start.user) if (!exclude.has(pid) && !end.user.has(pid)) total -= seconds;
+  return Math.max(0, total);
+}
+
 /** User + system CPU seconds of this process (microsecond resolution). */
 export function selfCpuSeconds(): number {
   const usage = process.cpuUsage();
@@ -49,18 +98,29 @@ export class CpuMeter {
   private readonly targetStart: number;
   private readonly selfStart: number;
   private readonly machineStart: number;
+  private readonly processesStart: ProcessSnapshot;
+  /** The measured processes, plus the bench runner that started this one: not "other". */
+  private readonly ours: ReadonlySet<number>;
   constructor(private readonly targetPids: readonly number[]) {
+    this.ours = new Set([...targetPids, process.pid, process.ppid]);
+    this.processesStart = snapshotProcesses();
     this.targetStart = processesCpuSeconds(targetPids);
     this.selfStart = selfCpuSeconds();
     this.machineStart = machineBusySeconds();
   }
 
-  /** CPU seconds since construction: the targets, this process, and the whole machine (everything that ran, other jobs included). */
-  stop(): { targetCpuSeconds: number; initiatorCpuSeconds: number; machineBusySeconds: number } {
+  /** CPU seconds since construction: the targets, this process, kernel threads, other user processes, and the whole machine. */
+  stop(): { targetCpuSeconds: number; initiatorCpuSeconds: number; kernelThreadSeconds: number; otherProcessSeconds: number; machineBusySeconds: number } {
+    const machine = machineBusySeconds() - this.machineStart;
+    const initiator = selfCpuSeconds() - this.selfStart;
+    const target = processesCpuSeconds(this.targetPids) - this.targetStart;
+    const processesEnd = snapshotProcesses();
     return {
-      targetCpuSeconds: processesCpuSeconds(this.targetPids) - this.targetStart,
-      initiatorCpuSeconds: selfCpuSeconds() - this.selfStart,
-      machineBusySeconds: machineBusySeconds() - this.machineStart,
+      targetCpuSeconds: target,
+      initiatorCpuSeconds: initiator,
+      kernelThreadSeconds: processesEnd.kernelThreads - this.processesStart.kernelThreads,
+      otherProcessSeconds: otherProcessesSeconds(this.processesStart, processesEnd, this.ours),
+      machineBusySeconds: machine,
     };
   }
 }

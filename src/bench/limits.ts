@@ -10,7 +10,7 @@ const MACHINE_SATURATED_SHARE = 0.85;
 export interface Limit {
   targetCores: number;
   initiatorCores: number;
-  /** Busy cores of the machine used by neither measured process (other jobs, softirq charged to nobody). */
+  /** Cores used by other user processes (other jobs), not by either measured process or kernel threads. */
   otherCores: number;
   linkShare: number | undefined;
   limit: string;
@@ -30,7 +30,7 @@ export function limitOf(median: Median, cpus: number): Limit {
   else if (initiatorCores >= PROCESS_SATURATED) limit = 'initiator CPU (client event loop, one core)';
   else if (targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus) limit = `both cores (target + initiator + kernel softirq on ${cpus} CPUs)`;
   else if ((values.machineBusyCores ?? 0) >= MACHINE_SATURATED_SHARE * cpus) {
-    limit = `all ${cpus} CPUs busy, ${(values.otherBusyCores ?? 0).toFixed(2)} cores of it other load or unattributed softirq (noisy run)`;
+    limit = `all ${cpus} CPUs busy, ${(values.otherBusyCores ?? 0).toFixed(2)} cores of it other processes (noisy run)`;
   }
   else if (values.queueDepth === 1) limit = 'round-trip latency (one request in flight)';
   else limit = 'window/latency: no CPU or link saturated (pipelining stalls)';

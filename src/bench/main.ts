@@ -11,7 +11,7 @@ import { computeGoals, computeMedians, computeProjections, computeRatios } from 
 import { runInitiatorOverhead } from './initiator-overhead.js';
 import { writeBenchmarksMarkdown } from './markdown.js';
 import { runMultipath } from './multipath.js';
-import { parseBenchArgs } from './options.js';
+import { nextLabPrefix, noiseGuardOf, parseBenchArgs } from './options.js';
 import { killClients } from './processes.js';
 import { machineInfo, printSummary, writeJson } from './report.js';
 import { runTargetVsVblade, type ScenarioContext } from './target-vs-vblade.js';
@@ -62,7 +62,7 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
       log(`one unshaped link, MTU ${mtu}`);
       let lab: Lab;
       try {
-        lab = await createLab({ links: 1, mtu });
+        lab = await createLab({ links: 1, mtu, prefix: nextLabPrefix(options) });
       } catch (error) {
         hooks.fail(`MTU ${mtu}: cannot build the lab: ${(error as Error).message}`);
         continue;
@@ -72,7 +72,7 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
         const context: ScenarioContext = { lab, mtu, options, backingFile: backing.path, ...hooks };
         if (wanted('transport')) {
           const sizes = [...new Set([dataFrameSize(1500), dataFrameSize(mtu)])];
-          await runCeiling({ lab, mtu, runs: options.runs, seconds: Math.min(options.seconds, 3), shaped: false, ...hooks }, sizes);
+          await runCeiling({ lab, mtu, runs: options.runs, seconds: Math.min(options.seconds, 3), shaped: false, guard: noiseGuardOf(options), ...hooks }, sizes);
         }
         if (wanted('target')) await runTargetVsVblade(context);
         if (wanted('initiator')) await runInitiatorOverhead(context);

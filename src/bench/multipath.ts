@@ -1,6 +1,7 @@
 // Scenario (b): N tbf-shaped links; aoekit initiator + one aoeblade on all links vs one vblade per link; plus the shaped ceiling (c).
 import { createLab } from '../lab/netlab.js';
-import { measureTarget, type ScenarioContext } from './target-vs-vblade.js';
+import { nextLabPrefix, noiseGuardOf } from './options.js';
+import { measureTarget, targetOrder, type ScenarioContext } from './target-vs-vblade.js';
 import { dataFrameSize, runCeiling } from './transport-ceiling.js';
 import type { BenchOptions, RawRun } from './types.js';
 import type { WorkloadSpec } from './workload.js';
@@ -20,7 +21,7 @@ export async function runMultipath(options: BenchOptions, hooks: MultipathHooks)
       hooks.log(`multipath: MTU ${mtu}, ${links} link(s), tbf ${options.rate}`);
       let lab;
       try {
-        lab = await createLab({ links, mtu, rate: options.rate });
+        lab = await createLab({ links, mtu, rate: options.rate, prefix: nextLabPrefix(options) });
       } catch (error) {
         hooks.fail(`multipath MTU ${mtu} links ${links}: cannot build the lab: ${(error as Error).message}`);
         continue;
@@ -31,9 +32,10 @@ export async function runMultipath(options: BenchOptions, hooks: MultipathHooks)
         const targetIfs = lab.links.map((link) => link.targetIf);
         const initiatorIfs = lab.links.map((link) => link.initiatorIf);
         // (c) on the same shaped links: the ceiling this scenario is judged against, so it is always measured here.
-        await runCeiling({ lab, mtu, runs: options.runs, seconds: Math.min(options.seconds, 3), shaped: true, record: hooks.record, fail: hooks.fail, log: hooks.log }, [dataFrameSize(mtu)]);
+        await runCeiling({ lab, mtu, runs: options.runs, seconds: Math.min(options.seconds, 3), shaped: true, guard: noiseGuardOf(options), ...hooks }, [dataFrameSize(mtu)]);
+        // aoeblade and vblade back to back per run, order alternating by run, as in (a).
         for (let run = 1; run <= options.runs; run++) {
-          for (const kind of options.targets) {
+          for (const kind of targetOrder(options.targets, run)) {
             await measureTarget(context, 'multipath', kind, kind, backing.path, targetIfs, initiatorIfs, workloads, run, `mtu${mtu}/links${links}`, true);
           }
         }

@@ -1,5 +1,6 @@
 // Command line of `node dist/bench/main.js [scenario...] [--runs N] [--seconds N] [--quick] ...` turned into BenchOptions.
 import { join } from 'node:path';
+import { DEFAULT_NOISE_LIMIT_CORES, DEFAULT_NOISE_RETRIES } from './noise.js';
 import { SCENARIOS, type BenchOptions, type ScenarioName } from './types.js';
 
 export interface ParsedBenchArgs {
@@ -21,6 +22,10 @@ export const BENCH_USAGE = `usage: node dist/bench/main.js [target|multipath|tra
   --buffers N        buffer count both targets advertise (-b, default 16)
   --workloads LIST   scenario (a) workloads: seqread,seqwrite,randread-qd1,randread-qd32,randwrite-qd32
   --targets LIST     aoeblade,vblade (default both)
+  --noise-limit C    a run whose other-process load exceeds C busy cores is noisy: re-run, kept, left out of
+                     the median when 3 clean runs exist (default ${DEFAULT_NOISE_LIMIT_CORES})
+  --noise-retries N  re-runs per noisy measurement (default ${DEFAULT_NOISE_RETRIES}; 0 = mark only)
+  --lab-prefix P     name labs P + pid + counter (default \$AOEKIT_LAB_PREFIX, else the lab's own 'ak...')
   --profile DIR      run aoeblade and the client with --cpu-prof, profiles under DIR
   --json PATH        results file (default bench/results.json)
   --markdown PATH    regenerated report (default BENCHMARKS.md); --no-markdown to skip
@@ -37,6 +42,18 @@ function positiveNumber(text: string | undefined, flag: string): number {
   return value;
 }
 
+function nonNegativeNumber(text: string | undefined, flag: string): number {
+  const value = Number(text);
+  if (text === undefined || text.trim() === '' || !(value >= 0)) fail(`${flag} needs a number >= 0, got '${text}'`);
+  return value;
+}
+
+/** 1-8 chars [a-z0-9] starting with a letter, so prefix + pid + counter stays within the lab's 16. */
+function labPrefix(text: string | undefined, flag: string): string {
+  if (text === undefined || !/^[a-z][a-z0-9]{0,7}$/.test(text)) fail(`${flag} needs 1-8 characters [a-z0-9] starting with a letter, got '${text}'`);
+  return text;
+}
+
 function list(text: string | undefined, flag: string): string[] {
   if (text === undefined || text.trim() === '') fail(`${flag} needs a comma-separated list`);
   return text.split(',').map((item) => item.trim()).filter(Boolean);
@@ -47,6 +64,8 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
   const options: BenchOptions = {
     scenarios: [], runs: quick ? 1 : 3, seconds: quick ? 1 : 5, mtus: [1500, 9000], linkCounts: quick ? [1, 2] : [1, 2, 3, 4], rate: '1gbit',
     sizeMiB: quick ? 64 : 512, bufferCount: 16, workloads: undefined, targets: ['aoeblade', 'vblade'], profileDir: undefined, quick,
+    noiseLimitCores: DEFAULT_NOISE_LIMIT_CORES, noiseRetries: DEFAULT_NOISE_RETRIES,
+    labPrefix: process.env.AOEKIT_LAB_PREFIX ? labPrefix(process.env.AOEKIT_LAB_PREFIX, 'AOEKIT_LAB_PREFIX') : undefined,
   };
   let jsonPath = join(root, 'bench', 'results.json');
   let markdownPath: string | undefined = join(root, 'BENCHMARKS.md');
@@ -70,6 +89,9 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
         options.targets = targets as BenchOptions['targets'];
         break;
       }
+      case '--noise-limit': options.noiseLimitCores = nonNegativeNumber(next(), '--noise-limit'); break;
+      case '--noise-retries': options.noiseRetries = Math.round(nonNegativeNumber(next(), '--noise-retries')); break;
+      case '--lab-prefix': options.labPrefix = labPrefix(next(), '--lab-prefix'); break;
       case '--profile': options.profileDir = next() ?? fail('--profile needs a directory'); break;
       case '--json': jsonPath = next() ?? fail('--json needs a path'); break;
       case '--markdown': markdownPath = next() ?? fail('--markdown needs a path'); break;
@@ -84,4 +106,18 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
   }
   if (options.scenarios.length === 0) options.scenarios = [...SCENARIOS];
   return { options, jsonPath, markdownPath, reportOnly };
+}
+
+let labCounter = 0;
+
+/** Name for the next lab: `labPrefix` + pid + counter (base 36), or undefined for the lab's default name. */
+export function nextLabPrefix(options: BenchOptions): string | undefined {
+  if (options.labPrefix === undefined) return undefined;
+  labCounter += 1;
+  return `${options.labPrefix}${process.pid.toString(36)}${labCounter.toString(36)}`;
+}
+
+/** The noise guard the options ask for (defaults for results written before the guard existed). */
+export function noiseGuardOf(options: BenchOptions): { limitCores: number; retries: number } {
+  return { limitCores: options.noiseLimitCores ?? DEFAULT_NOISE_LIMIT_CORES, retries: options.noiseRetries ?? DEFAULT_NOISE_RETRIES };
 }

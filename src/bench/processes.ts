@@ -109,6 +109,12 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
 
 const liveClients = new Set<ChildProcess>();
 
+/** Counts `child` as a client until it exits, so killClients() stops it too. */
+export function trackClient(child: ChildProcess): void {
+  liveClients.add(child);
+  child.once('exit', () => liveClients.delete(child));
+}
+
 /** SIGKILL every client process still running (interrupted benchmark). */
 export function killClients(): void {
   for (const child of liveClients) child.kill('SIGKILL');
@@ -119,8 +125,7 @@ export function killClients(): void {
 export async function runClientProcess(request: ClientRequest, nodeFlags: string[] = []): Promise<ClientResponse> {
   const budgetMs = request.openTimeoutMs + request.workloads.reduce((sum, spec) => sum + spec.seconds * 1000, 0) + 60_000;
   const child = spawn(process.execPath, [...nodeFlags, `${distRoot}bench/client.js`, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  liveClients.add(child);
-  child.once('exit', () => liveClients.delete(child));
+  trackClient(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

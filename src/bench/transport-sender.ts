@@ -1,9 +1,9 @@
-// Worker-thread side of the transport benchmark: sends sequenced AoE frames as fast as the window allows.
+// Worker-thread side of the transport benchmark: sends sequenced AoE frames as fast as the window allows, from the start signal to the stop signal.
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { openPacketLink } from '../link/packet-link.js';
 
 /** Int32 slots of the SharedArrayBuffer shared with the receiver (main thread). */
-export const Control = { received: 0, stop: 1, ready: 2, length: 4 } as const;
+export const Control = { received: 0, stop: 1, ready: 2, start: 3, length: 4 } as const;
 
 export interface SenderSetup {
   netns: string | undefined;
@@ -12,6 +12,8 @@ export interface SenderSetup {
   frameSize: number;
   batchSize: number;
   window: number;
+  /** Wait for receiver progress (at most 1 ms) after the kernel refused frames, instead of retrying at once. */
+  backOffWhenBlocked: boolean;
   control: SharedArrayBuffer;
 }
 
@@ -40,6 +42,7 @@ async function runSender(setup: SenderSetup): Promise<SenderReport> {
   const lengths = new Uint32Array(setup.batchSize).fill(setup.frameSize);
   let sent = 0;
   Atomics.store(control, Control.ready, 1);
+  while (Atomics.load(control, Control.start) === 0 && Atomics.load(control, Control.stop) === 0) Atomics.wait(control, Control.start, 0, 50);
   const started = performance.now();
   while (Atomics.load(control, Control.stop) === 0) {
     const receivedSnapshot = Atomics.load(control, Control.received);
@@ -50,7 +53,11 @@ async function runSender(setup: SenderSetup): Promise<SenderReport> {
       continue;
     }
     for (let i = 0; i < room; i++) frames[i].writeUInt32BE((sent + i) >>> 0, SEQUENCE_OFFSET);
-    sent += link.send(frames, lengths, room);
+    const accepted = link.send(frames, lengths, room);
+    sent += accepted;
+    // The kernel refused the rest (a full tbf queue answers ENOBUFS): wait for the receiver to see progress instead of
+    // spinning on refusals, which on a shaped link burns a core per sender and makes the ceiling CPU-bound.
+    if (accepted < room && setup.backOffWhenBlocked) Atomics.wait(control, Control.received, Atomics.load(control, Control.received), 1);
   }
   const elapsedMs = performance.now() - started;
   const sendBlocked = link.stats().sendBlocked;

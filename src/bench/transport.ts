@@ -2,6 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Lab } from '../lab/netlab.js';
 import { openPacketLink } from '../link/packet-link.js';
+import { selfCpuSeconds } from './cpu.js';
 import { Control, type SenderReport, type SenderSetup } from './transport-sender.js';
 
 export interface TransportEndpoint {
@@ -24,8 +25,12 @@ export interface TransportOptions {
   batchSize?: number;
   /** Frames in flight (sent, not yet received) the sender allows itself. Default 2048. */
   window?: number;
+  /** After the kernel refuses frames (full qdisc), wait for receiver progress instead of retrying at once. Default true. */
+  backOffWhenBlocked?: boolean;
   /** Receiver SO_RCVBUF. Default 32 MiB. */
   receiveBufferBytes?: number;
+  /** Called once both ends are open and the sender waits; sending starts when it resolves (lines several links up). Default: at once. */
+  ready?: () => Promise<void>;
 }
 
 export interface TransportResult {
@@ -45,6 +50,8 @@ export interface TransportResult {
   megabytesPerSecond: number;
   kernelDrops: number;
   sendBlocked: number;
+  /** CPU seconds of this process (receiver and sender thread) from the start of sending until the receiver drained. */
+  cpuSeconds: number;
 }
 
 const DEFAULT_BATCH = 256;
@@ -100,6 +107,7 @@ export async function measureTransport(options: TransportOptions): Promise<Trans
     frameSize: options.frameSize,
     batchSize,
     window: options.window ?? DEFAULT_WINDOW,
+    backOffWhenBlocked: options.backOffWhenBlocked ?? true,
     control: control.buffer as SharedArrayBuffer,
   };
   const worker = new Worker(new URL('./transport-sender.js', import.meta.url), { workerData: setup });
@@ -119,6 +127,10 @@ export async function measureTransport(options: TransportOptions): Promise<Trans
       if (failure !== undefined) throw failure;
       await sleep(5);
     }
+    if (options.ready !== undefined) await options.ready();
+    const cpuBefore = selfCpuSeconds();
+    Atomics.store(control, Control.start, 1);
+    Atomics.notify(control, Control.start);
     await sleep(options.durationMs);
     Atomics.store(control, Control.stop, 1);
     const { sent, elapsedMs, sendBlocked } = await report;
@@ -128,6 +140,7 @@ export async function measureTransport(options: TransportOptions): Promise<Trans
       last = received;
       await sleep(DRAIN_QUIET_MS);
     }
+    const cpuSeconds = selfCpuSeconds() - cpuBefore;
     const stats = link.stats();
     const seconds = elapsedMs / 1000;
     const lost = Math.max(sent - received, gaps);
@@ -144,6 +157,7 @@ export async function measureTransport(options: TransportOptions): Promise<Trans
       megabytesPerSecond: (received * options.frameSize) / seconds / 1e6,
       kernelDrops: stats.kernelDrops,
       sendBlocked,
+      cpuSeconds,
     };
   } finally {
     Atomics.store(control, Control.stop, 1);

@@ -25,6 +25,12 @@ export interface BenchOptions {
   /** Where .cpuprofile files go when profiling (aoeblade and client get --cpu-prof), or undefined. */
   profileDir: string | undefined;
   quick: boolean;
+  /** Noise guard: a run whose other load exceeds this many busy cores is marked noisy and re-run (--noise-limit). Absent in results from before the guard. */
+  noiseLimitCores?: number;
+  /** Re-runs allowed per noisy measurement (--noise-retries). */
+  noiseRetries?: number;
+  /** Labs are named this + pid + counter (--lab-prefix, or AOEKIT_LAB_PREFIX); undefined = the lab's default 'ak' prefix. */
+  labPrefix?: string;
 }
 
 /** One measured run. `scenario`+`key` identify the group its median belongs to. */
@@ -39,6 +45,12 @@ export interface RawRun {
   /** 'aoeblade', 'vblade', 'aoeblade-ram' or 'transport'. */
   target: string;
   workload: string;
+  /** Cores used by other user processes during the run (not the measured processes, the bench, or kernel threads; from /proc/PID/stat). */
+  otherLoadCores: number;
+  /** otherLoadCores was above the noise limit: left out of the median when enough clean runs exist. */
+  noisy: boolean;
+  /** 0 for the first measurement of this run, 1.. for re-runs after a noisy one (every attempt is kept). */
+  attempt: number;
   result: WorkloadResult | TransportRun;
 }
 
@@ -49,8 +61,12 @@ export interface TransportRun {
   framesPerSecond: number;
   payloadMegabytesPerSecond: number;
   framesLost: number;
-  /** CPU seconds of the bench process (sender threads + receiver) per million frames. */
+  /** CPU seconds of the measuring processes (every link's sender thread + receiver) per million frames. */
   cpuSecondsPerMillionFrames: number;
+  /** Cores used by other user processes during the measurement (not the link processes, the bench, or kernel threads). */
+  otherBusyCores: number;
+  /** One process per link (sender thread + receiver each); absent in results from before: then every link's sender was a thread of the bench process. */
+  linkProcesses?: number;
   perLink: Array<{ framesPerSecond: number; lost: number }>;
 }
 
@@ -63,7 +79,12 @@ export interface Median {
   shaped: boolean;
   target: string;
   workload: string;
+  /** Runs the median is computed over. */
   runs: number;
+  /** Noisy runs in the group (absent in results from before the noise guard). */
+  noisyRuns?: number;
+  /** Noisy runs included in the median because fewer than 3 clean runs existed. */
+  noisyIncluded?: number;
   values: Record<string, number>;
 }
 
@@ -73,6 +94,8 @@ export interface Ratio {
   aoeblade: number;
   vblade: number;
   ratio: number;
+  /** Either median included noisy runs (fewer than 3 clean ones). */
+  noisyIncluded?: boolean;
 }
 
 export interface Goal {

@@ -34,7 +34,9 @@ export interface WorkloadResult {
   initiatorCpuSecondsPerGB: number;
   /** Busy CPU-seconds per second of the whole machine during the run (other jobs included; 2 = both of 2 CPUs busy). */
   machineBusyCores: number;
-  /** Of those, cores used by neither the target(s) nor the client: other processes and unattributed softirq work. */
+  /** Of those, cores used by kernel threads (ksoftirqd, kworkers: mostly the network stack carrying this run's frames). */
+  kernelThreadCores: number;
+  /** Cores used by other user processes (not the target(s), the client or the bench runner; from /proc/PID/stat of all of them). The noise guard's measure. */
   otherBusyCores: number;
   /** Frames the device had acknowledged, summed over paths, during the run. */
   frames: number;
@@ -124,7 +126,8 @@ export async function runWorkload(device: Device, spec: WorkloadSpec, spanBytes:
     targetCpuSecondsPerGB: gigabytes > 0 ? cpu.targetCpuSeconds / gigabytes : Number.NaN,
     initiatorCpuSecondsPerGB: gigabytes > 0 ? cpu.initiatorCpuSeconds / gigabytes : Number.NaN,
     machineBusyCores: cpu.machineBusySeconds / elapsed,
-    otherBusyCores: Math.max(0, cpu.machineBusySeconds - cpu.targetCpuSeconds - cpu.initiatorCpuSeconds) / elapsed,
+    kernelThreadCores: cpu.kernelThreadSeconds / elapsed,
+    otherBusyCores: cpu.otherProcessSeconds / elapsed,
     frames: after.frames - before.frames,
     retransmits: after.retransmits - before.retransmits,
   };

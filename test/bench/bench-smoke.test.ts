@@ -11,8 +11,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 interface SmokeResults {
   machine: { cpus: number; kernel: string; node: string };
-  runs: Array<{ scenario: string; key: string; target: string; workload: string; result: Record<string, number> }>;
-  medians: Array<{ key: string; runs: number; values: Record<string, number> }>;
+  options: { noiseLimitCores: number; noiseRetries: number };
+  runs: Array<{ scenario: string; key: string; target: string; workload: string; otherLoadCores: number; noisy: boolean; attempt: number; result: Record<string, number> }>;
+  medians: Array<{ key: string; runs: number; noisyRuns: number; noisyIncluded: number; values: Record<string, number> }>;
   ratios: Array<{ key: string; ratio: number }>;
   goals: Array<{ id: string; pass: boolean; ratio: number }>;
   errors: string[];
@@ -36,7 +37,7 @@ describe('npm run bench smoke scenario [netlab]', () => {
     try {
       const { code, stdout, stderr } = await runBench([
         'target', '--mtu', '1500', '--runs', '1', '--seconds', '1', '--size-mib', '16',
-        '--workloads', 'seqread,randread-qd1', '--json', json, '--markdown', markdown,
+        '--workloads', 'seqread,randread-qd1', '--noise-retries', '0', '--json', json, '--markdown', markdown,
       ]);
       const results = JSON.parse(fs.readFileSync(json, 'utf8')) as SmokeResults;
       if (skipNetAllowed && results.errors.some((error) => error.includes('cannot build the lab'))) {
@@ -47,18 +48,26 @@ describe('npm run bench smoke scenario [netlab]', () => {
       expect(results.machine.cpus).toBeGreaterThan(0);
       const keys = results.runs.map((run) => run.key).sort();
       expect(keys).toEqual(['mtu1500/aoeblade/randread-qd1', 'mtu1500/aoeblade/seqread', 'mtu1500/vblade/randread-qd1', 'mtu1500/vblade/seqread']);
+      expect(results.options).toMatchObject({ noiseLimitCores: 0.15, noiseRetries: 0 });
       for (const run of results.runs) {
+        // Noise guard: every run carries its other load and the mark it earned; with --noise-retries 0 nothing is re-run.
+        expect(run.otherLoadCores, run.key).toBe(run.result.otherBusyCores);
+        expect(run.noisy, run.key).toBe(run.otherLoadCores > 0.15);
+        expect(run.attempt, run.key).toBe(0);
         expect(run.result.megabytesPerSecond, run.key).toBeGreaterThan(0);
         expect(run.result.targetCpuSeconds, run.key).toBeGreaterThan(0);
         expect(run.result.latencyP50Us, run.key).toBeGreaterThan(0);
       }
       expect(results.medians).toHaveLength(4);
+      for (const median of results.medians) expect(median.noisyIncluded, median.key).toBe(median.noisyRuns); // one run each: never 3 clean ones
       expect(results.ratios.find((ratio) => ratio.key === 'mtu1500/seqread/megabytesPerSecond')?.ratio).toBeGreaterThan(0);
       expect(results.goals.map((goal) => goal.id)).toContain('target-1500-seqread-megabytesPerSecond');
       expect(stdout).toMatch(/RATIO aoeblade\/vblade/);
+      expect(stdout).toMatch(/noise guard: 4 raw runs, \d noisy/);
       const text = fs.readFileSync(markdown, 'utf8');
       expect(text).toMatch(/## Goals/);
       expect(text).toMatch(/analysis:begin/);
+      expect(text).toMatch(/Noise guard: a run is \*\*noisy\*\*/);
     } finally {
       fs.rmSync(directory, { recursive: true, force: true });
     }
