@@ -8,7 +8,6 @@ import type { RequestSlot } from '../target/engine.js';
 import type { ExportRuntime } from '../target/export.js';
 import { ATA_DATA_OFFSET } from '../wire/constants.js';
 
-const FRAME_SIZE = 1514;
 const POOL_FRAMES = 256;
 const FILE_BYTES = 16 * 1024 * 1024;
 
@@ -35,10 +34,11 @@ function parse(argv: string[]): Options {
 /** The four variants over one file and one pool slab laid out like the target's response pool. */
 function variants(io: SlabFileIo, fd: number, options: Options): Record<string, Variant> {
   const { frames, bytes } = options;
+  const frameSize = Math.max(1514, ATA_DATA_OFFSET + bytes); // like the response pool: MTU + 14 bytes per frame
   const runBytes = frames * bytes;
   const runsPerFile = Math.floor(FILE_BYTES / runBytes);
-  const pool = Buffer.alloc(POOL_FRAMES * FRAME_SIZE);
-  const views = Array.from({ length: POOL_FRAMES }, (_, slot) => pool.subarray(slot * FRAME_SIZE + ATA_DATA_OFFSET, slot * FRAME_SIZE + ATA_DATA_OFFSET + bytes));
+  const pool = Buffer.alloc(POOL_FRAMES * frameSize);
+  const views = Array.from({ length: POOL_FRAMES }, (_, slot) => pool.subarray(slot * frameSize + ATA_DATA_OFFSET, slot * frameSize + ATA_DATA_OFFSET + bytes));
   const runViews: Buffer[] = new Array(frames);
   const offsets = new Uint32Array(frames);
   const lengths = new Uint32Array(frames).fill(bytes);
@@ -47,7 +47,7 @@ function variants(io: SlabFileIo, fd: number, options: Options): Record<string, 
   };
   const runtime = {} as ExportRuntime;
   const slots = Array.from({ length: POOL_FRAMES }, (_, index) => ({
-    pool, offset: index * FRAME_SIZE, frame: pool.subarray(index * FRAME_SIZE, (index + 1) * FRAME_SIZE), dataView: null,
+    pool, offset: index * frameSize, frame: pool.subarray(index * frameSize, (index + 1) * frameSize), dataView: null,
     onRead: (error: Error | null, done: number) => { if (error !== null || done !== bytes) throw error ?? new Error('short read'); },
   }) as unknown as RequestSlot);
   const merged = (merger: RequestMerger): Variant => (runs) => {
@@ -69,7 +69,7 @@ function variants(io: SlabFileIo, fd: number, options: Options): Record<string, 
     'fileReadSlab': (runs) => {
       for (let run = 0; run < runs; run++) {
         const first = (run * frames) % POOL_FRAMES;
-        for (let i = 0; i < frames; i++) offsets[i] = ((first + i) % POOL_FRAMES) * FRAME_SIZE + ATA_DATA_OFFSET;
+        for (let i = 0; i < frames; i++) offsets[i] = ((first + i) % POOL_FRAMES) * frameSize + ATA_DATA_OFFSET;
         check(io.fileReadSlab(fd, (run % runsPerFile) * runBytes, pool, offsets, lengths, frames));
       }
     },
