@@ -244,6 +244,8 @@ NAPI_MODULE_INIT() {
       {"packetInterfaceInfo", NULL, packet_interface_info_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetListInterfaces", NULL, packet_list_interfaces_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetSetMtu", NULL, packet_set_mtu_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fileReadSlab", NULL, file_read_slab_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fileWriteSlab", NULL, file_write_slab_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value counter_count;
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok ||

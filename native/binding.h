@@ -67,6 +67,10 @@ link_handle *binding_get_handle(napi_env env, napi_value value);
 napi_value packet_send_js(napi_env env, napi_callback_info info);
 napi_value packet_send_slab_js(napi_env env, napi_callback_info info);
 
+/* binding_file.c */
+napi_value file_read_slab_js(napi_env env, napi_callback_info info);
+napi_value file_write_slab_js(napi_env env, napi_callback_info info);
+
 /* binding_nic.c */
 napi_value packet_interface_info_js(napi_env env, napi_callback_info info);
 napi_value packet_list_interfaces_js(napi_env env, napi_callback_info info);

@@ -1,4 +1,4 @@
-// The only loader of the native packet addon: finds the build, types its flat function list.
+// The only loader of the native addon (packet sockets, slab file I/O): finds the build, types its flat function list.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -55,7 +55,18 @@ export interface PacketAddon {
   packetInterfaceInfo(ifname: string, netns: string | null): NativeInterface;
   packetListInterfaces(netns: string | null): NativeInterface[];
   packetSetMtu(ifname: string, mtu: number, netns: string | null): void;
+  /**
+   * Reads the file bytes at `position` into slab[offsets[i] .. offsets[i] + lengths[i]) for i < count, in order
+   * (preadv, looped over EINTR and short reads). Returns the bytes read: less than the sum only at end of file.
+   * Throws ERR_OUT_OF_RANGE for a span outside the slab, or an errno error (code, errno, syscall 'preadv').
+   */
+  fileReadSlab(fd: number, position: number, slab: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
+  /** The same spans written to the file at `position` (pwritev, looped); returns the bytes written. */
+  fileWriteSlab(fd: number, position: number, slab: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
 }
+
+/** Vectored file I/O over one slab, one native call per run (see PacketAddon.fileReadSlab). */
+export type SlabFileIo = Pick<PacketAddon, 'fileReadSlab' | 'fileWriteSlab'>;
 
 /** Slots of the shared counters Float64Array (mirror of enum packet_counter in native/packet.h). */
 export const Counter = {
@@ -113,6 +124,22 @@ export function loadAddon(): PacketAddon {
   }
   cached = addon;
   return addon;
+}
+
+/**
+ * The addon's slab file I/O, or null when it cannot serve (not Linux, addon not built, or an older build
+ * without it): callers then use fs.readvSync / fs.writevSync. Returns the addon object itself.
+ */
+export function loadSlabFileIo(): SlabFileIo | null {
+  if (process.platform !== 'linux') return null;
+  let addon: PacketAddon;
+  try {
+    addon = loadAddon();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_AOEKIT_ADDON_MISSING') return null;
+    throw error;
+  }
+  return typeof addon.fileReadSlab === 'function' && typeof addon.fileWriteSlab === 'function' ? addon : null;
 }
 
 /** 6 MAC bytes (network order) as a 48-bit integer. */

@@ -1,5 +1,6 @@
-// Request merging for buffered file exports: contiguous READs / WRITEs of one receive batch become one preadv / pwritev.
+// Request merging for buffered file exports: contiguous READs / WRITEs of one receive batch become one preadv / pwritev (native, one slab).
 import fs from 'node:fs';
+import { loadSlabFileIo, type SlabFileIo } from '../link/native.js';
 import { FileStore } from '../store/file-store.js';
 import type { BlockStore } from '../store/block-store.js';
 import { ATA_DATA_OFFSET } from '../wire/constants.js';
@@ -21,8 +22,10 @@ export function mergeableFd(store: BlockStore): number {
 
 /**
  * Collects a run of contiguous same-direction requests on one export and executes it with one vectored
- * system call. Views into frames are cached (per pooled frame, per receive-slab slot) so a steady stream of
- * same-sized requests allocates nothing. Completion callbacks run in request order when the run is flushed.
+ * system call. Every span of a run lies in one slab (the response pool's for reads, the receive batch's for
+ * writes), so the native path passes that slab with typed offsets/lengths: no view, no per-frame N-API lookup.
+ * Without the addon, cached Buffer views (per pooled frame, per receive-slab slot) go to fs.readvSync/writevSync.
+ * Completion callbacks run in request order when the run is flushed.
  */
 export class RequestMerger {
   private runtime: ExportRuntime | null = null;
@@ -33,27 +36,43 @@ export class RequestMerger {
   private count = 0;
   private bytes = 0;
   private readonly slots: RequestSlot[] = [];
-  private readonly sizes: number[] = [];
+  /** The slab every span of the current run lies in, and each span's place in it. */
+  private runSlab: Buffer | null = null;
+  private readonly offsets = new Uint32Array(MAX_RUN);
+  private readonly lengths = new Uint32Array(MAX_RUN);
+  /** Fallback only: views of the spans, and cached views of received write payloads by slab slot index (valid for `slab` only). */
   private readonly views: Buffer[] = [];
-  /** Cached views of received write payloads, by slab slot index (valid for `slab` only). */
   private slab: Buffer | null = null;
   private slabViews: Buffer[] = [];
 
+  /** @param io native slab file I/O, or null for the fs.readvSync / fs.writevSync fallback (switch only between runs). */
+  constructor(public io: SlabFileIo | null = loadSlabFileIo()) {}
+
   /** Queue a READ of `bytes` at byte `position` into slot.frame's data area. */
   read(runtime: ExportRuntime, fd: number, slot: RequestSlot, bytes: number, position: number): void {
-    this.join(runtime, fd, false, position);
+    const pool = slot.pool;
+    this.join(runtime, fd, false, position, pool);
+    if (this.io !== null) {
+      this.append(slot, slot.offset + ATA_DATA_OFFSET, bytes, position);
+      return;
+    }
     let view = slot.dataView;
     // The pool resets dataView whenever it rebinds slot.frame, so the length is the only thing to check (no .buffer getter per frame).
     if (view === null || view.length !== bytes) {
       view = slot.frame.subarray(ATA_DATA_OFFSET, ATA_DATA_OFFSET + bytes);
       slot.dataView = view;
     }
-    this.append(slot, view, bytes, position);
+    this.views[this.count] = view;
+    this.append(slot, 0, bytes, position);
   }
 
   /** Queue a WRITE of the payload at slab[offset + 36 ..] (slab slot `index`), which stays valid until the batch ends. */
   write(runtime: ExportRuntime, fd: number, slot: RequestSlot, slab: Buffer, index: number, offset: number, bytes: number, position: number): void {
-    this.join(runtime, fd, true, position);
+    this.join(runtime, fd, true, position, slab);
+    if (this.io !== null) {
+      this.append(slot, offset + ATA_DATA_OFFSET, bytes, position);
+      return;
+    }
     if (slab !== this.slab) {
       this.slab = slab;
       this.slabViews = [];
@@ -63,7 +82,8 @@ export class RequestMerger {
       view = slab.subarray(offset + ATA_DATA_OFFSET, offset + ATA_DATA_OFFSET + bytes);
       this.slabViews[index] = view;
     }
-    this.append(slot, view, bytes, position);
+    this.views[this.count] = view;
+    this.append(slot, 0, bytes, position);
   }
 
   /** Execute the pending run (call before anything that must observe its effects, and at the end of each batch). */
@@ -71,12 +91,22 @@ export class RequestMerger {
     const count = this.count;
     if (count === 0) return;
     this.count = 0;
-    const views = this.views;
-    views.length = count;
+    const slab = this.runSlab as Buffer;
+    this.runSlab = null;
+    const lengths = this.lengths;
     let done: number;
     let failure: Error | null = null;
     try {
-      done = this.writing ? fs.writevSync(this.fd, views, this.start) : fs.readvSync(this.fd, views, this.start);
+      const io = this.io;
+      if (io !== null) {
+        done = this.writing
+          ? io.fileWriteSlab(this.fd, this.start, slab, this.offsets, lengths, count)
+          : io.fileReadSlab(this.fd, this.start, slab, this.offsets, lengths, count);
+      } else {
+        const views = this.views;
+        views.length = count;
+        done = this.writing ? fs.writevSync(this.fd, views, this.start) : fs.readvSync(this.fd, views, this.start);
+      }
     } catch (error) {
       failure = error as Error;
       done = 0;
@@ -84,8 +114,8 @@ export class RequestMerger {
     this.runtime = null;
     for (let i = 0; i < count; i++) {
       const slot = this.slots[i];
-      const size = this.sizes[i];
-      // A short transfer (never expected inside the export) fails the requests it did not cover.
+      const size = lengths[i];
+      // A short transfer (end of file: never expected inside the export) fails the requests it did not cover.
       const bytes = done >= size ? size : Math.max(0, done);
       done -= size;
       if (this.writing) slot.onWrite(failure, bytes);
@@ -93,8 +123,13 @@ export class RequestMerger {
     }
   }
 
-  private join(runtime: ExportRuntime, fd: number, writing: boolean, position: number): void {
-    if (this.count > 0 && (runtime !== this.runtime || writing !== this.writing || position !== this.next || this.count >= MAX_RUN || this.bytes >= MAX_RUN_BYTES)) {
+  /** Starts a new run unless this request continues the current one (same export, direction, slab, next byte, room left). */
+  private join(runtime: ExportRuntime, fd: number, writing: boolean, position: number, slab: Buffer): void {
+    if (
+      this.count > 0 &&
+      (runtime !== this.runtime || writing !== this.writing || position !== this.next || slab !== this.runSlab ||
+        this.count >= MAX_RUN || this.bytes >= MAX_RUN_BYTES)
+    ) {
       this.flush();
     }
     if (this.count === 0) {
@@ -104,14 +139,15 @@ export class RequestMerger {
       this.writing = writing;
       this.start = position;
       this.next = position;
+      this.runSlab = slab;
     }
   }
 
-  private append(slot: RequestSlot, view: Buffer, bytes: number, position: number): void {
+  private append(slot: RequestSlot, offset: number, bytes: number, position: number): void {
     const index = this.count++;
     this.slots[index] = slot;
-    this.sizes[index] = bytes;
-    this.views[index] = view;
+    this.offsets[index] = offset;
+    this.lengths[index] = bytes;
     this.next = position + bytes;
     this.bytes += bytes;
   }

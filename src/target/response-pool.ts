@@ -18,7 +18,7 @@ export class RequestSlot {
   exportRuntime: ExportRuntime | null = null;
   /** Bytes the pending store operation must transfer. */
   expected = 0;
-  /** Cached view of frame's data area for merged reads (see coalesce.ts). */
+  /** Cached view of frame's data area for merged reads on the fs.readvSync fallback (see coalesce.ts). */
   dataView: Buffer | null = null;
   readonly onRead: IoCallback;
   readonly onWrite: IoCallback;

@@ -1,9 +1,10 @@
-// Request merging (coalesce.ts): contiguous READs/WRITEs of one batch become one preadv/pwritev; data, order and errors stay right.
+// Request merging (coalesce.ts) through a target: contiguous READs/WRITEs of one batch become one preadv/pwritev; data, order and errors stay right on the native path and the fs fallback.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { loadAddon } from '../../src/link/native.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { mergeableFd } from '../../src/target/coalesce.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -27,21 +28,41 @@ afterEach(async () => {
   directory = undefined;
 });
 
-async function fileFixture(content: Buffer): Promise<{ fixture: Fixture; file: string }> {
+type Path = 'native' | 'fallback';
+
+interface MergeFixture {
+  fixture: Fixture;
+  file: string;
+  /** Spies on the path's vectored calls (the addon's fileReadSlab/fileWriteSlab, or fs.readvSync/writevSync). */
+  read: MockInstance<(...values: never[]) => number>;
+  write: MockInstance<(...values: never[]) => number>;
+  /** Spy on the other path's read call, which must stay unused. */
+  otherRead: MockInstance<(...values: never[]) => number>;
+}
+
+async function fileFixture(content: Buffer, mode: Path): Promise<MergeFixture> {
   directory = fs.mkdtempSync(path.join(os.tmpdir(), 'aoeblade-merge-'));
   const file = path.join(directory, 'disk.img');
   fs.writeFileSync(file, content);
   const store = FileStore.open(file);
   expect(mergeableFd(store)).toBeGreaterThanOrEqual(0);
   fixture = await startFixture({ store });
-  return { fixture, file };
+  const merger = fixture.target.engines[0].merger;
+  // The native path must really be there on Linux (no silent fallback); the fallback is forced by dropping it.
+  expect(merger.io).not.toBeNull();
+  const addon = loadAddon(); // its properties are read-only: spy through a wrapper the merger calls instead
+  const native = { fileReadSlab: vi.fn(addon.fileReadSlab), fileWriteSlab: vi.fn(addon.fileWriteSlab) };
+  merger.io = mode === 'native' ? native : null;
+  const readv = vi.spyOn(fs, 'readvSync');
+  const writev = vi.spyOn(fs, 'writevSync');
+  if (mode === 'native') return { fixture, file, read: native.fileReadSlab, write: native.fileWriteSlab, otherRead: readv };
+  return { fixture, file, read: readv, write: writev, otherRead: native.fileReadSlab };
 }
 
-describe('request merging on buffered file exports', () => {
+describe.each<Path>(['native', 'fallback'])('request merging on buffered file exports (%s path)', (mode) => {
   it('answers a batch of contiguous reads with one preadv and the right data in every frame', async () => {
     const content = randomBytes(256 * 1024);
-    const { fixture } = await fileFixture(content);
-    const readv = vi.spyOn(fs, 'readvSync');
+    const { fixture, read: readv, otherRead: other } = await fileFixture(content, mode);
     const frames = Array.from({ length: 32 }, (_, index) => ataFrame({ ...base, tag: 100 + index, sectorCount: SECTORS, ataCommand: READ_EXT, lba: 64 + index * SECTORS }));
     fixture.initiator.send(...frames);
     for (let index = 0; index < 32; index++) {
@@ -52,13 +73,13 @@ describe('request merging on buffered file exports', () => {
     }
     expect(readv.mock.calls.length).toBeGreaterThan(0);
     expect(readv.mock.calls.length).toBeLessThan(32);
+    expect(other).not.toHaveBeenCalled();
   });
 
   it('merges contiguous writes, keeps a later read of the same sectors after them, and flushes them before FLUSH CACHE', async () => {
     const content = Buffer.alloc(256 * 1024);
-    const { fixture, file } = await fileFixture(content);
+    const { fixture, file, write: writev } = await fileFixture(content, mode);
     const payload = randomBytes(16 * FRAME_BYTES);
-    const writev = vi.spyOn(fs, 'writevSync');
     const writes = Array.from({ length: 16 }, (_, index) => ataFrame({
       ...base, tag: 200 + index, sectorCount: SECTORS, ataCommand: WRITE_EXT, lba: 8 + index * SECTORS,
       data: payload.subarray(index * FRAME_BYTES, (index + 1) * FRAME_BYTES),
@@ -70,13 +91,14 @@ describe('request merging on buffered file exports', () => {
     const [read] = await fixture.initiator.waitTag(300);
     expect(sha256(read!.raw.subarray(36, 36 + FRAME_BYTES))).toBe(sha256(payload.subarray(5 * FRAME_BYTES, 6 * FRAME_BYTES)));
     expect((await fixture.initiator.waitTag(301))[0]?.raw[27]).toBe(0x40);
+    expect(writev.mock.calls.length).toBeGreaterThan(0);
     expect(writev.mock.calls.length).toBeLessThan(16);
     expect(sha256(fs.readFileSync(file).subarray(8 * 512, 8 * 512 + payload.length))).toBe(sha256(payload));
   });
 
   it('fails every request of a merged run with an ATA error when the vectored call throws', async () => {
-    const { fixture } = await fileFixture(randomBytes(64 * 1024));
-    vi.spyOn(fs, 'readvSync').mockImplementation(() => {
+    const { fixture, read: readv } = await fileFixture(randomBytes(64 * 1024), mode);
+    readv.mockImplementation(() => {
       throw Object.assign(new Error('injected'), { code: 'EIO' });
     });
     const frames = Array.from({ length: 4 }, (_, index) => ataFrame({ ...base, tag: 400 + index, sectorCount: SECTORS, ataCommand: READ_EXT, lba: index * SECTORS }));
@@ -87,8 +109,12 @@ describe('request merging on buffered file exports', () => {
       expect(reply?.raw[25]).toBe(0x40); // UNC
     }
     expect(fixture.target.exports[0].counters.ioErrors).toBe(4);
+    expect(readv.mock.calls.length).toBeGreaterThan(0);
+    expect(readv.mock.calls.length).toBeLessThan(4);
   });
+});
 
+describe('mergeableFd', () => {
   it('does not merge RAM stores', () => {
     expect(mergeableFd(new MemoryStore(4096))).toBe(-1);
   });
