@@ -11,6 +11,7 @@ import { PathWatch } from './path-watch.js';
 import { WriteQuarantine } from './quarantine.js';
 import type { Policy } from './policy.js';
 import { LinkPort, type DataReceiver } from './port.js';
+import { fillWindows } from './schedule.js';
 import { LossRecovery } from './loss.js';
 import { createOperation, toBuffer, type Operation } from './operation.js';
 import type { SlotTable } from './slots.js';
@@ -136,9 +137,10 @@ export class Device extends EventEmitter implements DataReceiver {
       return Promise.reject(new InitiatorError('ERR_AOE_RANGE', `${this.name}: ${kind} of ${length} bytes at ${offset} is beyond the end of the device (${this.size} bytes)`));
     }
     if (length === 0) return Promise.resolve();
-    if (this.active.length === 0) this.lastProgressAt = performance.now();
+    const now = performance.now();
+    if (this.active.length === 0) this.lastProgressAt = now;
     const op = createOperation(kind, offset, buffer, this.active);
-    this.quarantine.onSubmitted(op, performance.now());
+    this.quarantine.onSubmitted(op, now);
     if (kind === 'read') this.counters.reads += 1; else this.counters.writes += 1;
     this.active.push(op);
     this.pending.push(op);
@@ -150,47 +152,20 @@ export class Device extends EventEmitter implements DataReceiver {
     return op.promise;
   }
 
-  /** Fill windows and send: retries first (preferably on another path), then new chunks in submission order. */
+  /** Fill windows (one clock read for the whole batch: the frames leave in one native call) and send. */
   private pump(): void {
     if (this.closed) return;
-    const now = performance.now();
-    const paths = this.paths;
-    const retries = this.recovery.retries;
-    while (retries.length > 0 && this.slots.hasFree()) {
-      const at = retries.head;
-      const op = retries.op[at] as Operation;
-      if (op.done) { retries.shift(); continue; }
-      const index = this.policy.pick(paths, retries.avoid[at]);
-      if (index < 0) break;
-      const bytes = Math.min(retries.bytes[at], paths[index].payloadBytes);
-      this.slots.issue(paths[index], op, retries.opOffset[at], bytes, this.lba48, now);
-      retries.opOffset[at] += bytes;
-      retries.bytes[at] -= bytes;
-      if (retries.bytes[at] === 0) retries.shift();
-    }
-    if (retries.length === 0) {
-      let position = 0;
-      while (position < this.pending.length && this.slots.hasFree()) {
-        const op = this.pending[position];
-        if (op.done || op.issued >= op.length) { this.pending.splice(position, 1); continue; }
-        if (op.waitFor > 0) { position += 1; continue; }
-        const index = this.policy.pick(paths, -1);
-        if (index < 0) break;
-        const bytes = Math.min(op.length - op.issued, paths[index].payloadBytes);
-        this.slots.issue(paths[index], op, op.issued, bytes, this.lba48, now);
-        op.issued += bytes;
-      }
-    }
+    fillWindows(this.slots, this.policy, this.paths, this.recovery.retries, this.pending, this.lba48, performance.now());
     for (let index = 0; index < this.ports.length; index += 1) this.ports[index].flush();
   }
 
   /** Data-plane reply (called by the port for every tagged response in a batch; no allocation). */
-  handleData(slab: Buffer, base: number, length: number, tag: number, port: LinkPort): boolean {
+  handleData(slab: Buffer, base: number, length: number, tag: number, port: LinkPort, now: number): boolean {
     if (((slab[base + 16] << 8) | slab[base + 17]) !== this.shelf || slab[base + 18] !== this.slot) return false;
     const slots = this.slots;
     const slot = slots.lookup(tag);
     if (slot < 0) {
-      this.recovery.onLateReply(tag, performance.now());
+      this.recovery.onLateReply(tag, now);
       this.counters.ignoredReplies += 1;
       return true;
     }
@@ -203,7 +178,6 @@ export class Device extends EventEmitter implements DataReceiver {
     const status = slab[base + 27];
     const ataFailed = !isError && length >= 28 && (status & (AtaStatus.Error | AtaStatus.DeviceFault)) !== 0;
     if (!isError && !ataFailed && op.kind === 'read' && length < ATA_DATA_OFFSET + bytes) { this.counters.ignoredReplies += 1; return true; }
-    const now = performance.now();
     const sentAt = slots.sentAt[slot];
     const sequence = slots.sequence[slot];
     path.onAck(now - sentAt, now, bytes);
@@ -213,7 +187,7 @@ export class Device extends EventEmitter implements DataReceiver {
     if (path.state === 'down') this.markUp(path);
     if (isError) { this.failOp(op, aoeReplyError(slab[base + 15], `${this.name} ${op.kind} at ${op.offset + opOffset}`)); return true; }
     if (ataFailed) { this.failOp(op, ataReplyError(status, slab[base + 25], `${this.name} ${op.kind} at ${op.offset + opOffset}`)); return true; }
-    if (op.kind === 'read') slab.copy(op.buffer, opOffset, base + ATA_DATA_OFFSET, base + ATA_DATA_OFFSET + bytes);
+    if (op.kind === 'read') op.buffer.set(port.replyPayload(slab, base, bytes), opOffset);
     op.remaining -= bytes;
     if (op.remaining === 0 && !op.done) this.completeOp(op);
     return true;
