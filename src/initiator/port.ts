@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Link } from '../link/link.js';
 import { ATA_DATA_OFFSET, ETHERTYPE_AOE, FLAG_RESPONSE } from '../wire/constants.js';
 
-/** Tags with bit 31 set belong to a device's data plane (see tags in device-slots.ts); others are control requests. */
+/** Tags with bit 31 set belong to a device's data plane (see tags in slots.ts); others are control requests. */
 export const DATA_TAG_BIT = 0x80000000;
 
 /** A device's data-plane receiver: returns true when the frame was its own (matched shelf.slot). */
