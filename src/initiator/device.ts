@@ -1,7 +1,7 @@
 // A multipath AoE device: splits I/O into frames over paths, reassembles in place, retransmits, fails over.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { AtaStatus, ATA_DATA_OFFSET, FLAG_ERROR, SECTOR_SIZE } from '../wire/constants.js';
+import { AtaStatus, ATA_DATA_OFFSET, FLAG_ERROR } from '../wire/constants.js';
 import { formatMac, readMac } from '../wire/mac.js';
 import { flushCache } from './commands.js';
 import { pathStats, type DeviceStats } from './device-stats.js';
@@ -13,8 +13,11 @@ import type { Policy } from './policy.js';
 import { LinkPort, type DataReceiver } from './port.js';
 import { fillWindows } from './schedule.js';
 import { LossRecovery } from './loss.js';
-import { createOperation, toBuffer, type Operation } from './operation.js';
+import { createOperation, requestError, toBuffer, type Operation } from './operation.js';
 import type { SlotTable } from './slots.js';
+
+/** A scan timer run this many intervals late is put off once (see Device.scan). */
+const LATE_SCAN_INTERVALS = 4;
 
 export interface DeviceTimers {
   deadlineMs: number;
@@ -44,6 +47,9 @@ export class Device extends EventEmitter implements DataReceiver {
   private flushScheduled = false;
   private lastProgressAt = performance.now();
   private lastRateTick = performance.now();
+  /** When the scan timer last ran, and whether that run was put off because it came late (see scan()). */
+  private lastScanAt = 0;
+  private scanPutOff = false;
   private closed = false;
   private counters = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0, ignoredReplies: 0 };
 
@@ -129,14 +135,9 @@ export class Device extends EventEmitter implements DataReceiver {
 
   private submit(kind: 'read' | 'write', offset: number, buffer: Buffer): Promise<void> {
     this.checkOpen();
-    const length = buffer.length;
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset % SECTOR_SIZE !== 0 || length % SECTOR_SIZE !== 0) {
-      return Promise.reject(new InitiatorError('ERR_AOE_ALIGNMENT', `${this.name}: offset ${offset} and length ${length} must be multiples of ${SECTOR_SIZE}`));
-    }
-    if (offset + length > this.size) {
-      return Promise.reject(new InitiatorError('ERR_AOE_RANGE', `${this.name}: ${kind} of ${length} bytes at ${offset} is beyond the end of the device (${this.size} bytes)`));
-    }
-    if (length === 0) return Promise.resolve();
+    const invalid = requestError(this.name, this.size, kind, offset, buffer.length);
+    if (invalid) return Promise.reject(invalid);
+    if (buffer.length === 0) return Promise.resolve();
     const now = performance.now();
     if (this.active.length === 0) this.lastProgressAt = now;
     const op = createOperation(kind, offset, buffer, this.active);
@@ -228,14 +229,29 @@ export class Device extends EventEmitter implements DataReceiver {
   /** The scan timer keeps the process alive only while I/O is outstanding (like a socket with a pending request). */
   private startTimer(): void {
     if (this.closed) return;
-    if (!this.timer) this.timer = setInterval(() => this.scan(), this.timers.scanIntervalMs);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.scan(), this.timers.scanIntervalMs);
+      this.lastScanAt = performance.now();
+    }
     if (this.active.length > 0) this.timer.ref();
     else this.timer.unref();
   }
 
-  /** The one timer: retransmit scan, down-path probing, rate estimates, deadline. */
+  /**
+   * The one timer: retransmit scan, down-path probing, rate estimates, deadline. A run that comes more than
+   * LATE_SCAN_INTERVALS intervals late (the process was not scheduled or the event loop was blocked) is put off
+   * once: timers run before the poll phase, and the replies that queued up during the stall must be read before
+   * frames count as timed out (otherwise every frame in flight is retransmitted and the window collapses).
+   */
   private scan(): void {
     const now = performance.now();
+    const late = now - this.lastScanAt > LATE_SCAN_INTERVALS * this.timers.scanIntervalMs;
+    this.lastScanAt = now;
+    if (late && !this.scanPutOff) {
+      this.scanPutOff = true;
+      return;
+    }
+    this.scanPutOff = false;
     this.recovery.scan(now);
     if (this.quarantine.holding) this.quarantine.release(now);
     this.watch.probeDownPaths(now, this.timers.probeIntervalMs);
