@@ -1,7 +1,7 @@
 // A multipath AoE device: splits I/O into frames over paths, reassembles in place, retransmits, fails over.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { AtaStatus, ATA_DATA_OFFSET, FLAG_ERROR, SECTOR_SIZE } from '../wire/constants.js';
+import { AtaStatus, ATA_DATA_OFFSET, FLAG_ERROR } from '../wire/constants.js';
 import { formatMac, readMac } from '../wire/mac.js';
 import { flushCache } from './commands.js';
 import { pathStats, type DeviceStats } from './device-stats.js';
@@ -11,9 +11,13 @@ import { PathWatch } from './path-watch.js';
 import { WriteQuarantine } from './quarantine.js';
 import type { Policy } from './policy.js';
 import { LinkPort, type DataReceiver } from './port.js';
+import { fillWindows } from './schedule.js';
 import { LossRecovery } from './loss.js';
-import { createOperation, toBuffer, type Operation } from './operation.js';
+import { createOperation, requestError, toBuffer, type Operation } from './operation.js';
 import type { SlotTable } from './slots.js';
+
+/** A scan timer run this many intervals late is put off once (see Device.scan). */
+const LATE_SCAN_INTERVALS = 4;
 
 export interface DeviceTimers {
   deadlineMs: number;
@@ -43,6 +47,9 @@ export class Device extends EventEmitter implements DataReceiver {
   private flushScheduled = false;
   private lastProgressAt = performance.now();
   private lastRateTick = performance.now();
+  /** When the scan timer last ran, and whether that run was put off because it came late (see scan()). */
+  private lastScanAt = 0;
+  private scanPutOff = false;
   private closed = false;
   private counters = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0, ignoredReplies: 0 };
 
@@ -128,17 +135,13 @@ export class Device extends EventEmitter implements DataReceiver {
 
   private submit(kind: 'read' | 'write', offset: number, buffer: Buffer): Promise<void> {
     this.checkOpen();
-    const length = buffer.length;
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset % SECTOR_SIZE !== 0 || length % SECTOR_SIZE !== 0) {
-      return Promise.reject(new InitiatorError('ERR_AOE_ALIGNMENT', `${this.name}: offset ${offset} and length ${length} must be multiples of ${SECTOR_SIZE}`));
-    }
-    if (offset + length > this.size) {
-      return Promise.reject(new InitiatorError('ERR_AOE_RANGE', `${this.name}: ${kind} of ${length} bytes at ${offset} is beyond the end of the device (${this.size} bytes)`));
-    }
-    if (length === 0) return Promise.resolve();
-    if (this.active.length === 0) this.lastProgressAt = performance.now();
+    const invalid = requestError(this.name, this.size, kind, offset, buffer.length);
+    if (invalid) return Promise.reject(invalid);
+    if (buffer.length === 0) return Promise.resolve();
+    const now = performance.now();
+    if (this.active.length === 0) this.lastProgressAt = now;
     const op = createOperation(kind, offset, buffer, this.active);
-    this.quarantine.onSubmitted(op, performance.now());
+    this.quarantine.onSubmitted(op, now);
     if (kind === 'read') this.counters.reads += 1; else this.counters.writes += 1;
     this.active.push(op);
     this.pending.push(op);
@@ -150,47 +153,20 @@ export class Device extends EventEmitter implements DataReceiver {
     return op.promise;
   }
 
-  /** Fill windows and send: retries first (preferably on another path), then new chunks in submission order. */
+  /** Fill windows (one clock read for the whole batch: the frames leave in one native call) and send. */
   private pump(): void {
     if (this.closed) return;
-    const now = performance.now();
-    const paths = this.paths;
-    const retries = this.recovery.retries;
-    while (retries.length > 0 && this.slots.hasFree()) {
-      const at = retries.head;
-      const op = retries.op[at] as Operation;
-      if (op.done) { retries.shift(); continue; }
-      const index = this.policy.pick(paths, retries.avoid[at]);
-      if (index < 0) break;
-      const bytes = Math.min(retries.bytes[at], paths[index].payloadBytes);
-      this.slots.issue(paths[index], op, retries.opOffset[at], bytes, this.lba48, now);
-      retries.opOffset[at] += bytes;
-      retries.bytes[at] -= bytes;
-      if (retries.bytes[at] === 0) retries.shift();
-    }
-    if (retries.length === 0) {
-      let position = 0;
-      while (position < this.pending.length && this.slots.hasFree()) {
-        const op = this.pending[position];
-        if (op.done || op.issued >= op.length) { this.pending.splice(position, 1); continue; }
-        if (op.waitFor > 0) { position += 1; continue; }
-        const index = this.policy.pick(paths, -1);
-        if (index < 0) break;
-        const bytes = Math.min(op.length - op.issued, paths[index].payloadBytes);
-        this.slots.issue(paths[index], op, op.issued, bytes, this.lba48, now);
-        op.issued += bytes;
-      }
-    }
+    fillWindows(this.slots, this.policy, this.paths, this.recovery.retries, this.pending, this.lba48, performance.now());
     for (let index = 0; index < this.ports.length; index += 1) this.ports[index].flush();
   }
 
   /** Data-plane reply (called by the port for every tagged response in a batch; no allocation). */
-  handleData(slab: Buffer, base: number, length: number, tag: number, port: LinkPort): boolean {
+  handleData(slab: Buffer, base: number, length: number, tag: number, port: LinkPort, now: number): boolean {
     if (((slab[base + 16] << 8) | slab[base + 17]) !== this.shelf || slab[base + 18] !== this.slot) return false;
     const slots = this.slots;
     const slot = slots.lookup(tag);
     if (slot < 0) {
-      this.recovery.onLateReply(tag, performance.now());
+      this.recovery.onLateReply(tag, now);
       this.counters.ignoredReplies += 1;
       return true;
     }
@@ -203,7 +179,6 @@ export class Device extends EventEmitter implements DataReceiver {
     const status = slab[base + 27];
     const ataFailed = !isError && length >= 28 && (status & (AtaStatus.Error | AtaStatus.DeviceFault)) !== 0;
     if (!isError && !ataFailed && op.kind === 'read' && length < ATA_DATA_OFFSET + bytes) { this.counters.ignoredReplies += 1; return true; }
-    const now = performance.now();
     const sentAt = slots.sentAt[slot];
     const sequence = slots.sequence[slot];
     path.onAck(now - sentAt, now, bytes);
@@ -213,7 +188,7 @@ export class Device extends EventEmitter implements DataReceiver {
     if (path.state === 'down') this.markUp(path);
     if (isError) { this.failOp(op, aoeReplyError(slab[base + 15], `${this.name} ${op.kind} at ${op.offset + opOffset}`)); return true; }
     if (ataFailed) { this.failOp(op, ataReplyError(status, slab[base + 25], `${this.name} ${op.kind} at ${op.offset + opOffset}`)); return true; }
-    if (op.kind === 'read') slab.copy(op.buffer, opOffset, base + ATA_DATA_OFFSET, base + ATA_DATA_OFFSET + bytes);
+    if (op.kind === 'read') op.buffer.set(port.replyPayload(slab, base, bytes), opOffset);
     op.remaining -= bytes;
     if (op.remaining === 0 && !op.done) this.completeOp(op);
     return true;
@@ -254,14 +229,29 @@ export class Device extends EventEmitter implements DataReceiver {
   /** The scan timer keeps the process alive only while I/O is outstanding (like a socket with a pending request). */
   private startTimer(): void {
     if (this.closed) return;
-    if (!this.timer) this.timer = setInterval(() => this.scan(), this.timers.scanIntervalMs);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.scan(), this.timers.scanIntervalMs);
+      this.lastScanAt = performance.now();
+    }
     if (this.active.length > 0) this.timer.ref();
     else this.timer.unref();
   }
 
-  /** The one timer: retransmit scan, down-path probing, rate estimates, deadline. */
+  /**
+   * The one timer: retransmit scan, down-path probing, rate estimates, deadline. A run that comes more than
+   * LATE_SCAN_INTERVALS intervals late (the process was not scheduled or the event loop was blocked) is put off
+   * once: timers run before the poll phase, and the replies that queued up during the stall must be read before
+   * frames count as timed out (otherwise every frame in flight is retransmitted and the window collapses).
+   */
   private scan(): void {
     const now = performance.now();
+    const late = now - this.lastScanAt > LATE_SCAN_INTERVALS * this.timers.scanIntervalMs;
+    this.lastScanAt = now;
+    if (late && !this.scanPutOff) {
+      this.scanPutOff = true;
+      return;
+    }
+    this.scanPutOff = false;
     this.recovery.scan(now);
     if (this.quarantine.holding) this.quarantine.release(now);
     this.watch.probeDownPaths(now, this.timers.probeIntervalMs);

@@ -1,4 +1,6 @@
 // One user read or write: its buffer, progress counters and the earlier overlapping operations it must wait for.
+import { SECTOR_SIZE } from '../wire/constants.js';
+import { InitiatorError } from './errors.js';
 
 /** One user read or write, split into frames as paths have window space. */
 export interface Operation {
@@ -41,6 +43,17 @@ export function createOperation(kind: 'read' | 'write', offset: number, buffer: 
     }
   }
   return op;
+}
+
+/** ERR_AOE_ALIGNMENT or ERR_AOE_RANGE when device `name` of `size` bytes cannot take this request, else undefined. */
+export function requestError(name: string, size: number, kind: 'read' | 'write', offset: number, length: number): InitiatorError | undefined {
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset % SECTOR_SIZE !== 0 || length % SECTOR_SIZE !== 0) {
+    return new InitiatorError('ERR_AOE_ALIGNMENT', `${name}: offset ${offset} and length ${length} must be multiples of ${SECTOR_SIZE}`);
+  }
+  if (offset + length > size) {
+    return new InitiatorError('ERR_AOE_RANGE', `${name}: ${kind} of ${length} bytes at ${offset} is beyond the end of the device (${size} bytes)`);
+  }
+  return undefined;
 }
 
 /** A Buffer view of any Uint8Array (no copy). */

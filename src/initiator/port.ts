@@ -1,13 +1,15 @@
 // One receive dispatcher per Link: routes data replies to devices, control replies to waiters, and batches sends.
+import { performance } from 'node:perf_hooks';
 import type { Link } from '../link/link.js';
-import { ETHERTYPE_AOE, FLAG_RESPONSE } from '../wire/constants.js';
+import { ATA_DATA_OFFSET, ETHERTYPE_AOE, FLAG_RESPONSE } from '../wire/constants.js';
 
-/** Tags with bit 31 set belong to a device's data plane (see tags in device-slots.ts); others are control requests. */
+/** Tags with bit 31 set belong to a device's data plane (see tags in slots.ts); others are control requests. */
 export const DATA_TAG_BIT = 0x80000000;
 
 /** A device's data-plane receiver: returns true when the frame was its own (matched shelf.slot). */
 export interface DataReceiver {
-  handleData(slab: Buffer, base: number, length: number, tag: number, port: LinkPort): boolean;
+  /** `now` is the batch's arrival time (one clock read per received batch). */
+  handleData(slab: Buffer, base: number, length: number, tag: number, port: LinkPort, now: number): boolean;
   /** Called once after each received batch so the device can refill windows and flush sends. */
   afterBatch(): void;
 }
@@ -24,7 +26,14 @@ export class LinkPort {
   private nextControlTag = 1 + Math.floor(Math.random() * 0x3fff0000);
   private sendFrames: Uint8Array[] = new Array(256);
   private sendLengths = new Uint32Array(256);
+  private sendOffsets = new Uint32Array(256);
+  /** The slab every queued frame lives in (one link.sendSlab), or null when they come from several. */
+  private sendSlab: Uint8Array | null = null;
   private sendCount = 0;
+  /** Views of reply payloads in the receive slab by receive slot, reused while the slab stays (no view per frame). */
+  private payloadViews: (Uint8Array | undefined)[] = [];
+  private payloadSlab: Buffer | undefined;
+  private receiveSlotSize = 1;
   private retryTimer: NodeJS.Immediate | undefined;
   private closed = false;
   /** Frames the link refused and we re-queued (ENOBUFS back-pressure). */
@@ -69,23 +78,25 @@ export class LinkPort {
     this.control.delete(tag);
   }
 
-  /** Queue one frame for the next flush (the frame buffer must stay untouched until then). */
-  queue(frame: Uint8Array, length: number): void {
-    if (this.sendCount === this.sendLengths.length) {
-      const lengths = new Uint32Array(this.sendLengths.length * 2);
-      lengths.set(this.sendLengths);
-      this.sendLengths = lengths;
-      this.sendFrames.length = lengths.length;
-    }
-    this.sendFrames[this.sendCount] = frame;
-    this.sendLengths[this.sendCount] = length;
-    this.sendCount += 1;
+  /** Queue one frame (`frame` is slab[offset ..]) for the next flush; the frame buffer must stay untouched until then. */
+  queue(frame: Uint8Array, slab: Uint8Array, offset: number, length: number): void {
+    const index = this.sendCount;
+    if (index === this.sendLengths.length) this.growQueue();
+    this.sendFrames[index] = frame;
+    this.sendLengths[index] = length;
+    this.sendOffsets[index] = offset;
+    if (index === 0) this.sendSlab = slab;
+    else if (slab !== this.sendSlab) this.sendSlab = null;
+    this.sendCount = index + 1;
   }
 
-  /** Send everything queued with one link.send(); refused frames are retried on the next turn of the event loop. */
+  /** Send everything queued in one native call (sendSlab when the link has it); refused frames are retried on the next turn of the event loop. */
   flush(): void {
     if (this.sendCount === 0 || this.closed) return;
-    const sent = this.link.send(this.sendFrames, this.sendLengths, this.sendCount);
+    const link = this.link;
+    const sent = this.sendSlab !== null && link.sendSlab !== undefined
+      ? link.sendSlab(this.sendSlab, this.sendOffsets, this.sendLengths, this.sendCount)
+      : link.send(this.sendFrames, this.sendLengths, this.sendCount);
     if (sent >= this.sendCount) {
       this.sendCount = 0;
       return;
@@ -99,6 +110,7 @@ export class LinkPort {
     for (let index = 0; index < rest; index += 1) {
       this.sendFrames[index] = this.sendFrames[sent + index];
       this.sendLengths[index] = this.sendLengths[sent + index];
+      this.sendOffsets[index] = this.sendOffsets[sent + index];
     }
     this.sendCount = rest;
     if (!this.retryTimer) {
@@ -130,25 +142,55 @@ export class LinkPort {
     if (ports.get(this.link) === this) ports.delete(this.link);
   }
 
+  /**
+   * The `bytes` of ATA data of the reply at `base` in the batch being received (a cached view: valid until the
+   * handler returns, like the slab).
+   */
+  replyPayload(slab: Buffer, base: number, bytes: number): Uint8Array {
+    const index = (base / this.receiveSlotSize) | 0;
+    let view = this.payloadViews[index];
+    if (view === undefined || view.length !== bytes) {
+      view = new Uint8Array(slab.buffer, slab.byteOffset + base + ATA_DATA_OFFSET, bytes);
+      this.payloadViews[index] = view;
+    }
+    return view;
+  }
+
+  private growQueue(): void {
+    const capacity = this.sendLengths.length * 2;
+    const lengths = new Uint32Array(capacity);
+    const offsets = new Uint32Array(capacity);
+    lengths.set(this.sendLengths);
+    offsets.set(this.sendOffsets);
+    this.sendLengths = lengths;
+    this.sendOffsets = offsets;
+    this.sendFrames.length = capacity;
+  }
+
   private receive(slab: Buffer, slotSize: number, lengths: Uint32Array, count: number): void {
-    let sawData = false;
+    if (slab !== this.payloadSlab || slotSize !== this.receiveSlotSize) {
+      this.payloadSlab = slab;
+      this.receiveSlotSize = slotSize;
+      this.payloadViews.length = 0;
+    }
+    let now = -1;
     for (let index = 0; index < count; index += 1) {
       const base = index * slotSize;
       const length = lengths[index];
       if (length < 24) continue;
       if (((slab[base + 12] << 8) | slab[base + 13]) !== ETHERTYPE_AOE) continue;
       if ((slab[base + 14] & FLAG_RESPONSE) === 0) continue;
-      const tag = slab.readUInt32BE(base + 20);
+      const tag = ((slab[base + 20] << 24) | (slab[base + 21] << 16) | (slab[base + 22] << 8) | slab[base + 23]) >>> 0;
       if ((tag & DATA_TAG_BIT) !== 0) {
-        sawData = true;
+        if (now < 0) now = performance.now();
         for (let r = 0; r < this.receivers.length; r += 1) {
-          if (this.receivers[r].handleData(slab, base, length, tag, this)) break;
+          if (this.receivers[r].handleData(slab, base, length, tag, this, now)) break;
         }
       } else {
         const handler = this.control.get(tag);
         if (handler) handler(Buffer.from(slab.subarray(base, base + length)));
       }
     }
-    if (sawData) for (let r = 0; r < this.receivers.length; r += 1) this.receivers[r].afterBatch();
+    if (now >= 0) for (let r = 0; r < this.receivers.length; r += 1) this.receivers[r].afterBatch();
   }
 }

@@ -28,7 +28,13 @@ export class SlotTable {
   readonly lostAt: Float64Array;
   readonly lostPath: Int16Array;
   private readonly generation: Uint16Array;
+  /** Every frame lives in this one slab (frame i at i * frameSize), so a batch of requests leaves in one link.sendSlab(). */
+  readonly slab: Buffer;
   readonly frames: Buffer[];
+  /** Path whose Ethernet + AoE header (bytes 0-19) the slot's frame holds, or -1: rewritten only when the path changes. */
+  private readonly headerPath: Int16Array;
+  /** 1 while bytes 36..59 of the slot's frame are zero (a READ's padding); a WRITE's payload clears it. */
+  private readonly padded: Uint8Array;
   private readonly free: Int32Array;
   private freeCount: number;
   inUse = 0;
@@ -50,9 +56,11 @@ export class SlotTable {
     this.lostAt = new Float64Array(this.count);
     this.lostPath = new Int16Array(this.count);
     this.generation = new Uint16Array(this.count);
-    const slab = Buffer.alloc(this.count * this.frameSize);
+    this.slab = Buffer.alloc(this.count * this.frameSize);
     this.frames = [];
-    for (let index = 0; index < this.count; index += 1) this.frames.push(slab.subarray(index * this.frameSize, (index + 1) * this.frameSize));
+    for (let index = 0; index < this.count; index += 1) this.frames.push(this.slab.subarray(index * this.frameSize, (index + 1) * this.frameSize));
+    this.headerPath = new Int16Array(this.count).fill(-1);
+    this.padded = new Uint8Array(this.count).fill(1);
     this.free = new Int32Array(this.count);
     for (let index = 0; index < this.count; index += 1) this.free[index] = this.count - 1 - index;
     this.freeCount = this.count;
@@ -73,22 +81,33 @@ export class SlotTable {
     this.generation[slot] = generation;
     const tag = (DATA_TAG_BIT | (generation << 16) | slot) >>> 0;
     const frame = this.frames[slot];
-    path.header.copy(frame, 0, 0, 20);
-    frame.writeUInt32BE(tag, 20);
+    if (this.headerPath[slot] !== path.index) {
+      frame.set(path.header, 0);
+      this.headerPath[slot] = path.index;
+    }
+    frame[20] = tag >>> 24;
+    frame[21] = (tag >>> 16) & 0xff;
+    frame[22] = (tag >>> 8) & 0xff;
+    frame[23] = tag & 0xff;
     const write = op.kind === 'write';
     const lba = (op.offset + opOffset) / SECTOR_SIZE;
-    const sectors = bytes / SECTOR_SIZE;
     // AoEr11 §3.1 ATA argument at 24: aflags, err/feature, sector count, command, lba[6], reserved[2].
     frame[24] = (lba48 ? AtaFlag.Extended : 0) | (write ? AtaFlag.Write : 0);
     frame[25] = 0;
-    frame[26] = sectors;
+    frame[26] = bytes / SECTOR_SIZE;
+    const low = lba >>> 0; // lba < 2^48: low 32 bits, then the high 16
+    frame[28] = low & 0xff;
+    frame[29] = (low >>> 8) & 0xff;
+    frame[30] = (low >>> 16) & 0xff;
     if (lba48) {
+      const high = (lba - low) / 0x100000000;
       frame[27] = write ? AtaCommand.WriteSectorsExt : AtaCommand.ReadSectorsExt;
-      frame.writeUIntLE(lba, 28, 6);
+      frame[31] = low >>> 24;
+      frame[32] = high & 0xff;
+      frame[33] = (high >>> 8) & 0xff;
     } else {
       frame[27] = write ? AtaCommand.WriteSectors : AtaCommand.ReadSectors;
-      frame.writeUIntLE(lba & 0xffffff, 28, 3);
-      frame[31] = 0xe0 | ((lba >>> 24) & 0x0f); // device register
+      frame[31] = 0xe0 | ((low >>> 24) & 0x0f); // device register
       frame[32] = 0;
       frame[33] = 0;
     }
@@ -96,10 +115,15 @@ export class SlotTable {
     frame[35] = 0;
     let length: number;
     if (write) {
-      op.buffer.copy(frame, ATA_DATA_OFFSET, opOffset, opOffset + bytes);
+      const source = op.buffer;
+      frame.set(new Uint8Array(source.buffer, source.byteOffset + opOffset, bytes), ATA_DATA_OFFSET);
+      this.padded[slot] = 0;
       length = ATA_DATA_OFFSET + bytes;
     } else {
-      frame.fill(0, ATA_DATA_OFFSET, ETHERNET_MIN_FRAME);
+      if (this.padded[slot] === 0) {
+        frame.fill(0, ATA_DATA_OFFSET, ETHERNET_MIN_FRAME);
+        this.padded[slot] = 1;
+      }
       length = ETHERNET_MIN_FRAME;
     }
     this.op[slot] = op;
@@ -118,7 +142,7 @@ export class SlotTable {
     path.inflight += 1;
     path.budget.inflight += 1;
     path.framesSent += 1;
-    path.port.queue(frame, length);
+    path.port.queue(frame, this.slab, slot * this.frameSize, length);
     return slot;
   }
 

@@ -68,6 +68,25 @@ describe('fast loss detection', () => {
   });
 });
 
+describe('stalls', () => {
+  it('a blocked event loop is not taken for loss: the replies that queued up meanwhile are read before any RTO fires', async () => {
+    const { device } = await setup({ diskBytes: 8 * MiB, mtus: [1500] });
+    await device.read(0, MiB); // RTT samples: the RTO drops to its 10 ms floor
+    const before = device.stats();
+    const reading = device.read(0, 8 * MiB);
+    // Block for 60 ms (like a descheduled process) with the first window sent and not yet delivered.
+    await new Promise<void>((resolve) => setImmediate(() => {
+      const until = performance.now() + 60;
+      while (performance.now() < until) { /* busy */ }
+      resolve();
+    }));
+    await reading;
+    const after = device.stats();
+    expect(after.paths[0].rtoMs).toBeLessThan(60);
+    expect(after.timeoutRetransmits - before.timeoutRetransmits).toBe(0);
+  });
+});
+
 describe('reordering', () => {
   it('spurious fast retransmits widen the reorder window, so later reordering is not taken for loss', async () => {
     const { rig, device } = await setup({ diskBytes: 8 * MiB });
