@@ -1,46 +1,18 @@
 // Real frames through real namespaces: PacketLink batches, jumbo frames, BPF filters, MTU, carrier, ENOBUFS.
 import { execFile } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { interfaceInfo, listInterfaces, openPacketLink, setMtu, type PacketLink } from '../../src/link/index.js';
 import type { LinkState } from '../../src/link/link.js';
+import { AOE_ETHERTYPE as AOE, collect, digest, makeFrame, until } from '../helpers/frames.js';
 import { useLab } from '../helpers/lab.js';
 
 const run = promisify(execFile);
 const ADDON = fileURLToPath(new URL('../../build/Release/aoekit_packet.node', import.meta.url));
-const AOE = 0x88a2;
 const OTHER_ETHERTYPE = 0x88b5;
 const RESPONSE_FLAG = 0x08;
-
-/** Whole Ethernet frame: header, AoE version 1 + flags, 32-bit sequence at 24, random payload. */
-function makeFrame(destination: number, source: number, length: number, sequence: number, etherType = AOE, flags = 0): Buffer {
-  const frame = Buffer.alloc(length);
-  frame.writeUIntBE(destination, 0, 6);
-  frame.writeUIntBE(source, 6, 6);
-  frame.writeUInt16BE(etherType, 12);
-  frame[14] = 0x10 | flags;
-  frame.writeUInt32BE(sequence, 24);
-  randomFillSync(frame, 28);
-  return frame;
-}
-
-function digest(frames: readonly Uint8Array[]): string {
-  const hash = createHash('sha256');
-  for (const frame of frames) hash.update(frame);
-  return hash.digest('hex');
-}
-
-/** Copies every received frame (tests only: the slab is reused by the next batch). */
-function collect(link: PacketLink): Buffer[] {
-  const frames: Buffer[] = [];
-  link.onFrames((slab, slotSize, lengths, count) => {
-    for (let i = 0; i < count; i++) frames.push(Buffer.from(slab.subarray(i * slotSize, i * slotSize + lengths[i])));
-  });
-  return frames;
-}
 
 /** Sends every frame in batches, retrying refused ones after yielding to the event loop. */
 async function sendAll(link: PacketLink, frames: readonly Buffer[], batch = 64): Promise<number> {
@@ -54,14 +26,6 @@ async function sendAll(link: PacketLink, frames: readonly Buffer[], batch = 64):
     await new Promise((resolve) => setImmediate(resolve));
   }
   return refusals;
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function nextState(link: PacketLink, wanted: Partial<LinkState>): Promise<LinkState> {

@@ -1,35 +1,8 @@
 // Both receive paths of PacketLink (TPACKET_V2 ring and recvmmsg): data intact, truncation, early frames, ring overflow.
-import { createHash, randomFillSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPacketLink, type PacketLink } from '../../src/link/index.js';
+import { collect, digest, makeFrame, until } from '../helpers/frames.js';
 import { useLab } from '../helpers/lab.js';
-
-const AOE = 0x88a2;
-
-function makeFrame(destination: number, source: number, length: number, sequence: number): Buffer {
-  const frame = Buffer.alloc(length);
-  frame.writeUIntBE(destination, 0, 6);
-  frame.writeUIntBE(source, 6, 6);
-  frame.writeUInt16BE(AOE, 12);
-  frame[14] = 0x10;
-  frame.writeUInt32BE(sequence, 24);
-  randomFillSync(frame, 28);
-  return frame;
-}
-
-const digest = (frames: readonly Uint8Array[]): string => {
-  const hash = createHash('sha256');
-  for (const frame of frames) hash.update(frame);
-  return hash.digest('hex');
-};
-
-function collect(link: PacketLink): Buffer[] {
-  const frames: Buffer[] = [];
-  link.onFrames((slab, slotSize, lengths, count) => {
-    for (let i = 0; i < count; i++) frames.push(Buffer.from(slab.subarray(i * slotSize, i * slotSize + lengths[i])));
-  });
-  return frames;
-}
 
 async function sendAll(link: PacketLink, frames: readonly Buffer[], batch: number): Promise<void> {
   let index = 0;
@@ -37,14 +10,6 @@ async function sendAll(link: PacketLink, frames: readonly Buffer[], batch: numbe
     const slice = frames.slice(index, index + batch);
     index += link.send(slice, Uint32Array.from(slice, (frame) => frame.length), slice.length);
     await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

@@ -1,9 +1,10 @@
 // sendSlab (one slab + offsets + lengths, no per-frame N-API lookups) on PacketLink over veth and on MemoryLink: order and data by sha256.
-import { createHash, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPacketLink, type PacketLink } from '../../src/link/index.js';
 import type { Link } from '../../src/link/link.js';
 import { MemoryHub } from '../../src/link/memory-link.js';
+import { collect, digest, until } from '../helpers/frames.js';
 import { useLab } from '../helpers/lab.js';
 
 const FRAME_SPACING = 1514;
@@ -28,28 +29,6 @@ function buildSlab(destination: number, source: number, count: number, first: nu
     expected.push(Buffer.from(slab.subarray(offset, offset + length)));
   }
   return { slab, offsets, lengths, expected };
-}
-
-function digest(frames: readonly Uint8Array[]): string {
-  const hash = createHash('sha256');
-  for (const frame of frames) hash.update(frame);
-  return hash.digest('hex');
-}
-
-function collect(link: Link): Buffer[] {
-  const frames: Buffer[] = [];
-  link.onFrames((slab, slotSize, lengths, count) => {
-    for (let i = 0; i < count; i++) frames.push(Buffer.from(slab.subarray(i * slotSize, i * slotSize + lengths[i])));
-  });
-  return frames;
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Sends 40 slabs of 32 frames, retrying refused frames; returns every frame in send order. */
