@@ -4,6 +4,7 @@ export * from './link/index.js';
 export * from './store/index.js';
 export * from './target/index.js';
 export * from './initiator/index.js';
+export * from './copy/index.js';
 export { createLab, type Lab } from './lab/netlab.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
 export { NbdServer, MemoryBlockDevice, nbdErrorFor, type BlockDevice, type NbdServerOptions } from './nbd/index.js';

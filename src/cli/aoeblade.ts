@@ -44,7 +44,7 @@ function buildProgram(): Command {
     .option('-d, --direct', 'open the file with O_DIRECT (bypass the page cache; not on tmpfs)')
     .option('-s, --sync', 'open the file with O_SYNC (every write durable before it is acknowledged)')
     .option('-r, --read-only', 'refuse writes (ATA ABRT)')
-    .option('-m, --mask <macs>', 'Mac Mask List: only these initiator MACs may send ATA commands (comma separated, max 64)')
+    .option('-m, --mask <macs>', 'Mac Mask List: only these initiator MACs get any answer (comma separated, max 64)')
     .option('--mtu <bytes>', 'set each NIC to this MTU before serving (needs CAP_NET_ADMIN); 9000 = jumbo frames, 17 sectors per frame')
     .option('--config-string <text>', 'initial AoE config string (max 1024 bytes); overrides the one in --state-dir')
     .option('--state-dir <dir>', 'persist config string, mask list and reservations here across restarts')

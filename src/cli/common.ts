@@ -18,6 +18,7 @@ export class UsageError extends Error {
 /** Errors whose `code` is a well-known runtime condition get one line too (no stack). */
 const ONE_LINE_CODES = new Set([
   'ENOENT', 'EACCES', 'EPERM', 'ENODEV', 'ENXIO', 'ENOSYS', 'EEXIST', 'EINVAL', 'ENOSPC', 'EADDRINUSE', 'EADDRNOTAVAIL',
+  'EPIPE', 'EIO', 'EISDIR', 'ENOTDIR', 'EROFS', 'EBUSY', 'ECONNRESET', 'EDQUOT', 'EFBIG',
   'ERR_AOE_NOT_FOUND', 'ERR_AOE_DEADLINE', 'ERR_AOE_NO_INTERFACE', 'ERR_CONFIG',
 ]);
 

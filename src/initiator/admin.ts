@@ -17,7 +17,7 @@ export interface TargetHandle {
  */
 export async function withDeviceTargets<T>(
   name: string, source: LinkSource & { timeoutMs?: number; everyPath?: boolean },
-  action: (device: DiscoveredDevice, handles: TargetHandle[]) => Promise<T>,
+  action: (device: DiscoveredDevice, handles: TargetHandle[], localMacs: number[]) => Promise<T>,
 ): Promise<T> {
   const { shelf, slot } = parseDeviceName(name);
   const opened = await openLinks(source);
@@ -31,7 +31,7 @@ export async function withDeviceTargets<T>(
       seen.add(path.targetMac);
       handles.push({ path, target: { port: LinkPort.of(path.link), mac: path.targetMac, shelf, slot } });
     }
-    return await action(device, handles);
+    return await action(device, handles, [...new Set(opened.links.map((link) => link.mac))]);
   } finally {
     if (!source.links || source.links.length === 0) for (const link of opened.links) LinkPort.of(link).detach();
     await opened.close();

@@ -1,6 +1,6 @@
 // Control-plane helpers: Query Config (read/test/set/force), IDENTIFY, Mac Mask List and Reserve/Release.
 import {
-  AOE_ARG_OFFSET, AOE_VERSION, AtaCommand, AtaStatus, ATA_DATA_OFFSET, Command, CONFIG_STRING_MAX, ConfigCommand,
+  AOE_ARG_OFFSET, AOE_VERSION, AtaCommand, AtaErrorBit, AtaStatus, ATA_DATA_OFFSET, Command, CONFIG_STRING_MAX, ConfigCommand,
   MaskCommand, ReserveCommand, SECTOR_SIZE,
 } from '../wire/constants.js';
 import { parseIdentify, type IdentifyInfo } from '../wire/identify.js';
@@ -106,16 +106,41 @@ export function checkAtaReply(reply: Buffer, what: string): void {
   if (status & (AtaStatus.Error | AtaStatus.DeviceFault)) throw ataReplyError(status, reply[AOE_ARG_OFFSET + 1], what);
 }
 
-/** FLUSH CACHE EXT; targets that abort it (vblade) get FLUSH CACHE instead. */
-export async function flushCache(target: ControlTarget, options?: RequestOptions): Promise<'ext' | 'legacy'> {
-  try {
-    await ataCommand(target, AtaCommand.FlushCacheExt, { timeoutMs: 2000, retries: 2, what: 'flush', ...options });
-    return 'ext';
-  } catch (error) {
-    if ((error as InitiatorError).code !== 'ERR_ATA_ABORT') throw error;
-    await ataCommand(target, AtaCommand.FlushCache, { timeoutMs: 2000, retries: 2, what: 'flush', ...options });
+/** Which FLUSH a target takes: 'ext' once a FLUSH CACHE EXT succeeded, 'legacy' once it refused EXT, undefined before. */
+export type FlushMode = 'ext' | 'legacy' | undefined;
+
+/**
+ * FLUSH CACHE EXT (0xEA), or FLUSH CACHE (0xE7) for targets that refuse EXT (vblade). Falls back only when EXT is
+ * refused with a bare ABRT before any EXT ever succeeded on this target (`known` undefined). Never after an I/O
+ * error (UNC/IDNF or any other error bit): a second flush after a failed one can report success for data that was
+ * lost (Linux's errseq reports a write-back error once), so that error is what the caller gets.
+ */
+export async function flushCache(target: ControlTarget, options?: RequestOptions, known?: FlushMode): Promise<'ext' | 'legacy'> {
+  const requestOptions = { timeoutMs: 2000, retries: 2, what: 'flush', ...options };
+  if (known === 'legacy') {
+    await ataCommand(target, AtaCommand.FlushCache, requestOptions).catch((error: unknown) => { throw flushError(target, error); });
     return 'legacy';
   }
+  try {
+    await ataCommand(target, AtaCommand.FlushCacheExt, requestOptions);
+    return 'ext';
+  } catch (error) {
+    const refused = (error as InitiatorError).code === 'ERR_ATA_ABORT' && (error as InitiatorError).ataErrorRegister === AtaErrorBit.Abort;
+    if (known === 'ext' || !refused) throw flushError(target, error);
+  }
+  await ataCommand(target, AtaCommand.FlushCache, requestOptions).catch((error: unknown) => { throw flushError(target, error); });
+  return 'legacy';
+}
+
+/** A failed FLUSH in the user's terms: the writes since the last good flush may not be on disk. */
+function flushError(target: ControlTarget, error: unknown): Error {
+  if (!(error instanceof InitiatorError) || !error.code.startsWith('ERR_ATA_')) return error as Error;
+  const kind = error.code === 'ERR_ATA_ABORT' ? 'refused the flush (ABRT)' : `reported an I/O error (${error.code.slice(8)})`;
+  return new InitiatorError(
+    error.code,
+    `e${target.shelf}.${target.slot}: FLUSH failed: the target ${kind}; data written since the last successful flush may not be on its disk (${error.message})`,
+    error.ataErrorRegister,
+  );
 }
 
 export interface MaskEdit { command: 'add' | 'delete'; mac: number }

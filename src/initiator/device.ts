@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { AtaStatus, ATA_DATA_OFFSET, FLAG_ERROR } from '../wire/constants.js';
 import { formatMac, readMac } from '../wire/mac.js';
-import { flushCache } from './commands.js';
+import { flushCache, type FlushMode } from './commands.js';
 import { pathStats, type DeviceStats } from './device-stats.js';
 import { aoeReplyError, ataReplyError, InitiatorError } from './errors.js';
 import type { Path } from './path.js';
@@ -45,6 +45,8 @@ export class Device extends EventEmitter implements DataReceiver {
   private readonly onClose: () => Promise<void>;
   private timer: NodeJS.Timeout | undefined;
   private flushScheduled = false;
+  /** Per target MAC: which FLUSH command it takes (see flushCache). */
+  private readonly flushModes = new Map<number, FlushMode>();
   private lastProgressAt = performance.now();
   private lastRateTick = performance.now();
   /** When the scan timer last ran, and whether that run was put off because it came late (see scan()). */
@@ -96,7 +98,7 @@ export class Device extends EventEmitter implements DataReceiver {
     return this.submit('write', offset, toBuffer(data));
   }
 
-  /** Wait for writes issued so far, then FLUSH CACHE EXT on every target MAC (FLUSH CACHE when aborted); all must succeed. */
+  /** Wait for writes issued so far, then FLUSH CACHE EXT on every target MAC (FLUSH CACHE only where EXT is refused); all must succeed. */
   async flush(): Promise<void> {
     this.checkOpen();
     await Promise.allSettled(this.active.filter((op) => op.kind === 'write').map((op) => op.promise));
@@ -106,8 +108,12 @@ export class Device extends EventEmitter implements DataReceiver {
       if (!known || (known.state !== 'up' && path.state === 'up')) byMac.set(path.targetMac, path);
     }
     // A lost FLUSH (or its reply) is retried after a few RTOs, backing off to 2 s for a target that takes long to flush.
-    await Promise.all([...byMac.values()].map((path) => flushCache({ port: path.port, mac: path.targetMac, shelf: this.shelf, slot: this.slot },
-      { timeoutMs: Math.max(20, 4 * path.rto), maxTimeoutMs: 2000, retries: 9 })));
+    // Every target must succeed; each one's flush mode is remembered so that EXT is never given up after it worked.
+    await Promise.all([...byMac.values()].map(async (path) => {
+      const target = { port: path.port, mac: path.targetMac, shelf: this.shelf, slot: this.slot };
+      const options = { timeoutMs: Math.max(20, 4 * path.rto), maxTimeoutMs: 2000, retries: 9 };
+      this.flushModes.set(path.targetMac, await flushCache(target, options, this.flushModes.get(path.targetMac)));
+    }));
   }
 
   stats(): DeviceStats {

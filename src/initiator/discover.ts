@@ -2,7 +2,8 @@
 import type { Link } from '../link/link.js';
 import { BROADCAST_SHELF, BROADCAST_SLOT, Command, ConfigCommand, SECTOR_SIZE, sectorsForMtu } from '../wire/constants.js';
 import { collect } from './control.js';
-import { identify, parseConfigReply, writeConfigArg, type ConfigInfo, type IdentifyResult } from './commands.js';
+import { parseConfigReply, writeConfigArg, type ConfigInfo } from './commands.js';
+import { identifyPaths, type IdentityGroup } from './identity.js';
 import { openLinks, type LinkSource } from './links.js';
 import { LinkPort } from './port.js';
 
@@ -21,6 +22,8 @@ export interface DiscoveredPath {
   /** Max sectors per command the target advertised. */
   targetSectors: number;
   firmwareVersion: number;
+  /** The config string this path's target answered with. */
+  configString: string;
   /** The link the path was found on (for opening the device on the same links). */
   link: Link;
 }
@@ -41,6 +44,10 @@ export interface DiscoveredDevice {
   paths: DiscoveredPath[];
   /** Set when IDENTIFY failed on every path (e.g. reserved by another host). */
   identifyError?: string;
+  /** Paths whose target did not answer IDENTIFY: left out of `paths`, since what they lead to is unknown. */
+  unverified?: DiscoveredPath[];
+  /** Set when the paths lead to different disks (IDENTIFY or config string differ): one group per disk. I/O refuses. */
+  conflict?: IdentityGroup[];
 }
 
 export interface DiscoverOptions extends LinkSource {
@@ -82,12 +89,14 @@ export async function discoverOnLinks(links: Link[], options: DiscoverOptions = 
         };
         devices.set(name, device);
       }
-      if (device.paths.some((path) => path.link === link && path.targetMac === config.mac)) continue;
+      const known = device.paths.find((path) => path.link === link && path.targetMac === config.mac);
+      // Two answers from one MAC with different strings: two exports behind one name on one NIC; keep both to flag it.
+      if (known && known.configString === config.configString) continue;
       device.paths.push(pathFromConfig(link, config));
     }
   }
   const list = [...devices.values()].sort((a, b) => a.shelf - b.shelf || a.slot - b.slot);
-  if (!options.skipIdentify) await Promise.all(list.map((device) => identifyDevice(device)));
+  if (!options.skipIdentify) await Promise.all(list.map((device) => identifyPaths(device)));
   return list;
 }
 
@@ -95,27 +104,9 @@ function pathFromConfig(link: Link, config: ConfigInfo): DiscoveredPath {
   const payloadSectors = Math.max(1, Math.min(sectorsForMtu(link.mtu), config.sectorCount));
   return {
     interface: link.name, localMac: link.mac, targetMac: config.mac, mtu: link.mtu, payloadSectors,
-    payloadBytes: payloadSectors * SECTOR_SIZE, bufferCount: config.bufferCount, targetSectors: config.sectorCount, firmwareVersion: config.firmwareVersion, link,
+    payloadBytes: payloadSectors * SECTOR_SIZE, bufferCount: config.bufferCount, targetSectors: config.sectorCount, firmwareVersion: config.firmwareVersion,
+    configString: config.configString, link,
   };
-}
-
-async function identifyDevice(device: DiscoveredDevice): Promise<void> {
-  let lastError: unknown;
-  for (const path of device.paths) {
-    try {
-      const info: IdentifyResult = await identify({ port: LinkPort.of(path.link), mac: path.targetMac, shelf: device.shelf, slot: device.slot }, { timeoutMs: 200, retries: 2 });
-      device.lba48 = info.lba48;
-      device.sectors = info.lba48 ? info.sectors : info.lba28Sectors;
-      device.size = device.sectors * SECTOR_SIZE;
-      device.model = info.model;
-      device.serial = info.serial;
-      device.firmware = info.firmware;
-      return;
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  device.identifyError = lastError instanceof Error ? lastError.message : String(lastError);
 }
 
 /** Public discovery: opens the interfaces (or uses injected links), lists devices, closes what it opened. */

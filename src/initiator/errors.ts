@@ -4,10 +4,13 @@ import { AoeError, AtaErrorBit } from '../wire/constants.js';
 /** An initiator failure with a stable `code` (ERR_AOE_*, ERR_ATA_*). */
 export class InitiatorError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
+  /** The ATA error register of the reply, for ERR_ATA_* errors. */
+  readonly ataErrorRegister: number | undefined;
+  constructor(code: string, message: string, ataErrorRegister?: number) {
     super(message);
     this.name = 'InitiatorError';
     this.code = code;
+    this.ataErrorRegister = ataErrorRegister;
   }
 }
 
@@ -39,5 +42,5 @@ export function ataErrorCode(errorRegister: number): string {
 
 export function ataReplyError(status: number, errorRegister: number, what: string): InitiatorError {
   const hex = (value: number) => `0x${value.toString(16).padStart(2, '0')}`;
-  return new InitiatorError(ataErrorCode(errorRegister), `${what}: ATA status ${hex(status)} error ${hex(errorRegister)}`);
+  return new InitiatorError(ataErrorCode(errorRegister), `${what}: ATA status ${hex(status)} error ${hex(errorRegister)}`, errorRegister);
 }

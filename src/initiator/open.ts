@@ -2,6 +2,7 @@
 import { ATA_DATA_OFFSET, SECTOR_SIZE } from '../wire/constants.js';
 import { Device } from './device.js';
 import { discoverOnLinks } from './discover.js';
+import { conflictError } from './identity.js';
 import { InitiatorError } from './errors.js';
 import { openLinks, type LinkSource } from './links.js';
 import { DEFAULT_TUNING, Path, type PathTuning, type TargetBudget } from './path.js';
@@ -50,6 +51,7 @@ export async function openDevice(name: string, options: OpenDeviceOptions = {}):
       throw new InitiatorError('ERR_AOE_NOT_FOUND', `device e${shelf}.${slot} not found on ${opened.links.map((link) => link.name).join(', ')}`);
     }
     if (device.identifyError) throw new InitiatorError('ERR_AOE_IDENTIFY', `e${shelf}.${slot}: IDENTIFY failed: ${device.identifyError}`);
+    if (device.conflict) throw conflictError(device);
     const tuning: PathTuning = { ...DEFAULT_TUNING, ...options.tuning };
     const maxSectors = Math.max(...device.paths.map((path) => path.payloadSectors));
     // Slots hold frames for the largest path payload; windows never exceed their cap, so slots >= sum of caps.

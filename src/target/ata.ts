@@ -11,6 +11,11 @@ const STATUS_ERROR = AtaStatus.Ready | AtaStatus.Error; // DRDY | ERR
 const TWO_POW_24 = 2 ** 24;
 const TWO_POW_32 = 2 ** 32;
 const TWO_POW_40 = 2 ** 40;
+/**
+ * A failed FLUSH says UNC (with ABRT clear), never ABRT alone: an initiator reads a bare ABRT as "FLUSH CACHE EXT
+ * not supported" and may retry as FLUSH CACHE, which must not happen after an I/O error.
+ */
+const FLUSH_FAILED = AtaErrorBit.Uncorrectable;
 
 /** LBA from the request (bytes 28..33, least significant first); LBA28 (E clear) keeps the low 28 bits only (byte 31's high nibble is the device register). */
 function readLba(slab: Buffer, offset: number, extended: boolean): number {
@@ -28,7 +33,7 @@ function ataError(engine: NicEngine, slot: RequestSlot, runtime: ExportRuntime, 
 }
 
 /**
- * Serve one ATA request. Order: length, mask (silent), reservation (AoE 6, IDENTIFY passes as in vblade),
+ * Serve one ATA request. Order: length, reservation (AoE 6, IDENTIFY passes as in vblade),
  * write payload length (AoE BadArgument), then ATA-level checks whose failures go in the ATA registers.
  */
 export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffer, offset: number, length: number): void {
@@ -37,17 +42,11 @@ export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffe
     return;
   }
   const counters = runtime.counters;
-  if (runtime.macMask.length !== 0 || runtime.reservation.length !== 0) {
-    const source = readMac(slab, offset + 6);
-    if (!runtime.maskAllows(source)) {
-      counters.maskDenied++;
-      return;
-    }
-    if (!runtime.reservationAllows(source) && slab[offset + 27] !== AtaCommand.Identify) {
-      counters.reservedDenied++;
-      engine.replyError(runtime, slab, offset, length, AoeError.TargetReserved);
-      return;
-    }
+  // The mask list was checked before dispatch (engine.ts). A reservation refuses everything but IDENTIFY, as in vblade.
+  if (runtime.reservation.length !== 0 && !runtime.reservationAllows(readMac(slab, offset + 6)) && slab[offset + 27] !== AtaCommand.Identify) {
+    counters.reservedDenied++;
+    engine.replyError(runtime, slab, offset, length, AoeError.TargetReserved);
+    return;
   }
   const command = slab[offset + 27];
   const sectorCount = slab[offset + 26];
@@ -105,6 +104,8 @@ export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffe
       // vblade answers 0xE7 without syncing; we fdatasync and reply only once it completed.
       counters.flushes++;
       engine.merger.flush(); // merged writes of this batch reach the file before the fdatasync
+      // A write or flush failed earlier: this flush cannot vouch for the data (errseq reports an error once).
+      if (runtime.writeFailure !== null) return ataError(engine, slot, runtime, FLUSH_FAILED);
       runtime.store.flush(slot.onFlush);
       return;
     case AtaCommand.CheckPowerMode:
@@ -114,6 +115,20 @@ export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffe
     default:
       ataError(engine, slot, runtime, AtaErrorBit.Abort);
   }
+}
+
+/** ATA error bits for a failed write: ABRT for "refused" conditions (no space, read-only, permissions), UNC for I/O errors. */
+export function writeErrorBits(error: Error): number {
+  switch ((error as { code?: unknown }).code) {
+    case 'ENOSPC': case 'EDQUOT': case 'EFBIG': case 'EROFS': case 'EPERM': case 'EACCES':
+      return AtaErrorBit.Abort;
+    default:
+      return AtaErrorBit.Uncorrectable;
+  }
+}
+
+function shortTransfer(what: string, bytes: number, expected: number): Error {
+  return Object.assign(new Error(`short ${what}: ${bytes} of ${expected} bytes`), { code: 'EIO' });
 }
 
 export function completeRead(slot: RequestSlot, error: Error | null, bytes: number): void {
@@ -130,8 +145,10 @@ export function completeRead(slot: RequestSlot, error: Error | null, bytes: numb
 export function completeWrite(slot: RequestSlot, error: Error | null, bytes: number): void {
   const runtime = slot.exportRuntime as ExportRuntime;
   if (error !== null || bytes !== slot.expected) {
+    const failure = error ?? shortTransfer('write', bytes, slot.expected);
     runtime.counters.ioErrors++;
-    ataError(slot.engine, slot, runtime, AtaErrorBit.Abort);
+    runtime.recordWriteFailure(failure);
+    ataError(slot.engine, slot, runtime, writeErrorBits(failure));
     return;
   }
   runtime.counters.bytesWritten += bytes;
@@ -143,7 +160,8 @@ export function completeFlush(slot: RequestSlot, error: Error | null): void {
   const runtime = slot.exportRuntime as ExportRuntime;
   if (error !== null) {
     runtime.counters.ioErrors++;
-    ataError(slot.engine, slot, runtime, AtaErrorBit.Abort);
+    runtime.recordWriteFailure(error);
+    ataError(slot.engine, slot, runtime, FLUSH_FAILED);
     return;
   }
   slot.engine.queue(slot, ATA_DATA_OFFSET);

@@ -80,7 +80,7 @@ function writeMaskList(frame: Buffer, at: number, list: number[]): number {
   return at;
 }
 
-/** Mac Mask List read/edit. Directives apply in order; on the first bad one the reply carries MError and its index in the count field. */
+/** Mac Mask List read/edit. Directives apply in order, all or none: on the first bad one nothing changes and the reply carries MError and its index. */
 export function handleMask(engine: NicEngine, runtime: ExportRuntime, slab: Buffer, offset: number, length: number): void {
   if (length < 28) {
     engine.counters.malformed++;
@@ -95,35 +95,37 @@ export function handleMask(engine: NicEngine, runtime: ExportRuntime, slab: Buff
       engine.counters.malformed++;
       return;
     }
+    // All or nothing: directives are applied to a copy, which replaces the list only if every one succeeded.
     const list = runtime.macMask;
-    let changed = false;
+    const next = list.slice();
     for (let i = 0; i < directiveCount; i++) {
       const at = offset + 28 + i * 8;
       const directive = slab[at + 1];
       const mac = readMac(slab, at + 2);
-      const index = list.indexOf(mac);
+      const index = next.indexOf(mac);
       if (directive === DirectiveCommand.None) continue;
       if (directive === DirectiveCommand.Add) {
         if (index >= 0) continue;
-        if (list.length >= MASK_LIST_MAX) {
+        if (next.length >= MASK_LIST_MAX) {
           maskError = MaskError.ListFull;
           failedIndex = i;
           break;
         }
-        list.push(mac);
-        changed = true;
+        next.push(mac);
       } else if (directive === DirectiveCommand.Delete) {
-        if (index >= 0) {
-          list.splice(index, 1);
-          changed = true;
-        }
+        if (index >= 0) next.splice(index, 1);
       } else {
         maskError = MaskError.BadDirective;
         failedIndex = i;
         break;
       }
     }
-    if (changed) runtime.onChange(runtime);
+    const changed = maskError === MaskError.None && (next.length !== list.length || next.some((mac, i) => mac !== list[i]));
+    if (changed) {
+      list.length = 0;
+      for (const mac of next) list.push(mac);
+      runtime.onChange(runtime);
+    }
   } else if (maskCommand !== MaskCommand.Read) {
     maskError = MaskError.Unspecified;
   }

@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import {
   AOE_VERSION, AoeError, BROADCAST_SHELF, BROADCAST_SLOT, Command, ETHERNET_MIN_FRAME, FLAG_ERROR, FLAG_RESPONSE, sectorsForMtu,
 } from '../wire/constants.js';
+import { readMac } from '../wire/mac.js';
 import { handleAta } from './ata.js';
 import { handleConfig, handleMask, handleReserve, writeConfigReply } from './control.js';
 import type { ExportRuntime } from './export.js';
@@ -158,8 +159,16 @@ export class NicEngine {
   }
 
   private dispatch(runtime: ExportRuntime, slab: Buffer, offset: number, length: number, versionFlags: number): void {
-    runtime.counters.framesIn++;
-    runtime.counters.bytesIn += length;
+    const exportCounters = runtime.counters;
+    exportCounters.framesIn++;
+    exportCounters.bytesIn += length;
+    // The allow list (-m) and the Mac Mask List are one list, checked before any command as vblade does
+    // (aoe.c: `if (nmasks && !maskok(p->src)) continue;` ahead of doaoe): an unlisted MAC gets no answer to
+    // ATA, Query Config (even a read), Mac Mask or Reserve/Release, so it can neither read nor change anything.
+    if (runtime.macMask.length !== 0 && !runtime.maskAllows(readMac(slab, offset + 6))) {
+      exportCounters.maskDenied++;
+      return;
+    }
     if (versionFlags >> 4 !== AOE_VERSION) {
       this.replyError(runtime, slab, offset, length, AoeError.UnsupportedVersion);
       return;

@@ -1,4 +1,6 @@
 // One served shelf.slot: its store, IDENTIFY page and the control state (config string, mask list, reservation).
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { BlockStore } from '../store/block-store.js';
 import { CONFIG_STRING_MAX, SECTOR_SIZE } from '../wire/constants.js';
 import { buildIdentify } from '../wire/identify.js';
@@ -33,6 +35,12 @@ export interface ExportOptions extends ExportIdentity {
   firmwareVersion?: number;
   /** Interface names this export is served on. */
   interfaces: string[];
+  /**
+   * What names the backing data (e.g. the real path and window): it seeds the default IDENTIFY serial, so two
+   * different disks behind one shelf.slot differ and the same disk keeps its serial across restarts. Default: the
+   * store's description.
+   */
+  identityKey?: string;
 }
 
 export interface PersistedExportState {
@@ -64,6 +72,14 @@ export class ExportRuntime {
   reservation: number[] = [];
   /** Called after the control state changes (persistence hooks in here). */
   onChange: (runtime: ExportRuntime) => void = () => {};
+  /**
+   * The first write or flush failure since the export was opened, or null. Sticky, like Linux's errseq: the
+   * kernel reports a write-back error to one fdatasync only, so a later FLUSH that "succeeds" would vouch for
+   * data that never reached the disk. Every FLUSH fails while this is set; reopening the export clears it.
+   */
+  writeFailure: { code: string; message: string; at: string } | null = null;
+  /** Called once, when writeFailure is first set (the server logs it). */
+  onWriteFailure: (runtime: ExportRuntime, error: Error) => void = () => {};
 
   constructor(options: ExportOptions) {
     this.shelf = options.shelf;
@@ -77,7 +93,7 @@ export class ExportRuntime {
     this.interfaces = [...options.interfaces];
     buildIdentify(
       {
-        serial: options.serial ?? `aoekit-e${options.shelf}.${options.slot}`,
+        serial: options.serial ?? defaultSerial(options.identityKey ?? options.store.description),
         model: options.model ?? 'aoekit aoeblade',
         firmware: options.firmware ?? 'aoekit01',
         sectors: this.sectors,
@@ -99,6 +115,14 @@ export class ExportRuntime {
     this.configString.set(bytes.subarray(0, length), 0);
     this.configLength = length;
     if (notify) this.onChange(this);
+  }
+
+  /** Remember a failed write or flush (the first one wins) so that every later FLUSH fails. */
+  recordWriteFailure(error: Error): void {
+    if (this.writeFailure !== null) return;
+    const code = (error as { code?: unknown }).code;
+    this.writeFailure = { code: typeof code === 'string' ? code : 'EIO', message: error.message, at: new Date().toISOString() };
+    this.onWriteFailure(this, error);
   }
 
   maskAllows(mac: number): boolean {
@@ -132,6 +156,12 @@ export class ExportRuntime {
     }
     this.reservation = state.reservation.slice(0, RESERVE_LIST_MAX);
   }
+}
+
+/** 'AK' + 16 hex digits of sha256(host name, identity key): 18 characters, within IDENTIFY's 20. */
+export function defaultSerial(identityKey: string): string {
+  const digest = createHash('sha256').update(`${hostname()}\0${identityKey}`).digest('hex');
+  return `AK${digest.slice(0, 16).toUpperCase()}`;
 }
 
 function toBytes(value: string | Uint8Array): Uint8Array {

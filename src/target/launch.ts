@@ -1,4 +1,5 @@
 // Starts a target from a ServeConfig on real NICs: opens the stores, sets MTUs, opens packet links, logs the export facts.
+import { realpathSync } from 'node:fs';
 import { openPacketLink, setMtu } from '../link/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { BlockStore } from '../store/block-store.js';
@@ -16,6 +17,20 @@ function setInterfaceMtu(name: string, mtu: number, netns: string | undefined): 
     const hint = (code === 'EPERM' || code === 'EACCES') && !message.includes('CAP_NET_ADMIN') ? ' (setting the MTU needs CAP_NET_ADMIN: run as root or drop --mtu)' : '';
     throw Object.assign(new Error(`cannot set the MTU of ${name} to ${mtu}: ${message}${hint}`), { code: code ?? 'ERR_CONFIG' });
   }
+}
+
+/** Names the data behind an export: the real path and window; a RAM disk is new in every process. */
+function identityKey(item: ServeConfig['exports'][number]): string {
+  let path = item.path;
+  if (path.startsWith('ram:')) path = `${path}#${process.pid}`;
+  else {
+    try {
+      path = realpathSync(path);
+    } catch {
+      // not a local path (opened fine all the same): keep what the user wrote
+    }
+  }
+  return `${path}@${item.offset ?? 0}+${item.length ?? 'end'}`;
 }
 
 /** Open everything and start serving. On failure, whatever was opened is closed again. */
@@ -41,7 +56,7 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
     throw error;
   }
   const target = createTarget({
-    exports: config.exports.map((item, index) => ({ ...item, store: stores[index] })),
+    exports: config.exports.map((item, index) => ({ ...item, store: stores[index], identityKey: identityKey(item) })),
     openLink: (name) => openPacketLink(name, { netns: config.netns, filter: 'requests' }),
     stateDir: config.stateDir,
     statsIntervalSeconds: config.statsInterval,

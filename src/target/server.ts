@@ -66,6 +66,12 @@ export function createTarget(options: TargetOptions): Target {
   const logger = options.logger ?? silentLogger;
   const announce = options.announce ?? true;
   const exports = options.exports.map((exportOptions) => new ExportRuntime(exportOptions));
+  for (const runtime of exports) {
+    runtime.onWriteFailure = (failed, error) => logger.error(
+      { err: error, target: failed.name, code: failed.writeFailure?.code },
+      `${failed.name}: write failed (${failed.writeFailure?.code}); every FLUSH fails from now on until the export is reopened`,
+    );
+  }
   const engines: NicEngine[] = [];
   const ownedLinks: Link[] = [];
   const startedAt = Date.now();
@@ -136,8 +142,15 @@ export function createTarget(options: TargetOptions): Target {
       if (statsTimer) clearInterval(statsTimer);
       await Promise.all(engines.map((engine) => engine.stop()));
       await persister?.idle();
-      const flushes = await Promise.allSettled(exports.filter((runtime) => !runtime.readOnly).map((runtime) => flushAsync(runtime.store)));
-      for (const result of flushes) if (result.status === 'rejected') logger.error({ err: result.reason }, 'flush on stop failed');
+      const writable = exports.filter((runtime) => !runtime.readOnly);
+      const flushes = await Promise.allSettled(writable.map((runtime) => flushAsync(runtime.store)));
+      flushes.forEach((result, index) => {
+        const runtime = writable[index];
+        if (result.status === 'rejected') logger.error({ err: result.reason, target: runtime.name }, 'flush on stop failed');
+        else if (runtime.writeFailure !== null) {
+          logger.error({ target: runtime.name, code: runtime.writeFailure.code }, `${runtime.name}: a write failed while serving (${runtime.writeFailure.code}): data may be lost`);
+        }
+      });
       await controlSocket?.close();
       const toClose = options.closeLinks ? [...given.values()] : ownedLinks;
       await Promise.allSettled(toClose.map((link) => link.close()));
@@ -153,6 +166,7 @@ export function createTarget(options: TargetOptions): Target {
           slot: runtime.slot,
           target: runtime.name,
           sizeBytes: runtime.store.size,
+          writeFailure: runtime.writeFailure,
         })),
         nics: engines.map((engine) => engine.stats()),
       };

@@ -56,6 +56,8 @@ export interface ExportStatsSnapshot extends Omit<ExportCounters, never> {
   slot: number;
   target: string;
   sizeBytes: number;
+  /** The sticky write/flush failure (every FLUSH fails while set), or null. */
+  writeFailure: { code: string; message: string; at: string } | null;
 }
 
 export interface NicStatsSnapshot extends Omit<NicCounters, never> {

@@ -23,6 +23,8 @@ export interface FakeTargetOptions {
   lateMs?: number;
   /** Capacity IDENTIFY reports (default: the disk's), to provoke IDNF beyond the disk. */
   identifySectors?: number;
+  /** ATA error register to answer a FLUSH CACHE (0xE7) / FLUSH CACHE EXT (0xEA) with; 0 = success (the default). */
+  flushError?: (ataCommand: number) => number;
 }
 
 /** Serve `disk` as eSHELF.SLOT on `link`. Returns counters and a stop function. */
@@ -110,6 +112,11 @@ function answer(frame: Buffer, options: FakeTargetOptions, counters: { reads: nu
       buildIdentify({ serial: 'FAKE0001', firmware: 'fake', model: 'aoekit fake target', sectors: options.identifySectors ?? options.disk.length / 512 }, reply, 36);
     } else if (ataCommand === 0xe7 || ataCommand === 0xea) {
       counters.flushes += 1;
+      const error = options.flushError?.(ataCommand) ?? 0;
+      if (error !== 0) {
+        reply[27] = 0x41;
+        reply[25] = error;
+      }
     } else {
       reply[27] = 0x41;
       reply[25] = 0x04;

@@ -45,4 +45,21 @@ describe('NBD over a multipath initiator device (memory links)', () => {
     expect(sha256(await readFile(back))).toBe(sha256(data));
     expect(device.stats().paths.every((path) => path.framesAcked > 0)).toBe(true);
   }, 30_000);
+
+  it('a FLUSH the target fails with an I/O error reaches the NBD client as EIO: nbdcopy --flush exits non-zero', async () => {
+    const rig = createRig({ diskBytes: 2 * MiB, target: { flushError: (command) => (command === 0xea ? 0x40 : 0) } });
+    cleanup.push(() => rig.close());
+    const device = await openDevice('e1.1', { links: rig.initiatorLinks, discoverTimeoutMs: 30 });
+    cleanup.push(() => device.close());
+    const server = new NbdServer({ device, name: 'e1.1' });
+    const socket = join(tmpdir(), `aoekit-nbd-flush-${process.pid}.sock`);
+    await server.listen({ socket });
+    cleanup.push(() => server.close(100));
+    const image = join(tmpdir(), `aoekit-nbd-flush-${process.pid}.img`);
+    cleanup.push(() => rm(image, { force: true }));
+    await writeFile(image, randomBytes(2 * MiB));
+    const failure = await run('nbdcopy', ['--flush', image, `nbd+unix:///e1.1?socket=${socket}`]).then(() => undefined, (error: unknown) => error);
+    expect(failure).toBeDefined();
+    expect(String((failure as { stderr?: string }).stderr)).toMatch(/flush.*(Input\/output error|EIO)/i);
+  }, 30_000);
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPacketLink, type PacketLink } from '../../src/link/index.js';
+import { formatMac } from '../../src/wire/mac.js';
 import { useLab } from '../helpers/lab.js';
 import { configFrame, reserveFrame } from './aoe-test-client.js';
 import { RawInitiator } from './raw-initiator.js';
@@ -228,11 +229,14 @@ describe('aoeblade [netlab]', () => {
     expect(await stopBlade(windowed)).toBe(0);
   }, 60_000);
 
-  it('enforces the -m mask list (ATA ignored, Query Config answered) and reservations (error 6, IDENTIFY passes)', async () => {
-    const masked = await startBlade(['-m', '02:00:00:00:00:99', '5', '1', 't0', image('mask.img', MiB)]);
-    const client = initiator(0, 5, 1);
-    const { mac } = await client.discover();
-    expect(await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0xec }), 800)).toBeUndefined();
+  it('enforces the -m mask list (an unlisted NIC gets no answer at all, the listed one is served) and reservations (error 6, IDENTIFY passes)', async () => {
+    const masked = await startBlade(['-m', formatMac(links[1].mac), '5', '1', 't0,t1', image('mask.img', MiB)]);
+    const listed = initiator(1, 5, 1);
+    const { mac: listedMac } = await listed.discover();
+    expect((await listed.request(listed.ata(listedMac, { sectorCount: 1, ataCommand: 0xec })))?.raw[27]).toBe(0x40);
+    const unlisted = initiator(0, 5, 1);
+    await expect(unlisted.discover(800)).rejects.toThrow(/no Query Config answer/);
+    expect(await unlisted.request(unlisted.ata(0xffffffffffff, { sectorCount: 1, ataCommand: 0xec }), 800)).toBeUndefined();
     expect(await stopBlade(masked)).toBe(0);
 
     const reserved = await startBlade(['5', '2', 't0', image('reserve.img', MiB)]);

@@ -121,24 +121,39 @@ describe('AoE header errors and dispatch', () => {
 });
 
 describe('Mac Mask List', () => {
-  it('edits the list, then ATA from MACs not on it is ignored silently while Query Config still answers', async () => {
+  it('a MAC not on the list gets no answer to any command (ATA, Query Config read/set, Mac Mask, Reserve), as in vblade', async () => {
     fixture = await startFixture();
     const edit = await fixture.initiator.request(maskFrame({ ...base, tag: 1, maskCommand: 1, directives: [[1, OTHER_MAC], [1, OTHER_MAC]] }));
     expect(edit.raw[26]).toBe(0);
     expect(edit.raw[27]).toBe(1);
     expect(edit.raw.readUIntBE(30, 6)).toBe(OTHER_MAC);
-    const denied = await fixture.initiator.expectSilence(ataFrame({ ...base, tag: 2, sectorCount: 1, ataCommand: 0xec }));
-    expect(denied).toHaveLength(0);
-    expect(fixture.target.stats().exports[0].maskDenied).toBe(1);
-    const allowed = await fixture.other.request(ataFrame({ ...base, source: OTHER_MAC, tag: 3, sectorCount: 1, ataCommand: 0xec }));
-    expect(allowed.raw[27]).toBe(0x40);
-    expect((await fixture.initiator.request(configFrame({ ...base, tag: 4, configCommand: 0 }))).shelf).toBe(1);
-    const removed = await fixture.initiator.request(maskFrame({ ...base, tag: 5, maskCommand: 1, directives: [[2, OTHER_MAC]] }));
+    const attempts = [
+      ataFrame({ ...base, tag: 2, sectorCount: 1, ataCommand: 0xec }),
+      configFrame({ ...base, tag: 3, configCommand: 0 }),
+      configFrame({ ...base, destination: ETH_BROADCAST, shelf: 0xffff, slot: 0xff, tag: 4, configCommand: 0 }),
+      configFrame({ ...base, tag: 5, configCommand: 3, configString: 'taken' }),
+      configFrame({ ...base, tag: 6, configCommand: 4, configString: 'forced' }),
+      maskFrame({ ...base, tag: 7, maskCommand: 0 }),
+      maskFrame({ ...base, tag: 8, maskCommand: 1, directives: [[1, INITIATOR_MAC], [2, OTHER_MAC]] }),
+      reserveFrame({ ...base, tag: 9, reserveCommand: 0 }),
+      reserveFrame({ ...base, tag: 10, reserveCommand: 2, macs: [INITIATOR_MAC] }),
+    ];
+    for (const [index, frame] of attempts.entries()) expect(await fixture.initiator.expectSilence(frame), `attempt ${index}`).toHaveLength(0);
+    expect(fixture.target.stats().exports[0].maskDenied).toBe(attempts.length);
+    // Nothing changed: the listed MAC still sees its list, an empty config string and no reservation.
+    const mask = await fixture.other.request(maskFrame({ ...base, source: OTHER_MAC, tag: 11, maskCommand: 0 }));
+    expect(mask.raw[27]).toBe(1);
+    expect(mask.raw.readUIntBE(30, 6)).toBe(OTHER_MAC);
+    expect(configText((await fixture.other.request(configFrame({ ...base, source: OTHER_MAC, tag: 12, configCommand: 0 }))).raw)).toBe('');
+    expect((await fixture.other.request(reserveFrame({ ...base, source: OTHER_MAC, tag: 13, reserveCommand: 0 }))).raw[25]).toBe(0);
+    expect((await fixture.other.request(ataFrame({ ...base, source: OTHER_MAC, tag: 14, sectorCount: 1, ataCommand: 0xec }))).raw[27]).toBe(0x40);
+    // The listed MAC deletes itself: the list is empty and everyone is answered again.
+    const removed = await fixture.other.request(maskFrame({ ...base, source: OTHER_MAC, tag: 15, maskCommand: 1, directives: [[2, OTHER_MAC]] }));
     expect(removed.raw[27]).toBe(0);
-    expect((await fixture.initiator.request(ataFrame({ ...base, tag: 6, sectorCount: 1, ataCommand: 0xec }))).raw[27]).toBe(0x40);
+    expect((await fixture.initiator.request(ataFrame({ ...base, tag: 16, sectorCount: 1, ataCommand: 0xec }))).raw[27]).toBe(0x40);
   });
 
-  it('reports a bad directive with MError 2 and its index, applying the ones before it', async () => {
+  it('a mask edit with a bad directive changes nothing (all or nothing) and reports MError 2 at its index', async () => {
     fixture = await startFixture();
     const reply = await fixture.initiator.request(
       maskFrame({ ...base, tag: 1, maskCommand: 1, directives: [[1, INITIATOR_MAC], [0, 5], [9, OTHER_MAC], [1, OTHER_MAC]] }),
@@ -146,16 +161,19 @@ describe('Mac Mask List', () => {
     expect(reply.raw[26]).toBe(2);
     expect(reply.raw[27]).toBe(2);
     const read = await fixture.initiator.request(maskFrame({ ...base, tag: 2, maskCommand: 0 }));
-    expect(read.raw[27]).toBe(1);
-    expect(read.raw.readUIntBE(30, 6)).toBe(INITIATOR_MAC);
+    expect(read.raw[27]).toBe(0);
   });
 
-  it('reports a full list with MError 3 at the failing index (64 entries max)', async () => {
+  it('a mask edit that hits ListFull changes nothing and reports MError 3 at the failing index (64 entries max)', async () => {
     fixture = await startFixture();
     const directives: Array<[number, number]> = Array.from({ length: 66 }, (_, index) => [1, 0x020000000100 + index]);
+    directives[0] = [1, INITIATOR_MAC];
     const reply = await fixture.initiator.request(maskFrame({ ...base, tag: 1, maskCommand: 1, directives }));
     expect(reply.raw[26]).toBe(3);
     expect(reply.raw[27]).toBe(64);
+    const read = await fixture.initiator.request(maskFrame({ ...base, tag: 2, maskCommand: 0 }));
+    expect(read.raw[27]).toBe(0);
+    expect(fixture.target.stats().exports[0].maskDenied).toBe(0);
   });
 
   it('an unknown MCmd gets MError 1', async () => {

@@ -1,9 +1,8 @@
 // `aoe cfg eX.Y`: read the config string of every target MAC, or set / force it (Query Config CCmd 3 / 4).
 import { Command } from 'commander';
-import { queryConfig, setConfig, withDeviceTargets } from '../../initiator/index.js';
+import { deviceConfig } from '../../initiator/index.js';
 import { formatMac } from '../../wire/mac.js';
 import { UsageError } from '../common.js';
-import { sequentially } from './mask.js';
 import { printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
 export function cfgCommand(): Command {
@@ -14,14 +13,13 @@ export function cfgCommand(): Command {
     .option('--force <string>', 'set the config string even when one is present')
     .action(async (name: string, options: InitiatorCliOptions & { set?: string; force?: string }) => {
       if (options.set !== undefined && options.force !== undefined) throw new UsageError('give either --set or --force, not both');
+      const change = options.set !== undefined ? { value: options.set, force: false } : options.force !== undefined ? { value: options.force, force: true } : undefined;
       const { interfaces, netns } = await resolveInterfaces(options);
-      const rows = await withDeviceTargets(name.replace(/^aoe:/, ''), { interfaces, netns }, async (device, handles) => sequentially(handles, async ({ path, target }) => {
-        const info = options.set !== undefined ? await setConfig(target, options.set, false)
-          : options.force !== undefined ? await setConfig(target, options.force, true) : await queryConfig(target);
-        return { device: device.name, interface: path.interface, targetMac: formatMac(info.mac), bufferCount: info.bufferCount, sectorCount: info.sectorCount, firmwareVersion: info.firmwareVersion, configString: info.configString };
+      const rows = (await deviceConfig(name.replace(/^aoe:/, ''), { interfaces, netns }, change)).map((info) => ({
+        device: info.device, interface: info.interface, targetMac: formatMac(info.mac), bufferCount: info.bufferCount,
+        sectorCount: info.sectorCount, firmwareVersion: info.firmwareVersion, configString: info.configString,
       }));
       if (options.json) { printJson(rows); return; }
       process.stdout.write(table([['DEVICE', 'NETIF', 'TARGET MAC', 'BUFFERS', 'SECTORS', 'CONFIG'], ...rows.map((row) => [row.device, row.interface, row.targetMac, String(row.bufferCount), String(row.sectorCount), row.configString])]));
     });
 }
-

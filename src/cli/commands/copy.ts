@@ -1,97 +1,113 @@
-// `aoe copy SRC DST`: pipelined copy between AoE devices and files with progress, MB/s and per-path summary.
+// `aoe copy SRC DST`: argv to a copy between AoE devices, files and pipes ('-' = stdin/stdout), with progress and a per-path summary.
 import { Command } from 'commander';
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { copy, isDeviceSpec, openCopyDestination, openCopySource, type Opened, type CopyDestination, type CopySource } from '../../copy/index.js';
 import type { PolicyName } from '../../initiator/index.js';
 import { SECTOR_SIZE } from '../../wire/constants.js';
 import { parseInteger, parseSize, UsageError } from '../common.js';
-import { formatMegabytesPerSecond, printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
-import { isDeviceSpec, openEndpoint, type Endpoint } from './transfer.js';
+import { formatMegabytesPerSecond, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
-interface CopyOptions extends InitiatorCliOptions { offset?: string; length?: string; chunk: string; depth: string; policy?: string; deadline?: string; progress?: boolean }
+interface CopyCliOptions extends InitiatorCliOptions { offset?: string; length?: string; chunk: string; depth: string; policy?: string; deadline?: string; progress?: boolean }
 
 export function copyCommand(): Command {
   return withInitiatorOptions(new Command('copy'))
-    .description('copy between aoe:eX.Y devices and files (--offset applies to the AoE side)')
-    .argument('<src>', 'aoe:eX.Y or a file')
-    .argument('<dst>', 'aoe:eX.Y or a file')
+    .description('copy between aoe:eX.Y devices, files, block devices and pipes (- is stdin or stdout); --offset applies to the AoE side')
+    .argument('<src>', 'aoe:eX.Y, a file or block device, or - for stdin')
+    .argument('<dst>', 'aoe:eX.Y, a file or block device, or - for stdout')
     .option('--offset <bytes>', 'byte offset on the AoE device(s), multiple of 512', '0')
-    .option('--length <bytes>', 'bytes to copy (default: to the end of the source)')
+    .option('--length <bytes>', 'bytes to copy (default: the whole source; a pipe is read to its end)')
     .option('--chunk <bytes>', 'bytes per I/O request', '1M')
     .option('--depth <n>', 'requests in flight', '8')
     .option('--policy <name>', 'multipath policy: round-robin, least-queue, weighted, failover')
     .option('--deadline <ms>', 'fail after this long with no path answering', '60000')
     .option('--no-progress', 'no progress bar even on a TTY')
-    .action(async (source: string, destination: string, options: CopyOptions) => {
+    .addHelpText('after', `
+Examples:
+  aoe copy aoe:e1.1 disk.img                          # read the whole device
+  aoe copy disk.img aoe:e1.1 --offset 1G              # write at 1 GiB
+  head -c 64M /dev/urandom | aoe copy - aoe:e1.1      # from a pipe
+  aoe copy aoe:e1.1 - --length 64M | sha256sum        # to a pipe (the summary goes to stderr)`)
+    .action(async (source: string, destination: string, options: CopyCliOptions) => {
       const offset = options.offset === '0' ? 0 : parseSize(options.offset ?? '0', '--offset');
       if (offset % SECTOR_SIZE !== 0) throw new UsageError(`--offset must be a multiple of ${SECTOR_SIZE}`);
       if (!isDeviceSpec(source) && !isDeviceSpec(destination)) throw new UsageError('one of SRC and DST must be an AoE device (aoe:eX.Y)');
-      const chunk = parseSize(options.chunk, '--chunk');
-      if (chunk % SECTOR_SIZE !== 0) throw new UsageError(`--chunk must be a multiple of ${SECTOR_SIZE}`);
+      if (source === '-' && destination === '-') throw new UsageError('SRC and DST cannot both be -');
+      const chunkBytes = parseSize(options.chunk, '--chunk');
+      if (chunkBytes % SECTOR_SIZE !== 0) throw new UsageError(`--chunk must be a multiple of ${SECTOR_SIZE}`);
       const depth = parseInteger(options.depth, '--depth', 1, 256);
       const deadlineMs = parseInteger(options.deadline ?? '60000', '--deadline', 1);
-      const requestedLength = options.length ? parseSize(options.length, '--length') : undefined;
+      const length = options.length ? parseSize(options.length, '--length') : undefined;
       const { interfaces, netns } = await resolveInterfaces(options);
-      const context = { interfaces, netns, policy: options.policy as PolicyName | undefined, deadlineMs };
-      const endpoints: Endpoint[] = [];
+      const endpointOptions = { interfaces, netns, policy: options.policy as PolicyName | undefined, deadlineMs, deviceOffset: offset };
+      // With the data on stdout, everything else (summary, notes, progress) goes to stderr.
+      const report = isStdout(destination) ? process.stderr : process.stdout;
+      const opened: Opened<CopySource | CopyDestination>[] = [];
       try {
-        const from = await openEndpoint(source, false, isDeviceSpec(source) ? offset : 0, context);
-        endpoints.push(from);
-        const to = await openEndpoint(destination, true, isDeviceSpec(destination) ? offset : 0, context);
-        endpoints.push(to);
-        let length = requestedLength ?? from.size;
-        if (length > from.size) throw new UsageError(`--length ${length} is more than ${source} holds (${from.size} bytes)`, { code: 'ERR_AOE_RANGE', exitCode: 1 });
-        if (length > to.size) throw new UsageError(`${length} bytes do not fit in ${destination} (${to.size} bytes)`, { code: 'ERR_AOE_RANGE', exitCode: 1 });
-        const padded = Math.ceil(length / SECTOR_SIZE) * SECTOR_SIZE;
-        if (padded !== length && isDeviceSpec(destination)) process.stderr.write(`note: padding the last ${padded - length} bytes with zeros to a whole sector\n`);
-        if (isDeviceSpec(source)) length = padded;
-        const started = performance.now();
+        const from = await openCopySource(source, endpointOptions);
+        opened.push(from);
+        const to = await openCopyDestination(destination, endpointOptions);
+        opened.push(to);
         const showProgress = options.progress !== false && Boolean(process.stderr.isTTY) && !options.json;
-        let copied = 0;
-        let next = 0;
-        const progressTimer = showProgress ? setInterval(() => drawProgress(copied, length, started), 200) : undefined;
-        const worker = async () => {
-          const buffer = Buffer.alloc(chunk);
-          while (next < length) {
-            const position = next;
-            next += chunk;
-            const size = Math.min(chunk, length - position);
-            const view = buffer.subarray(0, Math.ceil(size / SECTOR_SIZE) * SECTOR_SIZE);
-            await from.read(view, position);
-            await to.write(isDeviceSpec(destination) ? view : view.subarray(0, size), position);
-            copied += size;
-          }
-        };
+        const started = performance.now();
+        let progress = { copied: 0, total: undefined as number | undefined };
+        const timer = showProgress ? setInterval(() => drawProgress(progress.copied, progress.total, started), 200) : undefined;
+        let noted = false;
+        let result;
         try {
-          await Promise.all(Array.from({ length: depth }, worker));
-          await to.finish();
+          result = await copy(from, to, {
+            length, chunkBytes, depth,
+            onProgress: (copied, total) => { progress = { copied, total }; },
+            onNote: (message) => { if (!noted) process.stderr.write(`note: ${message}\n`); noted = true; },
+          });
         } finally {
-          if (progressTimer) clearInterval(progressTimer);
+          if (timer) clearInterval(timer);
           if (showProgress) process.stderr.write('\n');
         }
-        const seconds = (performance.now() - started) / 1000;
-        const paths = endpoints.flatMap((endpoint) => (endpoint.device ? endpoint.device.stats().paths.map((path) => ({ device: endpoint.label, ...path })) : []));
+        const paths = opened.flatMap((endpoint) => (endpoint.device ? endpoint.device.stats().paths.map((path) => ({ device: endpoint.label, ...path })) : []));
         const totalFrames = paths.reduce((sum, path) => sum + path.framesAcked, 0) || 1;
         const summary = {
-          source, destination, bytes: copied, seconds: Math.round(seconds * 1000) / 1000, megabytesPerSecond: Math.round((copied / 1e6 / seconds) * 10) / 10,
+          source, destination, bytes: result.bytes, seconds: Math.round(result.seconds * 1000) / 1000,
+          megabytesPerSecond: Math.round((result.bytes / 1e6 / result.seconds) * 10) / 10,
           paths: paths.map((path) => ({
             device: path.device, interface: path.interface, targetMac: path.targetMac, payloadBytes: path.payloadBytes, frames: path.framesAcked,
             bytes: path.bytesAcked, retransmits: path.retransmits, share: Math.round((path.framesAcked / totalFrames) * 1000) / 1000, state: path.state,
           })),
         };
-        if (options.json) { printJson(summary); return; }
-        process.stdout.write(`copied ${copied} bytes in ${summary.seconds.toFixed(3)} s: ${formatMegabytesPerSecond(copied, seconds)}\n`);
-        process.stdout.write(table([['DEVICE', 'NETIF', 'TARGET MAC', 'PAYLOAD', 'FRAMES', 'SHARE', 'RETRANSMITS', 'STATE'],
+        if (options.json) {
+          report.write(`${JSON.stringify(summary, null, 2)}\n`);
+          return;
+        }
+        report.write(`copied ${result.bytes} bytes in ${summary.seconds.toFixed(3)} s: ${formatMegabytesPerSecond(result.bytes, result.seconds)}\n`);
+        report.write(table([['DEVICE', 'NETIF', 'TARGET MAC', 'PAYLOAD', 'FRAMES', 'SHARE', 'RETRANSMITS', 'STATE'],
           ...summary.paths.map((path) => [path.device, path.interface, path.targetMac, String(path.payloadBytes), String(path.frames), `${(path.share * 100).toFixed(1)}%`, String(path.retransmits), path.state])]));
       } finally {
-        for (const endpoint of endpoints.reverse()) await endpoint.close().catch(() => {});
+        for (const endpoint of opened.reverse()) await endpoint.close().catch(() => {});
       }
     });
 }
 
-function drawProgress(copied: number, total: number, started: number): void {
+/** True when DST is our stdout ('-', /dev/stdout, /proc/self/fd/1, or the very file stdout points at). */
+function isStdout(destination: string): boolean {
+  if (destination === '-') return true;
+  try {
+    const named = fs.statSync(destination);
+    const stdout = fs.fstatSync(1);
+    return named.dev === stdout.dev && named.ino === stdout.ino;
+  } catch {
+    return false;
+  }
+}
+
+function drawProgress(copied: number, total: number | undefined, started: number): void {
   const seconds = (performance.now() - started) / 1000;
+  const rate = formatMegabytesPerSecond(copied, seconds);
+  if (total === undefined) {
+    process.stderr.write(`\r${(copied / 2 ** 20).toFixed(1)} MiB ${rate}   `);
+    return;
+  }
   const fraction = total > 0 ? copied / total : 1;
   const width = 30;
   const filled = Math.round(fraction * width);
-  process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(copied / 2 ** 20).toFixed(1)}/${(total / 2 ** 20).toFixed(1)} MiB ${(fraction * 100).toFixed(0)}% ${formatMegabytesPerSecond(copied, seconds)}   `);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(copied / 2 ** 20).toFixed(1)}/${(total / 2 ** 20).toFixed(1)} MiB ${(fraction * 100).toFixed(0)}% ${rate}   `);
 }

@@ -1,6 +1,6 @@
 // `aoe discover` / `aoe-discover`: list AoE devices and their paths; warn about payload (MTU) mismatches.
 import { Command } from 'commander';
-import { discover, hasPayloadMismatch, type DiscoveredDevice } from '../../initiator/index.js';
+import { describeConflict, discover, hasPayloadMismatch, type DiscoveredDevice, type DiscoveredPath } from '../../initiator/index.js';
 import { formatMac } from '../../wire/mac.js';
 import { parseInteger } from '../common.js';
 import { formatGigabytes, printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
@@ -11,11 +11,36 @@ export function deviceToJson(device: DiscoveredDevice) {
     name: device.name, shelf: device.shelf, slot: device.slot, size: device.size, sectors: device.sectors,
     model: device.model, serial: device.serial, firmware: device.firmware, configString: device.configString,
     payloadMismatch: hasPayloadMismatch(device), identifyError: device.identifyError,
-    paths: device.paths.map((path) => ({
-      interface: path.interface, localMac: formatMac(path.localMac), targetMac: formatMac(path.targetMac), mtu: path.mtu,
-      payloadBytes: path.payloadBytes, payloadSectors: path.payloadSectors, bufferCount: path.bufferCount, targetSectors: path.targetSectors,
-    })),
+    paths: device.paths.map(pathToJson),
+    unverifiedPaths: (device.unverified ?? []).map(pathToJson),
+    conflict: device.conflict?.map((group) => ({ ...group.identity, size: group.identity.sectors * 512, paths: group.paths.map(pathToJson) })),
   };
+}
+
+function pathToJson(path: DiscoveredPath) {
+  return {
+    interface: path.interface, localMac: formatMac(path.localMac), targetMac: formatMac(path.targetMac), mtu: path.mtu,
+    payloadBytes: path.payloadBytes, payloadSectors: path.payloadSectors, bufferCount: path.bufferCount, targetSectors: path.targetSectors,
+    configString: path.configString,
+  };
+}
+
+/** Warnings a user must see: different disks behind one name, paths that did not answer IDENTIFY, MTU mismatches. */
+export function warnAboutPaths(devices: DiscoveredDevice[]): void {
+  for (const device of devices) {
+    if (device.conflict) {
+      process.stderr.write(`warning: ${device.name}: its paths lead to different disks; I/O will refuse until -i picks one side or the targets are fixed:\n`);
+      for (const line of describeConflict(device.conflict)) process.stderr.write(`  ${line}\n`);
+    }
+    if (device.unverified) {
+      const paths = device.unverified.map((path) => `${path.interface} -> ${formatMac(path.targetMac)}`).join(', ');
+      process.stderr.write(`warning: ${device.name}: left out paths whose target did not answer IDENTIFY: ${paths}\n`);
+    }
+    if (hasPayloadMismatch(device)) {
+      const payloads = device.paths.map((path) => `${path.interface}:${path.payloadBytes}`).join(', ');
+      process.stderr.write(`warning: ${device.name}: paths carry different payloads per frame (${payloads}): MTU mismatch\n`);
+    }
+  }
 }
 
 export function discoverCommand(name = 'discover'): Command {
@@ -26,12 +51,7 @@ export function discoverCommand(name = 'discover'): Command {
       const timeoutMs = parseInteger(options.timeout, '--timeout', 1, 600_000);
       const { interfaces, netns } = await resolveInterfaces(options);
       const devices = await discover({ interfaces, netns, timeoutMs });
-      for (const device of devices) {
-        if (hasPayloadMismatch(device)) {
-          const payloads = device.paths.map((path) => `${path.interface}:${path.payloadBytes}`).join(', ');
-          process.stderr.write(`warning: ${device.name}: paths carry different payloads per frame (${payloads}): MTU mismatch\n`);
-        }
-      }
+      warnAboutPaths(devices);
       if (options.json) {
         printJson(devices.map(deviceToJson));
         return;

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { discover } from '../../initiator/index.js';
 import { parseInteger } from '../common.js';
-import { deviceToJson } from './discover.js';
+import { deviceToJson, warnAboutPaths } from './discover.js';
 import { formatGigabytes, printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
 export function statCommand(): Command {
@@ -13,12 +13,13 @@ export function statCommand(): Command {
       const timeoutMs = parseInteger(options.timeout, '--timeout', 1, 600_000);
       const { interfaces, netns } = await resolveInterfaces(options);
       const devices = await discover({ interfaces, netns, timeoutMs });
+      warnAboutPaths(devices);
       const lines = devices.map((device) => ({
         device: device.name,
         size: device.size,
         netifs: [...new Set(device.paths.map((path) => path.interface))],
         payload: [...new Set(device.paths.map((path) => path.payloadBytes))],
-        state: device.identifyError ? 'down' : 'up',
+        state: device.identifyError ? 'down' : device.conflict ? 'conflict' : 'up',
       }));
       if (options.json) {
         printJson(lines.map((line, index) => ({ ...line, detail: deviceToJson(devices[index]) })));
