@@ -11,9 +11,10 @@
 #   aoekit.file_kib=N       size of the file put on ext4 (default 2048)
 #   aoekit.deadsecs=N       aoe_deadsecs for aoe.ko (default 30): a target that stops answering fails I/O
 #   aoekit.wait=N           seconds to wait for /dev/etherd/eX.Y (default 20)
+#   aoekit.dmesg_max=N      kernel log lines reported at most (default 300)
 # Output, one line each, always starting with "AOEKIT ": "step NAME SECONDS", "size DEV BYTES",
 # "read-sha256 DEV HASH", "write DEV OFFSET LENGTH SHA256", "write-readback DEV SHA256" (raw, then big),
-# "fs-file written|remounted SHA256", "dmesg <LEVEL>[TIME] TEXT", "fail STEP REASON", and last "done ok|failed".
+# "fs-file written|remounted SHA256", "dmesg <LEVEL>[TIME] TEXT", "dmesg-lines COUNT", "fail STEP REASON", and last "done ok|failed".
 # It never reads /dev/etherd/err (that blocks until the driver reports an error).
 set -u -o pipefail
 
@@ -31,7 +32,7 @@ now() { cut -d' ' -f1 /proc/uptime; }
 failed=0
 fail() { say "fail $1 $2"; failed=1; }
 
-mtu=1500 raw="" fs="" big="" write_mib=4 write_at_mib=8 file_kib=2048 deadsecs=30 wait_seconds=20
+mtu=1500 raw="" fs="" big="" write_mib=4 write_at_mib=8 file_kib=2048 deadsecs=30 wait_seconds=20 dmesg_max=300
 for word in $(cat /proc/cmdline); do
   case "$word" in
     aoekit.mtu=*) mtu="${word#*=}" ;;
@@ -43,6 +44,7 @@ for word in $(cat /proc/cmdline); do
     aoekit.file_kib=*) file_kib="${word#*=}" ;;
     aoekit.deadsecs=*) deadsecs="${word#*=}" ;;
     aoekit.wait=*) wait_seconds="${word#*=}" ;;
+    aoekit.dmesg_max=*) dmesg_max="${word#*=}" ;;
   esac
 done
 
@@ -139,9 +141,13 @@ ext4_roundtrip() {
   umount /mnt
 }
 
-# Every kernel line about aoe, the AoE block devices, ext4 or I/O errors; the host decides which are errors.
+# Kernel lines about aoe, the AoE block devices, ext4 or I/O errors, with their level; the host decides
+# which are errors. At most dmesg_max of them (a target that answers every request with an error makes
+# thousands, and the serial console is slow under TCG), then "dmesg-lines TOTAL".
 report_dmesg() {
-  dmesg -r | grep -iE 'aoe|etherd|ext4|jbd2|i/o error|blk_update_request' | while IFS= read -r line; do say "dmesg $line"; done
+  dmesg -r | grep -iE 'aoe|etherd|ext4|jbd2|i/o error|blk_update_request' > /tmp/dmesg.txt
+  head -n "$dmesg_max" /tmp/dmesg.txt | while IFS= read -r line; do say "dmesg $line"; done
+  say "dmesg-lines $(wc -l < /tmp/dmesg.txt)"
 }
 
 say "boot $(now)"

@@ -11,7 +11,7 @@
 #
 # Cache layout: debs/ (the .deb files apt-get download fetched, checked by SHA256), kernel/PKG_VERSION/ and
 # busybox/PKG_VERSION/ (dpkg-deb -x trees; modules.dep made with busybox depmod, since the package leaves
-# that to its postinst), initramfs/HASH.cpio.gz (HASH covers both packages, mke2fs, the guest /init and this
+# that to its postinst; boot/vmlinux-VERSION unpacked for a PVH boot), initramfs/HASH.cpio.gz (HASH covers both packages, mke2fs, the guest /init and this
 # script, so a change to any of them builds a new one). Older entries are pruned. A lock serialises runs.
 # The guest's /init is scripts/kernel-guest-init.sh. Exit codes: 0 ok, 1 failed, 2 usage, 3 environment, 4 not cached.
 set -euo pipefail
@@ -59,14 +59,19 @@ resolve_debs() {
   for package in "$@"; do [[ -n "${DEB_URIS[$package]:-}" ]] || die 1 "apt knows no package '$package'"; done
 }
 
-# Download PACKAGE into debs/ unless a file with apt's SHA256 is already there; print the .deb path.
+# Is the .deb apt names for PACKAGE in debs/ already, with apt's SHA256?
+deb_cached() {
+  local file size hash
+  read -r file size hash <<< "${DEB_URIS[$1]}"
+  [[ -f "$CACHE/debs/$file" ]] && echo "$hash  $CACHE/debs/$file" | sha256sum --quiet -c - 2>/dev/null
+}
+
+# Download PACKAGE into debs/ unless deb_cached; print the .deb path.
 fetch_deb() {
   local package="$1" file size hash
   read -r file size hash <<< "${DEB_URIS[$package]}"
   file="$CACHE/debs/$file"
-  if [[ -f "$file" ]] && echo "$hash  $file" | sha256sum --quiet -c - 2>/dev/null; then
-    echo "$file"; return
-  fi
+  if deb_cached "$package"; then echo "$file"; return; fi
   log "downloading $package ($((size / 1048576)) MiB)"
   local staging
   staging="$(mktemp -d "$CACHE/debs/.download.XXXXXX")"
@@ -99,6 +104,26 @@ extract_deb() {
     [[ "$other" == "$tree" || ! -d "$other" ]] || rm -rf "$other"
   done
   echo "$tree"
+}
+
+# Print the kernel QEMU should boot: vmlinux, unpacked once from the bzImage's XZ payload next to it, when the
+# kernel has a PVH entry (CONFIG_PVH); QEMU then loads the ELF directly, which spares the guest decompressing
+# itself under TCG (4-10 s here). Without xz, or if no payload unpacks to an ELF, the bzImage itself.
+bootable_kernel() { # tree version
+  local vmlinuz="$1/boot/vmlinuz-$2" vmlinux="$1/boot/vmlinux-$2" offset
+  if [[ -f "$vmlinux" ]]; then echo "$vmlinux"; return; fi
+  if command -v xz >/dev/null 2>&1 && grep -qx 'CONFIG_PVH=y' "$1/boot/config-$2"; then
+    for offset in $(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$vmlinuz" | cut -d: -f1 || true); do
+      tail -c +$((offset + 1)) "$vmlinuz" | xz -dc --single-stream > "$vmlinux.partial" 2>/dev/null || true
+      if [[ "$(head -c 4 "$vmlinux.partial" | od -An -c | tr -d ' ')" == '177ELF' ]]; then
+        mv "$vmlinux.partial" "$vmlinux"
+        echo "$vmlinux"; return
+      fi
+    done
+    rm -f "$vmlinux.partial"
+  fi
+  log "booting the compressed kernel (no xz, no CONFIG_PVH, or no XZ payload in $vmlinuz)"
+  echo "$vmlinuz"
 }
 
 # Print module names (no .ko) in load order: every module after the modules it depends on.
@@ -167,6 +192,13 @@ cmd_prepare() {
   local package kernel_deb busybox_deb kernel_tree busybox_tree version kernel busybox
   package="$(kernel_package)"
   resolve_debs "$package" busybox-static
+  if ! { deb_cached "$package" && deb_cached busybox-static; } && [[ "$(id -u)" == 0 ]]; then
+    # Stale lists name versions the archive may have dropped (security updates replace kernels): refresh first.
+    log "refreshing apt lists before downloading"
+    apt-get update -qq >&2 || log "apt-get update failed; using the lists as they are"
+    package="$(kernel_package)"
+    resolve_debs "$package" busybox-static
+  fi
   kernel_deb="$(fetch_deb "$package")"
   busybox_deb="$(fetch_deb busybox-static)"
   kernel_tree="$(extract_deb "$kernel_deb" "$CACHE/kernel")"
@@ -175,8 +207,8 @@ cmd_prepare() {
   [[ -x "$busybox" ]] || die 1 "no bin/busybox in $(basename "$busybox_deb")"
   version="$(ls "$kernel_tree/lib/modules")"
   [[ "$(wc -w <<< "$version")" == 1 ]] || die 1 "expected one kernel version in $kernel_tree/lib/modules, found: $version"
-  kernel="$kernel_tree/boot/vmlinuz-$version"
-  [[ -f "$kernel" ]] || die 1 "no $kernel"
+  [[ -f "$kernel_tree/boot/vmlinuz-$version" ]] || die 1 "no boot/vmlinuz-$version in $kernel_tree"
+  kernel="$(bootable_kernel "$kernel_tree" "$version")"
   [[ -f "$kernel_tree/lib/modules/$version/modules.dep" ]] || "$busybox" depmod -b "$kernel_tree" "$version"
 
   local stamp initramfs
@@ -195,13 +227,15 @@ cmd_prepare() {
 
 cmd_info() {
   [[ -f "$CACHE/current" ]] || die 4 "nothing cached in $CACHE (run: $0 prepare)"
-  local initramfs kernel_tree busybox_tree version
+  local initramfs kernel_tree busybox_tree version kernel
   initramfs="$(cat "$CACHE/current")"
   kernel_tree="$(find "$CACHE/kernel" -mindepth 1 -maxdepth 1 -type d ! -name '*.partial' | head -n 1)"
   busybox_tree="$(find "$CACHE/busybox" -mindepth 1 -maxdepth 1 -type d ! -name '*.partial' | head -n 1)"
   [[ -f "$initramfs" && -n "$kernel_tree" && -n "$busybox_tree" ]] || die 4 "cache $CACHE is incomplete (run: $0 prepare)"
   version="$(ls "$kernel_tree/lib/modules")"
-  print_json "$kernel_tree/boot/vmlinuz-$version" "$initramfs" "$version" "$(basename "$kernel_tree")" "$(basename "$busybox_tree")"
+  kernel="$kernel_tree/boot/vmlinux-$version"
+  [[ -f "$kernel" ]] || kernel="$kernel_tree/boot/vmlinuz-$version"
+  print_json "$kernel" "$initramfs" "$version" "$(basename "$kernel_tree")" "$(basename "$busybox_tree")"
 }
 
 case "${1:-}" in

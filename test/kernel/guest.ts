@@ -6,7 +6,8 @@ import type { GuestPort, Lab } from '../../src/lab/netlab.js';
 const PREPARE_SCRIPT = fileURLToPath(new URL('../../scripts/kernel-guest.sh', import.meta.url));
 /** A first run downloads ~70 MB and unpacks ~400 MB; later runs only ask apt which kernel is current. */
 const PREPARE_TIMEOUT_MS = 600_000;
-export const QEMU = 'qemu-system-x86_64';
+/** The QEMU binary: AOEKIT_GUEST_QEMU, or qemu-system-x86_64 from PATH. */
+export const QEMU = process.env.AOEKIT_GUEST_QEMU ?? 'qemu-system-x86_64';
 
 export type GuestErrorCode = 'ERR_GUEST_PREPARE' | 'ERR_GUEST_QEMU' | 'ERR_GUEST_TIMEOUT';
 
@@ -69,6 +70,8 @@ export interface GuestReport {
   lines: string[];
   /** Seconds of guest uptime when /init started. */
   bootSeconds: number;
+  /** Seconds from QEMU's start to the guest's first report line (firmware, kernel, /init started). */
+  initWallSeconds: number;
   /** Seconds from QEMU's start to its exit. */
   wallSeconds: number;
   /** Seconds per step, as the guest timed them. */
@@ -77,8 +80,12 @@ export interface GuestReport {
   failures: string[];
   /** The last line: 'ok', 'failed', or undefined when the guest never got there. */
   done: string | undefined;
-  /** Raw kernel log lines (`<level>[time] text`) about aoe, etherd, ext4, jbd2 and I/O errors. */
+  /** Raw kernel log lines (`<level>[time] text`) about aoe, etherd, ext4, jbd2 and I/O errors (the first 300). */
   dmesg: string[];
+  /** How many such lines the guest kernel logged in all. */
+  dmesgLines: number;
+  /** The AOEKIT lines but the kernel log, then the first kernel log lines that are errors: what a failure message shows. */
+  summary(): string;
   /** The fields after KEY of every "KEY ..." line. */
   values(key: string): string[][];
 }
@@ -90,7 +97,8 @@ export function accelerator(): 'tcg' | 'kvm' {
 
 function qemuArgv(image: GuestImage, port: GuestPort, options: GuestOptions): string[] {
   const parameters = Object.entries(options.parameters).map(([key, value]) => `aoekit.${key}=${value}`);
-  const append = ['console=ttyS0', 'loglevel=1', 'panic=-1', `aoekit.mtu=${options.mtu}`, ...parameters].join(' ');
+  // log_buf_len: the driver's first lines (frame size, capacity) must survive an error flood.
+  const append = ['console=ttyS0', 'loglevel=1', 'log_buf_len=4M', 'panic=-1', `aoekit.mtu=${options.mtu}`, ...parameters].join(' ');
   const accel = accelerator();
   return [
     QEMU,
@@ -109,7 +117,7 @@ function qemuArgv(image: GuestImage, port: GuestPort, options: GuestOptions): st
   ];
 }
 
-export function parseReport(console: string, wallSeconds: number): GuestReport {
+export function parseReport(console: string, wallSeconds: number, initWallSeconds = NaN): GuestReport {
   const lines: string[] = [];
   for (const line of console.split('\n')) {
     const match = /^AOEKIT (.*)$/.exec(line);
@@ -119,13 +127,16 @@ export function parseReport(console: string, wallSeconds: number): GuestReport {
   const steps = new Map(values('step').map(([name, seconds]) => [name, Number(seconds)]));
   return {
     console,
+    summary: () => summarize(lines),
     lines,
     bootSeconds: Number(values('boot')[0]?.[0] ?? NaN),
+    initWallSeconds,
     wallSeconds,
     steps,
     failures: values('fail').map((fields) => fields.join(' ')),
     done: values('done').at(-1)?.[0],
     dmesg: lines.filter((line) => line.startsWith('dmesg ')).map((line) => line.slice('dmesg '.length)),
+    dmesgLines: Number(values('dmesg-lines')[0]?.[0] ?? NaN),
     values,
   };
 }
@@ -138,12 +149,16 @@ export function runGuest(lab: Lab, port: GuestPort, image: GuestImage, options: 
   const started = performance.now();
   const child = lab.spawn(port.namespace, qemuArgv(image, port, options), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8').replaceAll('\r', '')));
+  let initWallSeconds = NaN;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8').replaceAll('\r', '');
+    if (Number.isNaN(initWallSeconds) && output.includes('AOEKIT boot ')) initWallSeconds = (performance.now() - started) / 1000;
+  });
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8').replaceAll('\r', '')));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new GuestError('ERR_GUEST_TIMEOUT', `guest did not power off within ${options.timeoutMs} ms; console:\n${output}`));
+      reject(new GuestError('ERR_GUEST_TIMEOUT', `guest did not power off within ${options.timeoutMs} ms; console (end):\n${output.slice(-4000)}`));
     }, options.timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -153,12 +168,19 @@ export function runGuest(lab: Lab, port: GuestPort, image: GuestImage, options: 
       clearTimeout(timer);
       const wallSeconds = (performance.now() - started) / 1000;
       if (code !== 0) {
-        reject(new GuestError('ERR_GUEST_QEMU', `${QEMU} exited with ${signal ?? code}; console:\n${output}`));
+        reject(new GuestError('ERR_GUEST_QEMU', `${QEMU} exited with ${signal ?? code}; console (end):\n${output.slice(-4000)}`));
         return;
       }
-      resolve(parseReport(output, wallSeconds));
+      resolve(parseReport(output, wallSeconds, initWallSeconds));
     });
   });
+}
+
+function summarize(lines: readonly string[]): string {
+  const dmesg = lines.filter((line) => line.startsWith('dmesg '));
+  const errors = aoeErrorLines(dmesg.map((line) => line.slice('dmesg '.length)));
+  const shown = lines.filter((line) => !line.startsWith('dmesg '));
+  return [...shown, `kernel log: ${dmesg.length} lines reported, ${errors.length} errors; the first errors:`, ...errors.slice(0, 20)].join('\n');
 }
 
 /** Kernel log lines that mean the AoE device or what sits on it went wrong. */
