@@ -16,7 +16,7 @@
 # "read-sha256 DEV HASH", "write DEV OFFSET LENGTH SHA256", "write-readback DEV SHA256" (raw, then big),
 # "fs-file written|remounted SHA256", "dmesg <LEVEL>[TIME] TEXT", "dmesg-lines COUNT", "fail STEP REASON", and last "done ok|failed".
 # It never reads /dev/etherd/err (that blocks until the driver reports an error).
-set -u -o pipefail
+set -u -o pipefail   # no -e: each failed step is reported as "fail STEP ..." and the later steps still run
 
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp /mnt
 /bin/busybox --install -s
