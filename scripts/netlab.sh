@@ -12,6 +12,8 @@
 #   netlab.sh egress-drop PREFIX SIDE INDEX     drop every AoE frame on egress (sender sees ENOBUFS)
 #   netlab.sh egress-clear PREFIX
 #   netlab.sh counters PREFIX                   "NS TABLE CHAIN PACKETS" per nftables drop counter
+#   netlab.sh guest-port PREFIX INDEX           tap gt{INDEX} bridged with i{INDEX} in PREFIX-ini, for a VM's NIC
+#   netlab.sh guest-port-del PREFIX INDEX       remove that tap and bridge (down does it too)
 #
 # Topology.
 #   Default (no extra initiators): namespaces PREFIX-ini and PREFIX-tgt joined by N direct veth pairs,
@@ -36,6 +38,10 @@
 #   unless it bypasses the qdisc layer with PACKET_QDISC_BYPASS). Only EtherType 0x88a2 is matched.
 #   Ingress drops happen after ETH_P_ALL packet taps (tshark still sees the frame) but before sockets
 #   bound to ETH_P_AOE, so a receiver must bind its AF_PACKET socket to 0x88a2 for loss to reach it.
+# Guest ports: `guest-port` makes, inside PREFIX-ini, a persistent tap gt{n} (a QEMU -netdev tap opens it by
+#   name) and a bridge gb{n} (STP off, forward delay 0) enslaving gt{n} and i{n}, all at i{n}'s MTU, so a VM's
+#   virtio-net NIC sits on link n in place of the initiator namespace. Their names are recorded in
+#   PREFIX.devices before they are made; `guest-port-del` and `down` delete exactly those names.
 # Waiting: `up` and `link` return only once every operstate agrees with its carrier (the kernel's
 #   linkwatch lags up to ~1 s, and until then a new link's noop qdisc silently drops frames).
 #
@@ -51,7 +57,7 @@ readonly STATE_DIR="${AOEKIT_NETLAB_STATE_DIR:-/run/aoekit-netlab}"
 readonly ETHERTYPE_AOE=0x88a2
 
 die() { local code="$1"; shift; echo "netlab: $*" >&2; exit "$code"; }
-usage() { sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 require_environment() {
   [[ "$(id -u)" == 0 ]] || die 3 "must run as root (network namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN)"
@@ -244,7 +250,15 @@ cmd_down() {
   local prefix="${1:-}"; [[ -n "$prefix" ]] || usage
   check_prefix "$prefix"
   require_environment ip
-  local list="$STATE_DIR/$prefix.namespaces" ns pids
+  local list="$STATE_DIR/$prefix.namespaces" ns pids dev
+  if [[ -f "$STATE_DIR/$prefix.devices" ]]; then
+    while read -r ns dev; do
+      [[ "$ns" == "$prefix-"* ]] || continue   # never act on a name that is not ours
+      netns_exists "$ns" && ip -n "$ns" link show "$dev" >/dev/null 2>&1 || continue
+      ip -n "$ns" link del "$dev" || echo "netlab: warning: could not delete $dev in $ns" >&2
+    done < "$STATE_DIR/$prefix.devices"
+    rm -f "$STATE_DIR/$prefix.devices"
+  fi
   if [[ ! -f "$list" ]]; then
     echo "netlab: lab '$prefix' is not up (nothing to remove)" >&2
     rm -f "$STATE_DIR/$prefix.json"
@@ -304,11 +318,56 @@ cmd_mtu() {
     for (( k = 1; k <= EXTRA + 1; k++ )); do batch+="link set b${index}i$k mtu $mtu"$'\n'; done
     ip -n "$PREFIX-sw" -batch - <<< "${batch}link set b$index mtu $mtu"
   fi
-  local end
+  local end dev
   side_ends all
   for end in "${SIDE_ENDS[@]}"; do
     read -r ns prefix <<< "$end"
     ip -n "$ns" link set "$prefix$index" mtu "$mtu"
+  done
+  # A guest port on this link: the tap, then the bridge (whose MTU may not exceed its ports').
+  for dev in "gt$index" "gb$index"; do
+    ! device_recorded "$PREFIX-ini" "$dev" || ip -n "$PREFIX-ini" link set "$dev" mtu "$mtu"
+  done
+}
+
+device_recorded() { # ns dev: made by guest-port and not removed since?
+  [[ -f "$STATE_DIR/$PREFIX.devices" ]] && grep -qxF "$1 $2" "$STATE_DIR/$PREFIX.devices"
+}
+
+cmd_guest_port() {
+  (( $# == 2 )) || usage
+  load_state "$1"; local index="$2" ns="$PREFIX-ini" mtu
+  check_index "$index"
+  require_environment ip
+  local tap="gt$index" bridge="gb$index"
+  ! device_recorded "$ns" "$tap" || die 4 "guest port $index of lab '$PREFIX' exists; run: $0 guest-port-del $PREFIX $index"
+  mtu="$(ip -n "$ns" -o link show "i$index" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')"
+  [[ -n "$mtu" ]] || die 1 "no i$index in $ns"
+  printf '%s %s\n' "$ns" "$tap" "$ns" "$bridge" >> "$STATE_DIR/$PREFIX.devices"
+  if ! ip -n "$ns" -batch - <<< "tuntap add dev $tap mode tap
+link set $tap mtu $mtu
+link add $bridge type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+link set i$index master $bridge
+link set $tap master $bridge
+link set $bridge mtu $mtu
+link set $tap up
+link set $bridge up"; then
+    cmd_guest_port_del "$PREFIX" "$index" >/dev/null 2>&1 || true
+    die 1 "guest-port $index of lab '$PREFIX' failed"
+  fi
+  printf '{ "namespace": "%s", "tap": "%s", "bridge": "%s", "mtu": %s }\n' "$ns" "$tap" "$bridge" "$mtu"
+}
+
+cmd_guest_port_del() {
+  (( $# == 2 )) || usage
+  load_state "$1"; local index="$2" ns="$PREFIX-ini" dev
+  check_index "$index"
+  require_environment ip
+  for dev in "gt$index" "gb$index"; do
+    device_recorded "$ns" "$dev" || continue
+    ! ip -n "$ns" link show "$dev" >/dev/null 2>&1 || ip -n "$ns" link del "$dev"
+    grep -vxF "$ns $dev" "$STATE_DIR/$PREFIX.devices" > "$STATE_DIR/$PREFIX.devices.tmp" || true
+    mv "$STATE_DIR/$PREFIX.devices.tmp" "$STATE_DIR/$PREFIX.devices"
   done
 }
 
@@ -404,6 +463,8 @@ main() {
     egress-drop) cmd_egress_drop "$@" ;;
     egress-clear) cmd_clear_table "${1:-}" egress ;;
     counters) cmd_counters "$@" ;;
+    guest-port) cmd_guest_port "$@" ;;
+    guest-port-del) cmd_guest_port_del "$@" ;;
     -h|--help|help) usage ;;
     *) usage ;;
   esac

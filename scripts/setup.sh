@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages aoekit's tests, lab, demo and benchmark need (idempotent; needs root).
+# Installs the Debian packages aoekit's tests, lab, demo and benchmark need, and caches the kernel-initiator guest (idempotent; needs root).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-packages=(iproute2 nftables vblade aoetools tshark libnbd-bin nbdkit fuse3 e2fsprogs mount util-linux ethtool procps)
+# qemu-system-x86 and busybox-static: the kernel-initiator test boots Debian's kernel (aoe.ko) under QEMU/TCG
+# from a busybox initramfs (scripts/kernel-guest.sh); e2fsprogs also supplies the guest's mke2fs, xz-utils
+# unpacks the kernel so QEMU can boot it without the guest decompressing itself.
+packages=(iproute2 nftables vblade aoetools tshark libnbd-bin nbdkit fuse3 e2fsprogs mount util-linux ethtool procps
+  qemu-system-x86 busybox-static xz-utils)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -11,21 +16,30 @@ for package in "${packages[@]}"; do
   fi
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
-  echo "setup: all Debian packages present (${packages[*]})"
-  exit 0
-fi
-
 if [ "$(id -u)" -ne 0 ]; then
+  if [ "${#missing[@]}" -eq 0 ]; then
+    echo "setup: all Debian packages present (${packages[*]}); not root, so the kernel-initiator guest is fetched at test time"
+    exit 0
+  fi
   echo "setup: missing Debian packages: ${missing[*]}" >&2
-  echo "setup: run this script as root (or: sudo apt-get install -y ${missing[*]})" >&2
+  echo "setup: run this script as root (or: sudo apt-get install -y --no-install-recommends ${missing[*]})" >&2
   exit 1
 fi
 
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; answer it up front (CI has no terminal).
-echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup: all Debian packages present (${packages[*]})"
+else
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer it up front (CI has no terminal).
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup: packages installed"
+fi
+
+# Debian's current linux-image-*-amd64 and busybox-static, unpacked, and the guest's initramfs, under
+# /var/cache/aoekit-guest (reused when current; a first run downloads ~70 MB).
+echo "setup: preparing the kernel-initiator guest"
+bash scripts/kernel-guest.sh prepare >/dev/null
 echo "setup: done"

@@ -11,6 +11,7 @@ import {
   type DropCounter,
   type ExecOptions,
   type ExecResult,
+  type GuestPort,
   type Lab,
   type LabLink,
   type LabOptions,
@@ -143,6 +144,16 @@ class LinuxLab implements Lab, SyncDestroyable {
   async setMtu(index: number, mtu: number): Promise<void> {
     this.checkUsable();
     await netlab(['mtu', this.prefix, String(index), String(mtu)]);
+  }
+
+  async addGuestPort(index: number): Promise<GuestPort> {
+    this.checkUsable();
+    return JSON.parse(await netlab(['guest-port', this.prefix, String(index)])) as GuestPort;
+  }
+
+  async removeGuestPort(index: number): Promise<void> {
+    this.checkUsable();
+    await netlab(['guest-port-del', this.prefix, String(index)]);
   }
 
   async addLoss(percent: number, options: { side?: LabSide; index?: number } = {}): Promise<void> {

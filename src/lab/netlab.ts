@@ -49,6 +49,18 @@ export interface DropCounter {
   packets: number;
 }
 
+/** A VM's way onto a link: a tap bridged with the initiator end of that link, in the initiator namespace. */
+export interface GuestPort {
+  /** The namespace holding the tap and the bridge (the first initiator namespace). */
+  namespace: string;
+  /** Persistent tap device for QEMU's `-netdev tap,ifname=...,script=no,downscript=no`. */
+  tap: string;
+  /** Bridge enslaving the tap and the link's initiator interface. */
+  bridge: string;
+  /** MTU of the tap and bridge (the link's MTU; setMtu changes it with the link). */
+  mtu: number;
+}
+
 export interface Lab {
   readonly prefix: string;
   readonly initiatorNs: string;
@@ -67,8 +79,15 @@ export interface Lab {
   spawn(ns: string, argv: readonly string[], options?: SpawnOptions): ChildProcess;
   /** Set link `index` administratively up or down on the given side (default 'both'); up waits for carrier. */
   setLinkUp(index: number, up: boolean, side?: LabSide): Promise<void>;
-  /** Set the MTU of every end (and switch port) of link `index`. */
+  /** Set the MTU of every end (and switch port, and guest port) of link `index`. */
   setMtu(index: number, mtu: number): Promise<void>;
+  /**
+   * Put a tap for a VM on link `index`: it is bridged with the link's initiator interface, which then
+   * carries the VM's frames rather than the initiator namespace's own. Removed by removeGuestPort or destroy.
+   */
+  addGuestPort(index: number): Promise<GuestPort>;
+  /** Delete link `index`'s guest tap and bridge, by name. */
+  removeGuestPort(index: number): Promise<void>;
   /**
    * Drop `percent` (0..100, 2 decimals) of AoE frames at the INGRESS of `side`'s interfaces, i.e.
    * frames travelling towards that side are lost on the wire. Replaces any earlier loss on the same
