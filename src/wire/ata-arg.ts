@@ -1,6 +1,6 @@
 // AoE ATA argument codec (AoEr11 §3.1): aflags, ATA registers and the raw 48-bit LBA.
 import type { Codec } from './codec.js';
-import { ATA_ARG_LENGTH, ATA_FLAG_RESERVED_MASK, AtaFlag } from './constants.js';
+import { AOE_ARG_OFFSET, ATA_ARG_LENGTH, ATA_FLAG_RESERVED_MASK, AtaCommand, AtaFlag } from './constants.js';
 import { checkField, ensureReadable, ensureWritable, WireError, WireErrorCode } from './errors.js';
 
 /*
@@ -98,13 +98,9 @@ export const ataArg: Codec<AtaArg> = {
    */
   decode(buf: Uint8Array, offset = 0, end: number = buf.length, out?: AtaArg): AtaArg {
     ensureReadable(buf, offset, end, ATA_ARG_LENGTH, WireErrorCode.ShortArg, 'ATA argument');
+    const problem = ataArgProblem(buf, offset, end);
+    if (problem !== undefined) throw new WireError(problem, `ATA argument: reserved aflags bits or bytes 10-11 set (aflags 0x${buf[offset + FLAGS].toString(16)})`);
     const flags = buf[offset + FLAGS];
-    if ((flags & ATA_FLAG_RESERVED_MASK) !== 0) {
-      throw new WireError(WireErrorCode.Reserved, `ATA aflags reserved bits set (0x${flags.toString(16)})`);
-    }
-    if ((buf[offset + RESERVED] | buf[offset + RESERVED + 1]) !== 0) {
-      throw new WireError(WireErrorCode.Reserved, 'ATA argument reserved bytes 10-11 are not zero');
-    }
     const errorFeature = buf[offset + ERROR_FEATURE];
     const sectorCount = buf[offset + SECTOR_COUNT];
     const commandStatus = buf[offset + COMMAND_STATUS];
@@ -122,3 +118,110 @@ export const ataArg: Codec<AtaArg> = {
     return out;
   },
 };
+
+/*
+ * Data-path accessors over a whole frame: `at` is where the frame starts (Ethernet header), so the
+ * argument is at `at + 24` and the data at `at + 36`. No allocation, no validation beyond what each
+ * says: call ataRequestProblem() first, which is the same check decode() makes.
+ */
+const ARG = AOE_ARG_OFFSET;
+
+/**
+ * The one validation of an ATA argument (decode and the target share it): length first
+ * (ERR_AOE_SHORT_ARG: drop), then reserved aflags bits and bytes 10-11 (ERR_AOE_RESERVED: BadArgument).
+ * `offset` is the argument's offset; returns undefined when the argument is sound.
+ */
+export function ataArgProblem(buf: Uint8Array, offset: number, end: number): WireErrorCode | undefined {
+  if (offset + ATA_ARG_LENGTH > (end < buf.length ? end : buf.length)) return WireErrorCode.ShortArg;
+  if ((buf[offset + FLAGS] & ATA_FLAG_RESERVED_MASK) !== 0 || (buf[offset + RESERVED] | buf[offset + RESERVED + 1]) !== 0) {
+    return WireErrorCode.Reserved;
+  }
+  return undefined;
+}
+
+/** ataArgProblem for the frame at `at` of `length` bytes. */
+export function ataRequestProblem(buf: Uint8Array, at: number, length: number): WireErrorCode | undefined {
+  return ataArgProblem(buf, at + ARG, at + length);
+}
+
+/** AFlags (AtaFlag bits). */
+export function ataFlags(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + FLAGS];
+}
+
+/** Err/Feature: ATA features in a request, the ATA error register (AtaErrorBit) in a response. */
+export function ataErrorFeature(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + ERROR_FEATURE];
+}
+
+export function ataSectorCount(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + SECTOR_COUNT];
+}
+
+/** Cmd/Status: the ATA command in a request (AtaCommand), the ATA status (AtaStatus) in a response. */
+export function ataCommandStatus(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + COMMAND_STATUS];
+}
+
+/** The sector a request addresses: 48 bits with E set, else the low 28 bits (byte 3's high nibble is the device register). */
+export function ataLba(buf: Uint8Array, at: number): number {
+  const lba = at + ARG + LBA;
+  const low = buf[lba] | (buf[lba + 1] << 8) | (buf[lba + 2] << 16);
+  if ((buf[at + ARG + FLAGS] & AtaFlag.Extended) === 0) return low + (buf[lba + 3] & 0x0f) * 0x1000000;
+  return low + buf[lba + 3] * 0x1000000 + buf[lba + 4] * TWO_POW_32 + buf[lba + 5] * 0x10000000000;
+}
+
+/** True for READ SECTORS (EXT) and WRITE SECTORS (EXT), the commands that carry data. */
+export function isAtaDataCommand(command: number): boolean {
+  return command === AtaCommand.ReadSectorsExt || command === AtaCommand.WriteSectorsExt || command === AtaCommand.ReadSectors || command === AtaCommand.WriteSectors;
+}
+
+/** True for WRITE SECTORS (EXT). */
+export function isAtaWriteCommand(command: number): boolean {
+  return command === AtaCommand.WriteSectorsExt || command === AtaCommand.WriteSectors;
+}
+
+/**
+ * Writes a request's 12-byte argument: aflags, feature 0, sector count, command, the LBA (with E clear only
+ * 28 bits, and 0xE0 in byte 3's high nibble, the device register the Linux initiator sends), reserved zero.
+ * `lba` must fit 48 bits (28 without E): not checked, hot path.
+ */
+export function writeAtaRequest(buf: Uint8Array, at: number, flags: number, sectorCount: number, command: number, lba: number): void {
+  const arg = at + ARG;
+  const low = lba >>> 0;
+  buf[arg + FLAGS] = flags;
+  buf[arg + ERROR_FEATURE] = 0;
+  buf[arg + SECTOR_COUNT] = sectorCount;
+  buf[arg + COMMAND_STATUS] = command;
+  buf[arg + LBA] = low & 0xff;
+  buf[arg + LBA + 1] = (low >>> 8) & 0xff;
+  buf[arg + LBA + 2] = (low >>> 16) & 0xff;
+  if ((flags & AtaFlag.Extended) !== 0) {
+    const high = (lba - low) / TWO_POW_32;
+    buf[arg + LBA + 3] = low >>> 24;
+    buf[arg + LBA + 4] = high & 0xff;
+    buf[arg + LBA + 5] = (high >>> 8) & 0xff;
+  } else {
+    buf[arg + LBA + 3] = 0xe0 | ((low >>> 24) & 0x0f);
+    buf[arg + LBA + 4] = 0;
+    buf[arg + LBA + 5] = 0;
+  }
+  buf[arg + RESERVED] = 0;
+  buf[arg + RESERVED + 1] = 0;
+}
+
+/** Copies a request's 12 argument bytes into its reply (a loop: Buffer.copy makes a view per call). */
+export function echoAtaArg(reply: Uint8Array, replyAt: number, request: Uint8Array, requestAt: number): void {
+  for (let i = ARG; i < ARG + ATA_ARG_LENGTH; i++) reply[replyAt + i] = request[requestAt + i];
+}
+
+/** Sets a response's ATA status and error registers (AoEr11 §3.1: cmd/status and err/feature). */
+export function setAtaResult(buf: Uint8Array, at: number, status: number, errorRegister: number): void {
+  buf[at + ARG + COMMAND_STATUS] = status;
+  buf[at + ARG + ERROR_FEATURE] = errorRegister;
+}
+
+/** Sets the sector count register (CHECK POWER MODE answers 0xFF there). */
+export function setAtaSectorCount(buf: Uint8Array, at: number, count: number): void {
+  buf[at + ARG + SECTOR_COUNT] = count;
+}

@@ -1,6 +1,6 @@
 // AoE Query Config argument codec (AoEr11 §3.2): buffer count, firmware, sectors, CCmd, config string.
 import type { Codec } from './codec.js';
-import { CONFIG_ARG_LENGTH, CONFIG_STRING_MAX, ConfigCommand } from './constants.js';
+import { AOE_ARG_OFFSET, CONFIG_ARG_LENGTH, CONFIG_STRING_MAX, ConfigCommand } from './constants.js';
 import { checkField, ensureReadable, ensureWritable, WireError, WireErrorCode } from './errors.js';
 
 /*
@@ -82,15 +82,12 @@ export const configArg: Codec<ConfigArg> = {
   decode(buf: Uint8Array, offset = 0, end: number = buf.length, out?: ConfigArg): ConfigArg {
     ensureReadable(buf, offset, end, CONFIG_ARG_LENGTH, WireErrorCode.ShortArg, 'Query Config argument');
     const stringLength = (buf[offset + STRING_LENGTH] << 8) | buf[offset + STRING_LENGTH + 1];
-    ensureReadable(buf, offset, end, CONFIG_ARG_LENGTH + stringLength, WireErrorCode.ShortArg, 'config string');
+    const problem = configArgProblem(buf, offset, end);
+    if (problem === WireErrorCode.ShortArg) ensureReadable(buf, offset, end, CONFIG_ARG_LENGTH + stringLength, problem, 'config string');
     const versionCommand = buf[offset + VERSION_COMMAND];
     const command = versionCommand & 0xf;
-    if (command > ConfigCommand.ForceSet) {
-      throw new WireError(WireErrorCode.BadConfigCommand, `Query Config CCmd ${command} is not defined`);
-    }
-    if (stringLength > CONFIG_STRING_MAX) {
-      throw new WireError(WireErrorCode.ConfigTooLong, `config string is ${stringLength} bytes, max ${CONFIG_STRING_MAX}`);
-    }
+    if (problem === WireErrorCode.BadConfigCommand) throw new WireError(problem, `Query Config CCmd ${command} is not defined`);
+    if (problem !== undefined) throw new WireError(problem, `config string is ${stringLength} bytes, max ${CONFIG_STRING_MAX}`);
     const bufferCount = (buf[offset + BUFFER_COUNT] << 8) | buf[offset + BUFFER_COUNT + 1];
     const firmwareVersion = (buf[offset + FIRMWARE_VERSION] << 8) | buf[offset + FIRMWARE_VERSION + 1];
     const sectorCount = buf[offset + SECTOR_COUNT];
@@ -110,4 +107,82 @@ export const configArg: Codec<ConfigArg> = {
 /** True when `bytes` already sits at buf[offset...] (a reply built in the request buffer): skip the copy. */
 function isSameBytes(bytes: Uint8Array, buf: Uint8Array, offset: number): boolean {
   return bytes.buffer === buf.buffer && bytes.byteOffset === buf.byteOffset + offset;
+}
+
+/*
+ * Data-path accessors over a whole frame (`at` = the frame start; the argument is at `at + 24`, the string at
+ * `at + 32`). Call configRequestProblem() first: it is the check decode() makes.
+ */
+const ARG = AOE_ARG_OFFSET;
+
+/**
+ * The one validation of a Query Config argument (decode and the target share it), in order: the 8 fixed bytes
+ * and the announced string are present (ERR_AOE_SHORT_ARG: drop), CCmd <= 4 (ERR_AOE_BAD_CCMD: BadArgument),
+ * string length <= 1024 (ERR_AOE_CONFIG_TOO_LONG: BadArgument). `offset` is the argument's offset.
+ */
+export function configArgProblem(buf: Uint8Array, offset: number, end: number): WireErrorCode | undefined {
+  const limit = end < buf.length ? end : buf.length;
+  if (offset + CONFIG_ARG_LENGTH > limit) return WireErrorCode.ShortArg;
+  const stringLength = (buf[offset + STRING_LENGTH] << 8) | buf[offset + STRING_LENGTH + 1];
+  if (offset + CONFIG_ARG_LENGTH + stringLength > limit) return WireErrorCode.ShortArg;
+  if ((buf[offset + VERSION_COMMAND] & 0xf) > ConfigCommand.ForceSet) return WireErrorCode.BadConfigCommand;
+  if (stringLength > CONFIG_STRING_MAX) return WireErrorCode.ConfigTooLong;
+  return undefined;
+}
+
+/** configArgProblem for the frame at `at` of `length` bytes. */
+export function configRequestProblem(buf: Uint8Array, at: number, length: number): WireErrorCode | undefined {
+  return configArgProblem(buf, at + ARG, at + length);
+}
+
+export function configBufferCount(buf: Uint8Array, at: number): number {
+  return (buf[at + ARG + BUFFER_COUNT] << 8) | buf[at + ARG + BUFFER_COUNT + 1];
+}
+
+export function configFirmwareVersion(buf: Uint8Array, at: number): number {
+  return (buf[at + ARG + FIRMWARE_VERSION] << 8) | buf[at + ARG + FIRMWARE_VERSION + 1];
+}
+
+/** Max sectors per ATA command as sent (0 from old targets means 2: the caller decides). */
+export function configSectorCount(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + SECTOR_COUNT];
+}
+
+export function configAoeVersion(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + VERSION_COMMAND] >>> 4;
+}
+
+/** CCmd (ConfigCommand). */
+export function configCommand(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + VERSION_COMMAND] & 0xf;
+}
+
+export function configStringLength(buf: Uint8Array, at: number): number {
+  return (buf[at + ARG + STRING_LENGTH] << 8) | buf[at + ARG + STRING_LENGTH + 1];
+}
+
+/** Where the config string starts in the buffer. */
+export function configStringOffset(at: number): number {
+  return at + ARG + STRING;
+}
+
+/**
+ * Writes a Query Config argument with the first `stringLength` bytes of `configString` (a reply, or a request
+ * with `bufferCount` etc. 0). Returns the frame length up to the end of the string. Values are not checked.
+ */
+export function writeConfigArg(
+  buf: Uint8Array, at: number, bufferCount: number, firmwareVersion: number, sectorCount: number, aoeVersion: number,
+  command: number, configString: Uint8Array, stringLength: number,
+): number {
+  const arg = at + ARG;
+  buf[arg + BUFFER_COUNT] = bufferCount >>> 8;
+  buf[arg + BUFFER_COUNT + 1] = bufferCount & 0xff;
+  buf[arg + FIRMWARE_VERSION] = firmwareVersion >>> 8;
+  buf[arg + FIRMWARE_VERSION + 1] = firmwareVersion & 0xff;
+  buf[arg + SECTOR_COUNT] = sectorCount;
+  buf[arg + VERSION_COMMAND] = (aoeVersion << 4) | command;
+  buf[arg + STRING_LENGTH] = stringLength >>> 8;
+  buf[arg + STRING_LENGTH + 1] = stringLength & 0xff;
+  buf.set(configString.subarray(0, stringLength), arg + STRING);
+  return ARG + STRING + stringLength;
 }

@@ -1,4 +1,4 @@
-// Whole AoE frames (offset 0 = Ethernet header): padding, decodeFrame, frame encoders, hot-path accessors.
+// Whole AoE frames (offset 0 = Ethernet header): padding, decodeFrame and the frame encoders.
 import { ataArg, type AtaArg } from './ata-arg.js';
 import { configArg, type ConfigArg } from './config-arg.js';
 import {
@@ -9,18 +9,16 @@ import {
   ETHERNET_HEADER_LENGTH,
   ETHERNET_MIN_FRAME,
   ETHERTYPE_AOE,
-  FLAG_ERROR,
-  FLAG_RESPONSE,
 } from './constants.js';
 import { ensureWritable, WireError, WireErrorCode } from './errors.js';
 import { ethernet, type EthernetHeader } from './ethernet.js';
 import { aoeHeader, encodeHeaderFields, type AoeHeader } from './header.js';
-import { readMac, writeMac } from './mac.js';
+import { writeMac } from './mac.js';
 import { maskArg, type MaskArg } from './mask-arg.js';
 import { reserveArg, type ReserveArg } from './reserve-arg.js';
 
 /*
- * Frame layout (AoEr11 §2; offsets from the frame start):
+ * Frame layout (AoEr11 §2; offsets from the frame start). Data-path accessors for the header: frame-header.ts.
  *
  *   0 Ethernet destination(6) | 6 source(6) | 12 EtherType 0x88A2(2)
  *  14 ver|flags(1) | 15 error(1) | 16 shelf(2) | 18 slot(1) | 19 command(1) | 20 tag(4)
@@ -29,12 +27,6 @@ import { reserveArg, type ReserveArg } from './reserve-arg.js';
  *  ...zero padding up to 60 bytes (Ethernet minimum without FCS)
  */
 const FRAME_ETHER_TYPE = 12;
-const FRAME_VERSION_FLAGS = ETHERNET_HEADER_LENGTH;
-const FRAME_ERROR = FRAME_VERSION_FLAGS + 1;
-const FRAME_SHELF = FRAME_ERROR + 1;
-const FRAME_SLOT = FRAME_SHELF + 2;
-const FRAME_COMMAND = FRAME_SLOT + 1;
-const FRAME_TAG = FRAME_COMMAND + 1;
 
 /** Frame length on the wire: at least ETHERNET_MIN_FRAME (60) bytes. */
 export function padLength(length: number): number {
@@ -194,79 +186,4 @@ export function encodeReserveFrame(buf: Uint8Array, frame: ReserveFrame, offset 
   encodePrefix(buf, offset, frame, Command.ReserveRelease);
   reserveArg.encodeInto(frame.reserve, buf, offset + AOE_ARG_OFFSET);
   return finish(buf, offset, length);
-}
-
-/*
- * Hot-path accessors: no allocation, no validation beyond what each says. `offset` is where the
- * frame starts (e.g. i * slotSize in a receive slab). Except isAoeFrame, they assume the caller
- * already knows the frame holds the 24-byte Ethernet + AoE header (isAoeFrame checks that).
- */
-
-/** At least 24 bytes (Ethernet + AoE header) and EtherType 0x88A2: step 1-2 of the check ladder. */
-export function isAoeFrame(buf: Uint8Array, length: number, offset = 0): boolean {
-  return (
-    length >= AOE_ARG_OFFSET &&
-    offset + AOE_ARG_OFFSET <= buf.length &&
-    buf[offset + FRAME_ETHER_TYPE] === ETHERTYPE_AOE >>> 8 &&
-    buf[offset + FRAME_ETHER_TYPE + 1] === (ETHERTYPE_AOE & 0xff)
-  );
-}
-
-/** R flag (byte 14, 0x08): the frame is a response. */
-export function isResponse(buf: Uint8Array, offset = 0): boolean {
-  return (buf[offset + FRAME_VERSION_FLAGS] & FLAG_RESPONSE) !== 0;
-}
-
-/** AoE command byte (19). */
-export function readCommand(buf: Uint8Array, offset = 0): number {
-  return buf[offset + FRAME_COMMAND];
-}
-
-/** Shelf (major, bytes 16-17). */
-export function readShelf(buf: Uint8Array, offset = 0): number {
-  return (buf[offset + FRAME_SHELF] << 8) | buf[offset + FRAME_SHELF + 1];
-}
-
-/** Slot (minor, byte 18). */
-export function readSlot(buf: Uint8Array, offset = 0): number {
-  return buf[offset + FRAME_SLOT];
-}
-
-/** Tag (bytes 20-23, big-endian, unsigned). */
-export function readTag(buf: Uint8Array, offset = 0): number {
-  const at = offset + FRAME_TAG;
-  return buf[at] * 0x1000000 + ((buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]);
-}
-
-/** Writes the tag (bytes 20-23); `tag` must be a 32-bit unsigned integer (not checked: hot path). */
-export function writeTag(buf: Uint8Array, tag: number, offset = 0): void {
-  const at = offset + FRAME_TAG;
-  buf[at] = tag >>> 24;
-  buf[at + 1] = (tag >>> 16) & 0xff;
-  buf[at + 2] = (tag >>> 8) & 0xff;
-  buf[at + 3] = tag & 0xff;
-}
-
-/**
- * Turns a received request into the start of its reply, in place (vblade style): destination :=
- * the request's source, source := `sourceMac`, R flag set, E flag and error cleared, shelf/slot
- * := ours (a target always answers with its own address, even to a broadcast). Version,
- * command and tag are kept. Throws ERR_AOE_BAD_MAC for a bad `sourceMac`; shelf/slot unchecked.
- */
-export function turnAround(buf: Uint8Array, sourceMac: number, shelf: number, slot: number, offset = 0): void {
-  const requester = readMac(buf, offset + 6);
-  writeMac(buf, offset + 6, sourceMac);
-  writeMac(buf, offset, requester);
-  buf[offset + FRAME_VERSION_FLAGS] = (buf[offset + FRAME_VERSION_FLAGS] & 0xf0) | FLAG_RESPONSE;
-  buf[offset + FRAME_ERROR] = 0;
-  buf[offset + FRAME_SHELF] = shelf >>> 8;
-  buf[offset + FRAME_SHELF + 1] = shelf & 0xff;
-  buf[offset + FRAME_SLOT] = slot;
-}
-
-/** Sets the E flag and the AoE error byte (AoEr11 §2) in place; error 0 clears both. */
-export function setAoeError(buf: Uint8Array, error: number, offset = 0): void {
-  const flags = buf[offset + FRAME_VERSION_FLAGS];
-  buf[offset + FRAME_VERSION_FLAGS] = error === 0 ? flags & ~FLAG_ERROR : flags | FLAG_ERROR;
-  buf[offset + FRAME_ERROR] = error;
 }

@@ -55,6 +55,19 @@ export function isKnownCommand(command: number): boolean {
 }
 
 /**
+ * The one check of the AoE header's fields (aoeHeader.decode and the target share it), at header offset
+ * `offset` (frame + 14): reserved flag bits (ERR_AOE_RESERVED: BadArgument), version 1 (ERR_AOE_BAD_VERSION:
+ * UnsupportedVersion), command 0..3 or vendor (ERR_AOE_BAD_COMMAND: UnrecognizedCommand). Length is the caller's.
+ */
+export function headerFieldsProblem(buf: Uint8Array, offset: number): WireErrorCode | undefined {
+  const versionFlags = buf[offset + VERSION_FLAGS];
+  if ((versionFlags & FLAG_RESERVED_MASK) !== 0) return WireErrorCode.Reserved;
+  if (versionFlags >>> 4 !== AOE_VERSION) return WireErrorCode.BadVersion;
+  if (!isKnownCommand(buf[offset + COMMAND])) return WireErrorCode.BadCommand;
+  return undefined;
+}
+
+/**
  * Writes the 10 header bytes from individual fields (shared by aoeHeader.encodeInto and the
  * frame encoders). Validates each field's range and that the reserved flag bits are zero. The
  * version and command are not required to be valid values, only to fit their fields, so tests
@@ -122,19 +135,14 @@ export const aoeHeader: Codec<AoeHeader> = {
    */
   decode(buf: Uint8Array, offset = 0, end: number = buf.length, out?: AoeHeader): AoeHeader {
     ensureReadable(buf, offset, end, AOE_HEADER_LENGTH, WireErrorCode.ShortFrame, 'AoE header');
+    const problem = headerFieldsProblem(buf, offset);
     const versionFlags = buf[offset + VERSION_FLAGS];
+    if (problem === WireErrorCode.Reserved) throw new WireError(problem, `AoE header reserved flag bits set (flags 0x${(versionFlags & 0xf).toString(16)})`);
+    if (problem === WireErrorCode.BadVersion) throw new WireError(problem, `AoE version ${versionFlags >>> 4} is not supported`);
+    if (problem !== undefined) throw new WireError(problem, `AoE command ${buf[offset + COMMAND]} is not recognized`);
     const flags = versionFlags & 0xf;
-    if ((flags & FLAG_RESERVED_MASK) !== 0) {
-      throw new WireError(WireErrorCode.Reserved, `AoE header reserved flag bits set (flags 0x${flags.toString(16)})`);
-    }
     const version = versionFlags >>> 4;
-    if (version !== AOE_VERSION) {
-      throw new WireError(WireErrorCode.BadVersion, `AoE version ${version} is not supported`);
-    }
     const command = buf[offset + COMMAND];
-    if (!isKnownCommand(command)) {
-      throw new WireError(WireErrorCode.BadCommand, `AoE command ${command} is not recognized`);
-    }
     const error = buf[offset + ERROR];
     const shelf = (buf[offset + SHELF] << 8) | buf[offset + SHELF + 1];
     const slot = buf[offset + SLOT];

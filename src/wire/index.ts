@@ -11,3 +11,4 @@ export * from './mask-arg.js';
 export * from './reserve-arg.js';
 export * from './identify.js';
 export * from './frame.js';
+export * from './frame-header.js';

@@ -1,6 +1,6 @@
 // AoE Mac Mask List argument codec (AoEr11 §3.3): MCmd, MError and the directive list.
 import type { Codec } from './codec.js';
-import { MASK_ARG_HEADER_LENGTH, MASK_DIRECTIVE_LENGTH, MaskCommand } from './constants.js';
+import { AOE_ARG_OFFSET, MASK_ARG_HEADER_LENGTH, MASK_DIRECTIVE_LENGTH, MaskCommand } from './constants.js';
 import { checkField, ensureReadable, ensureWritable, WireError, WireErrorCode } from './errors.js';
 import { checkMac, readMac, writeMac } from './mac.js';
 
@@ -112,30 +112,16 @@ export const maskArg: Codec<MaskArg> = {
    * (ERR_AOE_BAD_MCMD, BadArgument). With `out`, its directive objects are reused.
    */
   decode(buf: Uint8Array, offset = 0, end: number = buf.length, out?: MaskArg): MaskArg {
-    ensureReadable(buf, offset, end, MASK_ARG_HEADER_LENGTH, WireErrorCode.ShortArg, 'Mac Mask List argument');
     const error = buf[offset + ERROR];
     const count = buf[offset + COUNT];
     const directiveCount = error === 0 ? count : 0;
-    ensureReadable(
-      buf,
-      offset,
-      end,
-      MASK_ARG_HEADER_LENGTH + MASK_DIRECTIVE_LENGTH * directiveCount,
-      WireErrorCode.ShortArg,
-      'Mac Mask List directives',
-    );
-    if (buf[offset + RESERVED] !== 0) {
-      throw new WireError(WireErrorCode.Reserved, 'Mac Mask List reserved byte 0 is not zero');
+    const problem = maskArgProblem(buf, offset, end);
+    if (problem === WireErrorCode.ShortArg) {
+      ensureReadable(buf, offset, end, MASK_ARG_HEADER_LENGTH + MASK_DIRECTIVE_LENGTH * directiveCount, problem, 'Mac Mask List argument');
     }
-    for (let i = 0; i < directiveCount; i++) {
-      if (buf[offset + DIRECTIVES + i * MASK_DIRECTIVE_LENGTH + DIRECTIVE_RESERVED] !== 0) {
-        throw new WireError(WireErrorCode.Reserved, `Mac Mask List directive ${i} reserved byte is not zero`);
-      }
-    }
+    if (problem === WireErrorCode.Reserved) throw new WireError(problem, 'Mac Mask List reserved byte (argument or directive) is not zero');
     const command = buf[offset + COMMAND];
-    if (command > MaskCommand.Edit) {
-      throw new WireError(WireErrorCode.BadMaskCommand, `Mac Mask List MCmd ${command} is not defined`);
-    }
+    if (problem !== undefined) throw new WireError(problem, `Mac Mask List MCmd ${command} is not defined`);
     let result: MaskArg;
     if (out === undefined) {
       result = error === 0 ? { command, error, directives: [] } : { command, error, directives: [], errorIndex: count };
@@ -162,3 +148,85 @@ export const maskArg: Codec<MaskArg> = {
     return result;
   },
 };
+
+/*
+ * Data-path accessors over a whole frame (`at` = the frame start; the argument is at `at + 24`, directive i at
+ * `at + 28 + 8i`). Call maskRequestProblem() first.
+ */
+const ARG = AOE_ARG_OFFSET;
+
+/**
+ * The one validation of a Mac Mask List argument (decode shares it), in order: the 4 header bytes and (MError 0)
+ * Dir Count directives present (ERR_AOE_SHORT_ARG: drop), reserved bytes zero (ERR_AOE_RESERVED: BadArgument),
+ * MCmd <= 1 (ERR_AOE_BAD_MCMD: BadArgument). `offset` is the argument's offset.
+ */
+export function maskArgProblem(buf: Uint8Array, offset: number, end: number): WireErrorCode | undefined {
+  const limit = end < buf.length ? end : buf.length;
+  if (offset + MASK_ARG_HEADER_LENGTH > limit) return WireErrorCode.ShortArg;
+  const directiveCount = buf[offset + ERROR] === 0 ? buf[offset + COUNT] : 0;
+  if (offset + MASK_ARG_HEADER_LENGTH + MASK_DIRECTIVE_LENGTH * directiveCount > limit) return WireErrorCode.ShortArg;
+  if (buf[offset + RESERVED] !== 0) return WireErrorCode.Reserved;
+  for (let i = 0; i < directiveCount; i++) {
+    if (buf[offset + DIRECTIVES + i * MASK_DIRECTIVE_LENGTH + DIRECTIVE_RESERVED] !== 0) return WireErrorCode.Reserved;
+  }
+  if (buf[offset + COMMAND] > MaskCommand.Edit) return WireErrorCode.BadMaskCommand;
+  return undefined;
+}
+
+/** maskArgProblem for a request frame at `at`; a request carrying an MError is refused too (ERR_AOE_RESERVED). */
+export function maskRequestProblem(buf: Uint8Array, at: number, length: number): WireErrorCode | undefined {
+  const problem = maskArgProblem(buf, at + ARG, at + length);
+  if (problem === undefined && buf[at + ARG + ERROR] !== 0) return WireErrorCode.Reserved;
+  return problem;
+}
+
+/** MCmd (MaskCommand). */
+export function maskCommand(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + COMMAND];
+}
+
+/** MError (MaskError) of a response. */
+export function maskError(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + ERROR];
+}
+
+/** Dir Count: directives that follow, or with an MError the index of the failing directive. */
+export function maskDirectiveCount(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + COUNT];
+}
+
+/** DCmd (DirectiveCommand) of directive `index`. */
+export function maskDirectiveCommand(buf: Uint8Array, at: number, index: number): number {
+  return buf[at + ARG + DIRECTIVES + index * MASK_DIRECTIVE_LENGTH + DIRECTIVE_COMMAND];
+}
+
+/** MAC of directive `index`. */
+export function maskDirectiveMac(buf: Uint8Array, at: number, index: number): number {
+  return readMac(buf, at + ARG + DIRECTIVES + index * MASK_DIRECTIVE_LENGTH + DIRECTIVE_MAC);
+}
+
+/**
+ * Writes a Mac Mask List argument: MCmd, MError and, with MError 0, `directives` (pairs of DCmd and MAC: a
+ * request's edits, or a reply's list with DCmd 0); with an MError, Dir Count is `errorIndex`. Returns the
+ * frame length. Throws ERR_AOE_BAD_MAC for a MAC that is not 48-bit.
+ */
+export function writeMaskArg(
+  buf: Uint8Array, at: number, command: number, error: number, directives: readonly MaskDirective[], errorIndex = 0,
+): number {
+  const arg = at + ARG;
+  buf[arg + RESERVED] = 0;
+  buf[arg + COMMAND] = command;
+  buf[arg + ERROR] = error;
+  if (error !== 0) {
+    buf[arg + COUNT] = errorIndex;
+    return ARG + MASK_ARG_HEADER_LENGTH;
+  }
+  buf[arg + COUNT] = directives.length;
+  for (let i = 0; i < directives.length; i++) {
+    const directive = arg + DIRECTIVES + i * MASK_DIRECTIVE_LENGTH;
+    buf[directive + DIRECTIVE_RESERVED] = 0;
+    buf[directive + DIRECTIVE_COMMAND] = directives[i].command;
+    writeMac(buf, directive + DIRECTIVE_MAC, directives[i].mac);
+  }
+  return ARG + MASK_ARG_HEADER_LENGTH + MASK_DIRECTIVE_LENGTH * directives.length;
+}

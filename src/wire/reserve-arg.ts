@@ -1,6 +1,6 @@
 // AoE Reserve/Release argument codec (AoEr11 §3.4): RCmd and the reservation MAC list.
 import type { Codec } from './codec.js';
-import { MAC_LENGTH, RESERVE_ARG_HEADER_LENGTH, ReserveCommand } from './constants.js';
+import { AOE_ARG_OFFSET, MAC_LENGTH, RESERVE_ARG_HEADER_LENGTH, ReserveCommand } from './constants.js';
 import { checkField, ensureReadable, ensureWritable, WireError, WireErrorCode } from './errors.js';
 import { checkMac, readMac, writeMac } from './mac.js';
 
@@ -58,20 +58,11 @@ export const reserveArg: Codec<ReserveArg> = {
    * RCmd <= 2 (ERR_AOE_BAD_RCMD, BadArgument). With `out`, its `macs` array is reused.
    */
   decode(buf: Uint8Array, offset = 0, end: number = buf.length, out?: ReserveArg): ReserveArg {
-    ensureReadable(buf, offset, end, RESERVE_ARG_HEADER_LENGTH, WireErrorCode.ShortArg, 'Reserve/Release argument');
+    const problem = reserveArgProblem(buf, offset, end);
     const count = buf[offset + COUNT];
-    ensureReadable(
-      buf,
-      offset,
-      end,
-      RESERVE_ARG_HEADER_LENGTH + MAC_LENGTH * count,
-      WireErrorCode.ShortArg,
-      'Reserve/Release MAC list',
-    );
+    if (problem === WireErrorCode.ShortArg) ensureReadable(buf, offset, end, RESERVE_ARG_HEADER_LENGTH + MAC_LENGTH * count, problem, 'Reserve/Release argument');
     const command = buf[offset + COMMAND];
-    if (command > ReserveCommand.ForceSet) {
-      throw new WireError(WireErrorCode.BadReserveCommand, `Reserve/Release RCmd ${command} is not defined`);
-    }
+    if (problem !== undefined) throw new WireError(problem, `Reserve/Release RCmd ${command} is not defined`);
     const result: ReserveArg = out ?? { command, macs: [] };
     result.command = command;
     const macs = result.macs;
@@ -80,3 +71,46 @@ export const reserveArg: Codec<ReserveArg> = {
     return result;
   },
 };
+
+/* Data-path accessors over a whole frame (`at` = the frame start; the argument is at `at + 24`, MAC i at `at + 26 + 6i`). */
+const ARG = AOE_ARG_OFFSET;
+
+/**
+ * The one validation of a Reserve/Release argument (decode shares it): the 2 header bytes and NMacs MACs
+ * present (ERR_AOE_SHORT_ARG: drop), then RCmd <= 2 (ERR_AOE_BAD_RCMD: BadArgument). `offset` is the argument's.
+ */
+export function reserveArgProblem(buf: Uint8Array, offset: number, end: number): WireErrorCode | undefined {
+  const limit = end < buf.length ? end : buf.length;
+  if (offset + RESERVE_ARG_HEADER_LENGTH > limit) return WireErrorCode.ShortArg;
+  if (offset + RESERVE_ARG_HEADER_LENGTH + MAC_LENGTH * buf[offset + COUNT] > limit) return WireErrorCode.ShortArg;
+  if (buf[offset + COMMAND] > ReserveCommand.ForceSet) return WireErrorCode.BadReserveCommand;
+  return undefined;
+}
+
+/** reserveArgProblem for the frame at `at` of `length` bytes. */
+export function reserveRequestProblem(buf: Uint8Array, at: number, length: number): WireErrorCode | undefined {
+  return reserveArgProblem(buf, at + ARG, at + length);
+}
+
+/** RCmd (ReserveCommand). */
+export function reserveCommand(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + COMMAND];
+}
+
+/** NMacs. */
+export function reserveMacCount(buf: Uint8Array, at: number): number {
+  return buf[at + ARG + COUNT];
+}
+
+/** MAC `index` of the list. */
+export function reserveMac(buf: Uint8Array, at: number, index: number): number {
+  return readMac(buf, at + ARG + MACS + index * MAC_LENGTH);
+}
+
+/** Writes RCmd and the MAC list; returns the frame length. Throws ERR_AOE_BAD_MAC for a MAC that is not 48-bit. */
+export function writeReserveArg(buf: Uint8Array, at: number, command: number, macs: readonly number[]): number {
+  buf[at + ARG + COMMAND] = command;
+  buf[at + ARG + COUNT] = macs.length;
+  for (let i = 0; i < macs.length; i++) writeMac(buf, at + ARG + MACS + i * MAC_LENGTH, macs[i]);
+  return ARG + RESERVE_ARG_HEADER_LENGTH + MAC_LENGTH * macs.length;
+}
