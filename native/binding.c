@@ -221,6 +221,28 @@ static void addon_free(napi_env env, void *data, void *hint) {
   free(data);
 }
 
+
+/* The counters' slot indices as {name: index}, straight from enum packet_counter, so JS never mirrors the enum. */
+static napi_status binding_export_counters(napi_env env, napi_value exports) {
+  static const struct { const char *name; uint32_t index; } slots[] = {
+      {"framesIn", PACKET_COUNTER_FRAMES_IN},       {"bytesIn", PACKET_COUNTER_BYTES_IN},
+      {"framesOut", PACKET_COUNTER_FRAMES_OUT},     {"bytesOut", PACKET_COUNTER_BYTES_OUT},
+      {"batchesIn", PACKET_COUNTER_BATCHES_IN},     {"sendBlocked", PACKET_COUNTER_SEND_BLOCKED},
+      {"sendErrors", PACKET_COUNTER_SEND_ERRORS},   {"truncated", PACKET_COUNTER_TRUNCATED},
+      {"kernelDrops", PACKET_COUNTER_KERNEL_DROPS}, {"receiveErrors", PACKET_COUNTER_RECEIVE_ERRORS},
+      {"flags", PACKET_COUNTER_FLAGS},              {"mtu", PACKET_COUNTER_MTU},
+  };
+  napi_value counters;
+  napi_status status = napi_create_object(env, &counters);
+  for (size_t i = 0; status == napi_ok && i < sizeof slots / sizeof slots[0]; i++) {
+    napi_value index;
+    status = napi_create_uint32(env, slots[i].index, &index);
+    if (status == napi_ok) status = napi_set_named_property(env, counters, slots[i].name, index);
+  }
+  if (status == napi_ok) status = napi_set_named_property(env, exports, "counters", counters);
+  return status;
+}
+
 NAPI_MODULE_INIT() {
   addon_state *addon = calloc(1, sizeof *addon);
   if (addon == NULL) return binding_throw_argument(env, "ERR_OUT_OF_MEMORY", "out of memory");
@@ -250,7 +272,8 @@ NAPI_MODULE_INIT() {
   napi_value counter_count;
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok ||
       napi_create_uint32(env, PACKET_COUNTER_COUNT, &counter_count) != napi_ok ||
-      napi_set_named_property(env, exports, "counterCount", counter_count) != napi_ok) {
+      napi_set_named_property(env, exports, "counterCount", counter_count) != napi_ok ||
+      binding_export_counters(env, exports) != napi_ok) {
     return NULL;
   }
   return exports;

@@ -1,10 +1,11 @@
-// In-process micro-benchmark of merged file reads: fs.readvSync over Buffer views vs the addon's fileReadSlab, raw and through RequestMerger.
+// In-process micro-benchmark of merged file reads: fs.readvSync over Buffer views vs the addon's fileReadSlab, raw and through RequestMerger + FileStore.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSlabFileIo, type SlabFileIo } from '../link/native.js';
+import { loadSlabFileIo, type SlabFileIo } from '../native/addon.js';
+import { FileStore } from '../store/file-store.js';
 import { RequestMerger } from '../target/coalesce.js';
-import type { RequestSlot } from '../target/engine.js';
+import type { ReplyFrame } from '../target/reply-pool.js';
 import type { ExportRuntime } from '../target/export.js';
 import { ATA_DATA_OFFSET } from '../wire/constants.js';
 
@@ -32,7 +33,7 @@ function parse(argv: string[]): Options {
 }
 
 /** The four variants over one file and one pool slab laid out like the target's response pool. */
-function variants(io: SlabFileIo, fd: number, options: Options): Record<string, Variant> {
+function variants(io: SlabFileIo, fd: number, file: string, options: Options): Record<string, Variant> {
   const { frames, bytes } = options;
   const frameSize = Math.max(1514, ATA_DATA_OFFSET + bytes); // like the response pool: MTU + 14 bytes per frame
   const runBytes = frames * bytes;
@@ -45,18 +46,23 @@ function variants(io: SlabFileIo, fd: number, options: Options): Record<string, 
   const check = (done: number) => {
     if (done !== runBytes) throw new Error(`short transfer: ${done} of ${runBytes}`);
   };
-  const runtime = {} as ExportRuntime;
-  const slots = Array.from({ length: POOL_FRAMES }, (_, index) => ({
-    pool, offset: index * frameSize, frame: pool.subarray(index * frameSize, (index + 1) * frameSize), dataView: null,
+  const replies = Array.from({ length: POOL_FRAMES }, (_, index) => ({
+    pool, offset: index * frameSize, frame: pool.subarray(index * frameSize, (index + 1) * frameSize),
     onRead: (error: Error | null, done: number) => { if (error !== null || done !== bytes) throw error ?? new Error('short read'); },
-  }) as unknown as RequestSlot);
-  const merged = (merger: RequestMerger): Variant => (runs) => {
-    for (let run = 0; run < runs; run++) {
-      const first = (run * frames) % POOL_FRAMES;
-      const position = (run % runsPerFile) * runBytes;
-      for (let i = 0; i < frames; i++) merger.read(runtime, fd, slots[(first + i) % POOL_FRAMES], bytes, position + i * bytes);
-      merger.flush();
-    }
+  }) as unknown as ReplyFrame);
+  const merged = (useNative: boolean): Variant => {
+    FileStore.nativeSlabIo = useNative;
+    const runtime = { store: FileStore.open(file, { readOnly: true }) } as unknown as ExportRuntime;
+    FileStore.nativeSlabIo = true;
+    const merger = new RequestMerger();
+    return (runs) => {
+      for (let run = 0; run < runs; run++) {
+        const first = (run * frames) % POOL_FRAMES;
+        const position = (run % runsPerFile) * runBytes;
+        for (let i = 0; i < frames; i++) merger.read(runtime, replies[(first + i) % POOL_FRAMES], bytes, position + i * bytes);
+        merger.flush();
+      }
+    };
   };
   return {
     'readvSync(views)': (runs) => {
@@ -73,8 +79,8 @@ function variants(io: SlabFileIo, fd: number, options: Options): Record<string, 
         check(io.fileReadSlab(fd, (run % runsPerFile) * runBytes, pool, offsets, lengths, frames));
       }
     },
-    'RequestMerger fallback': merged(new RequestMerger(null)),
-    'RequestMerger native': merged(new RequestMerger(io)),
+    'RequestMerger fallback': merged(false),
+    'RequestMerger native': merged(true),
   };
 }
 
@@ -89,7 +95,7 @@ function main(): void {
   try {
     fs.writeFileSync(file, Buffer.alloc(FILE_BYTES, 0x5a));
     const fd = fs.openSync(file, 'r');
-    const all = variants(io, fd, options);
+    const all = variants(io, fd, file, options);
     const names = Object.keys(all);
     const samples = new Map<string, number[]>(names.map((name) => [name, []]));
     const cpuSamples = new Map<string, number[]>(names.map((name) => [name, []]));

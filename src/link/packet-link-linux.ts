@@ -2,8 +2,6 @@
 import { EventEmitter } from 'node:events';
 import type { FrameBatchHandler, Link, LinkState, LinkStats } from './link.js';
 import {
-  COUNTER_COUNT,
-  Counter,
   FilterMode,
   NATIVE_FLAG_CARRIER,
   NATIVE_FLAG_UP,
@@ -13,7 +11,7 @@ import {
   type NativeHandle,
   type NativeInterface,
   type PacketAddon,
-} from './native.js';
+} from '../native/addon.js';
 
 export type PacketFilter = 'all' | 'requests' | 'responses';
 
@@ -169,16 +167,16 @@ export class PacketLink extends EventEmitter implements Link {
     this.refresh();
     const counters = this.counters;
     return {
-      framesIn: counters[Counter.framesIn],
-      bytesIn: counters[Counter.bytesIn],
-      framesOut: counters[Counter.framesOut],
-      bytesOut: counters[Counter.bytesOut],
-      batchesIn: counters[Counter.batchesIn],
-      sendBlocked: counters[Counter.sendBlocked],
-      sendErrors: counters[Counter.sendErrors],
-      kernelDrops: counters[Counter.kernelDrops],
-      truncated: counters[Counter.truncated],
-      receiveErrors: counters[Counter.receiveErrors],
+      framesIn: counters[this.addon.counters.framesIn],
+      bytesIn: counters[this.addon.counters.bytesIn],
+      framesOut: counters[this.addon.counters.framesOut],
+      bytesOut: counters[this.addon.counters.bytesOut],
+      batchesIn: counters[this.addon.counters.batchesIn],
+      sendBlocked: counters[this.addon.counters.sendBlocked],
+      sendErrors: counters[this.addon.counters.sendErrors],
+      kernelDrops: counters[this.addon.counters.kernelDrops],
+      truncated: counters[this.addon.counters.truncated],
+      receiveErrors: counters[this.addon.counters.receiveErrors],
     };
   }
 
@@ -213,10 +211,10 @@ export class PacketLink extends EventEmitter implements Link {
     let mtu = this.mtu;
     try {
       this.addon.packetRefresh(this.handle);
-      const flags = this.counters[Counter.flags];
+      const flags = this.counters[this.addon.counters.flags];
       up = (flags & NATIVE_FLAG_UP) !== 0;
       carrier = (flags & NATIVE_FLAG_CARRIER) !== 0;
-      mtu = this.counters[Counter.mtu];
+      mtu = this.counters[this.addon.counters.mtu];
       this.refreshFailed = false;
     } catch (error) {
       // The NIC vanished (ENODEV) or moved: report it down, and the error once per failure streak.
@@ -256,7 +254,7 @@ export class PacketLink extends EventEmitter implements Link {
 /** Opens a PacketLink on `ifname` (optionally inside network namespace `options.netns`). */
 export async function openPacketLink(ifname: string, options: PacketLinkOptions = {}): Promise<PacketLink> {
   const addon = loadAddon();
-  const counters = new Float64Array(COUNTER_COUNT);
+  const counters = new Float64Array(addon.counterCount);
   const filter = options.filter ?? 'all';
   if (!(filter in FilterMode)) {
     throw Object.assign(new TypeError(`unknown filter ${String(filter)}`), { code: 'ERR_INVALID_ARG_VALUE' });

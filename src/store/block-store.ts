@@ -5,6 +5,13 @@ export type IoCallback = (error: Error | null, bytes: number) => void;
 export type FlushCallback = (error: Error | null) => void;
 
 /**
+ * Vectored I/O on the calling thread between the store's bytes [position, position + sum of lengths) and `count`
+ * spans of one slab (span i = slab[offsets[i] .. offsets[i] + lengths[i]), in order). Returns the bytes moved:
+ * fewer than asked only at the end of the store. Throws errno errors (code EIO, ENOSPC, ...).
+ */
+export type SlabTransfer = (position: number, slab: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number) => number;
+
+/**
  * A byte-addressed backing store. Hot-path methods are callback style so that callers can pass
  * preallocated, pre-bound callbacks and allocate nothing per request.
  *
@@ -26,6 +33,12 @@ export interface BlockStore {
   write(buf: Uint8Array, bufOffset: number, length: number, position: number, callback: IoCallback): void;
   /** Make written data durable (fdatasync for files), then call back. */
   flush(callback: FlushCallback): void;
+  /**
+   * Optional merged I/O (see SlabTransfer): one system call for a run of contiguous requests. Offered only
+   * where a blocking call on the event loop is cheap (buffered files); the target merges requests when present.
+   */
+  readonly readSlab?: SlabTransfer;
+  readonly writeSlab?: SlabTransfer;
   close(): Promise<void>;
 }
 

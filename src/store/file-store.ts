@@ -1,6 +1,7 @@
 // A BlockStore over a regular file or a block device, with O_SYNC (-s), O_DIRECT (-d) and real fdatasync flushes.
 import fs from 'node:fs';
-import { StoreError, type BlockStore, type FlushCallback, type IoCallback } from './block-store.js';
+import { StoreError, type BlockStore, type FlushCallback, type IoCallback, type SlabTransfer } from './block-store.js';
+import { slabTransfers } from './slab-io.js';
 import { BouncePool, scratchFileProbe, type ProbeTransfer } from './direct-io.js';
 
 export interface FileStoreOptions {
@@ -56,6 +57,9 @@ export class FileStore implements BlockStore {
   private descriptor: number;
   /** O_DIRECT only: aligned bounce chunks (see direct-io.ts). */
   private bounce: BouncePool | null = null;
+  /** Merged I/O for the target (buffered files on the event loop only): one preadv/pwritev per run of requests. */
+  readonly readSlab: SlabTransfer | undefined;
+  readonly writeSlab: SlabTransfer | undefined;
 
   private constructor(path: string, fd: number, flags: number, size: number, readOnly: boolean, description: string, synchronous: boolean) {
     this.synchronous = synchronous;
@@ -65,7 +69,15 @@ export class FileStore implements BlockStore {
     this.size = size;
     this.readOnly = readOnly;
     this.description = description;
+    if (synchronous) {
+      const transfers = slabTransfers(() => this.descriptor, FileStore.nativeSlabIo);
+      this.readSlab = transfers.readSlab;
+      this.writeSlab = readOnly ? undefined : transfers.writeSlab;
+    }
   }
+
+  /** False makes new stores use fs.readvSync/writevSync for merged I/O instead of the addon (tests of the fallback). */
+  static nativeSlabIo = true;
 
   /** Open synchronously (startup only). Throws errors with errno codes (ENOENT, EACCES, EINVAL for O_DIRECT on tmpfs). */
   static open(path: string, options: FileStoreOptions = {}): FileStore {

@@ -1,6 +1,6 @@
 // A BlockStore view onto a sector window of another store (vblade -o offset / -l length), bounds-checked.
 import { SECTOR_SIZE } from '../wire/constants.js';
-import { StoreError, type BlockStore, type FlushCallback, type IoCallback } from './block-store.js';
+import { StoreError, type BlockStore, type FlushCallback, type IoCallback, type SlabTransfer } from './block-store.js';
 
 export class WindowStore implements BlockStore {
   readonly size: number;
@@ -8,6 +8,8 @@ export class WindowStore implements BlockStore {
   readonly synchronous: boolean;
   readonly description: string;
   private readonly base: number;
+  readonly readSlab: SlabTransfer | undefined;
+  readonly writeSlab: SlabTransfer | undefined;
 
   /** offsetSectors / lengthSectors in 512-byte sectors; lengthSectors undefined = to the end of the inner store. */
   constructor(private readonly inner: BlockStore, offsetSectors: number, lengthSectors?: number) {
@@ -27,6 +29,18 @@ export class WindowStore implements BlockStore {
     this.readOnly = inner.readOnly;
     this.synchronous = inner.synchronous;
     this.description = `${inner.description} window ${offsetSectors}+${length} sectors`;
+    // Merged I/O passes through, shifted by the window start (the target only merges requests inside the window).
+    const { readSlab, writeSlab } = inner;
+    if (readSlab) this.readSlab = (position, slab, offsets, lengths, count) => readSlab(this.inside(position, lengths, count), slab, offsets, lengths, count);
+    if (writeSlab) this.writeSlab = (position, slab, offsets, lengths, count) => writeSlab(this.inside(position, lengths, count), slab, offsets, lengths, count);
+  }
+
+  /** The inner position of a merged run, or ERANGE if any of it lies outside the window (never trusted blindly). */
+  private inside(position: number, lengths: Uint32Array, count: number): number {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += lengths[i];
+    if (this.outside(total, position)) throw new StoreError('merged I/O outside the export window', 'ERANGE');
+    return this.base + position;
   }
 
   private outside(length: number, position: number): boolean {

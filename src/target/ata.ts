@@ -1,101 +1,83 @@
-// ATA command execution for one export (AoEr11 §3.1): IDENTIFY, READ/WRITE (EXT), FLUSH (EXT), CHECK POWER MODE; everything else ABRT.
+// The target's ATA path (AoEr11 §3.1), as a ladder like vblade's aoeata → atacmd: decode → check → execute; replies in ata-reply.ts.
 import {
-  AoeError, AtaCommand, AtaErrorBit, AtaFlag, AtaStatus, ATA_DATA_OFFSET, SECTOR_SIZE,
-} from '../wire/constants.js';
-import { readMac } from '../wire/mac.js';
-import type { NicEngine, RequestSlot } from './engine.js';
+  ataCommandStatus, ataFlags, ataLba, ataRequestProblem, ataSectorCount, echoAtaArg, isAtaWriteCommand, setAtaResult, setAtaSectorCount,
+} from '../wire/ata-arg.js';
+import { AoeError, AtaCommand, AtaErrorBit, AtaStatus, ATA_DATA_OFFSET, SECTOR_SIZE } from '../wire/constants.js';
+import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
+import { readSourceMac } from '../wire/frame-header.js';
+import { ataError, FLUSH_FAILED } from './ata-reply.js';
+import type { NicEngine } from './engine.js';
 import type { ExportRuntime } from './export.js';
+import type { ReplyFrame } from './reply-pool.js';
 
-const STATUS_OK = AtaStatus.Ready; // DRDY
-const STATUS_ERROR = AtaStatus.Ready | AtaStatus.Error; // DRDY | ERR
-const TWO_POW_24 = 2 ** 24;
-const TWO_POW_32 = 2 ** 32;
-const TWO_POW_40 = 2 ** 40;
-/**
- * A failed FLUSH says UNC (with ABRT clear), never ABRT alone: an initiator reads a bare ABRT as "FLUSH CACHE EXT
- * not supported" and may retry as FLUSH CACHE, which must not happen after an I/O error.
- */
-const FLUSH_FAILED = AtaErrorBit.Uncorrectable;
-
-/** LBA from the request (bytes 28..33, least significant first); LBA28 (E clear) keeps the low 28 bits only (byte 31's high nibble is the device register). */
-function readLba(slab: Buffer, offset: number, extended: boolean): number {
-  const low = slab[offset + 28] | (slab[offset + 29] << 8) | (slab[offset + 30] << 16);
-  if (!extended) return low + (slab[offset + 31] & 0x0f) * TWO_POW_24;
-  return low + slab[offset + 31] * TWO_POW_24 + slab[offset + 32] * TWO_POW_32 + slab[offset + 33] * TWO_POW_40;
+/** The request's ATA registers, decoded once per frame into one reused object (vblade's Ataregs). */
+export class AtaRegisters {
+  flags = 0;
+  sectorCount = 0;
+  command = 0;
+  /** The sector addressed (28 bits without the E flag). */
+  lba = 0;
+  isWrite = false;
 }
 
-/** Finish an ATA reply with status/error registers and no data. */
-function ataError(engine: NicEngine, slot: RequestSlot, runtime: ExportRuntime, errorBits: number): void {
-  slot.frame[25] = errorBits;
-  slot.frame[27] = STATUS_ERROR;
-  runtime.counters.ataErrors++;
-  engine.queue(slot, ATA_DATA_OFFSET);
+/** Rung 1, decode: the argument's one validation (src/wire), then the registers. Returns the AoE error to reply with, 0, or -1 to drop. */
+export function decodeAta(registers: AtaRegisters, slab: Buffer, offset: number, length: number): number {
+  const problem = ataRequestProblem(slab, offset, length);
+  if (problem !== undefined) return AOE_ERROR_FOR_CODE[problem] ?? -1;
+  registers.flags = ataFlags(slab, offset);
+  registers.sectorCount = ataSectorCount(slab, offset);
+  registers.command = ataCommandStatus(slab, offset);
+  registers.lba = ataLba(slab, offset);
+  registers.isWrite = isAtaWriteCommand(registers.command);
+  return 0;
 }
 
 /**
- * Serve one ATA request. Order: length, reservation (AoE 6, IDENTIFY passes as in vblade),
- * write payload length (AoE BadArgument), then ATA-level checks whose failures go in the ATA registers.
+ * Rung 2, check (the AoE level: failures go in the AoE header): a reservation refuses everyone else but
+ * IDENTIFY (as vblade), and a WRITE must carry the data it announces. The mask list was checked before dispatch.
  */
-export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffer, offset: number, length: number): void {
-  if (length < ATA_DATA_OFFSET) {
-    engine.counters.malformed++;
-    return;
+export function checkAta(runtime: ExportRuntime, registers: AtaRegisters, slab: Buffer, offset: number, length: number): number {
+  if (runtime.reservation.length !== 0 && registers.command !== AtaCommand.Identify && !runtime.reservationAllows(readSourceMac(slab, offset))) {
+    runtime.counters.reservedDenied++;
+    return AoeError.TargetReserved;
   }
+  if (registers.isWrite && length < ATA_DATA_OFFSET + registers.sectorCount * SECTOR_SIZE) return AoeError.BadArgument;
+  return 0;
+}
+
+/**
+ * Rung 3, execute (the ATA level: failures go in the ATA registers): IDENTIFY, READ/WRITE (EXT) inside the
+ * export's window, FLUSH (EXT) behind the sticky write failure, CHECK POWER MODE; any other command ABRT.
+ */
+export function executeAta(engine: NicEngine, runtime: ExportRuntime, registers: AtaRegisters, reply: ReplyFrame, slab: Buffer, offset: number): void {
+  const frame = reply.frame;
+  echoAtaArg(frame, 0, slab, offset);
+  setAtaResult(frame, 0, AtaStatus.Ready, 0);
   const counters = runtime.counters;
-  // The mask list was checked before dispatch (engine.ts). A reservation refuses everything but IDENTIFY, as in vblade.
-  if (runtime.reservation.length !== 0 && !runtime.reservationAllows(readMac(slab, offset + 6)) && slab[offset + 27] !== AtaCommand.Identify) {
-    counters.reservedDenied++;
-    engine.replyError(runtime, slab, offset, length, AoeError.TargetReserved);
-    return;
-  }
-  const command = slab[offset + 27];
-  const sectorCount = slab[offset + 26];
-  const isWrite = command === AtaCommand.WriteSectors || command === AtaCommand.WriteSectorsExt;
-  if (isWrite && length < ATA_DATA_OFFSET + sectorCount * SECTOR_SIZE) {
-    // The frame does not carry the data it announces: an argument error, not an ATA error.
-    engine.replyError(runtime, slab, offset, length, AoeError.BadArgument);
-    return;
-  }
-  const slot = engine.acquire(runtime);
-  if (slot === null) return;
-  const frame = slot.frame;
-  engine.startReply(slot, runtime, slab, offset);
-  for (let i = 24; i < ATA_DATA_OFFSET; i++) frame[i] = slab[offset + i]; // echo the ATA registers (a loop: Buffer.copy allocates)
-  frame[25] = 0;
-  frame[27] = STATUS_OK;
-  switch (command) {
+  switch (registers.command) {
     case AtaCommand.Identify:
       runtime.identify.copy(frame, ATA_DATA_OFFSET);
-      engine.queue(slot, ATA_DATA_OFFSET + SECTOR_SIZE);
+      engine.queue(reply, ATA_DATA_OFFSET + SECTOR_SIZE);
       return;
     case AtaCommand.ReadSectors:
     case AtaCommand.ReadSectorsExt:
     case AtaCommand.WriteSectors:
     case AtaCommand.WriteSectorsExt: {
+      const { sectorCount, lba, isWrite } = registers;
       // Sector count 0 would mean 256/65536 sectors in ATA, more than any frame carries: ABRT, like a count above the MTU's.
-      if (sectorCount === 0 || sectorCount > engine.maxSectors) return ataError(engine, slot, runtime, AtaErrorBit.Abort);
-      if (isWrite && runtime.readOnly) return ataError(engine, slot, runtime, AtaErrorBit.Abort);
-      const lba = readLba(slab, offset, (slab[offset + 24] & AtaFlag.Extended) !== 0);
-      if (lba + sectorCount > runtime.sectors) return ataError(engine, slot, runtime, AtaErrorBit.IdNotFound);
+      if (sectorCount === 0 || sectorCount > engine.maxSectors) return ataError(reply, runtime, AtaErrorBit.Abort);
+      if (isWrite && runtime.readOnly) return ataError(reply, runtime, AtaErrorBit.Abort);
+      if (lba + sectorCount > runtime.sectors) return ataError(reply, runtime, AtaErrorBit.IdNotFound);
       const bytes = sectorCount * SECTOR_SIZE;
-      slot.expected = bytes;
-      const store = runtime.store;
-      const fd = engine.mergeFd(runtime);
-      if (!isWrite) {
-        counters.readCommands++;
-        if (fd >= 0) engine.merger.read(runtime, fd, slot, bytes, lba * SECTOR_SIZE);
-        else store.read(frame, ATA_DATA_OFFSET, bytes, lba * SECTOR_SIZE, slot.onRead);
-      } else {
+      const position = lba * SECTOR_SIZE;
+      reply.expected = bytes;
+      if (isWrite) {
         counters.writeCommands++;
-        if (fd >= 0) {
-          engine.merger.write(runtime, fd, slot, slab, engine.slotIndex(offset), offset, bytes, lba * SECTOR_SIZE);
-        } else if (store.synchronous) {
-          store.write(slab, offset + ATA_DATA_OFFSET, bytes, lba * SECTOR_SIZE, slot.onWrite);
-        } else {
-          // The receive slab is reused after this batch: move the data into our pooled frame first.
-          slab.copy(frame, ATA_DATA_OFFSET, offset + ATA_DATA_OFFSET, offset + ATA_DATA_OFFSET + bytes);
-          store.write(frame, ATA_DATA_OFFSET, bytes, lba * SECTOR_SIZE, slot.onWrite);
-        }
+        writeData(engine, runtime, reply, slab, offset, bytes, position);
+      } else {
+        counters.readCommands++;
+        if (runtime.mergeable) engine.merger.read(runtime, reply, bytes, position);
+        else runtime.store.read(frame, ATA_DATA_OFFSET, bytes, position, reply.onRead);
       }
       return;
     }
@@ -105,64 +87,43 @@ export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffe
       counters.flushes++;
       engine.merger.flush(); // merged writes of this batch reach the file before the fdatasync
       // A write or flush failed earlier: this flush cannot vouch for the data (errseq reports an error once).
-      if (runtime.writeFailure !== null) return ataError(engine, slot, runtime, FLUSH_FAILED);
-      runtime.store.flush(slot.onFlush);
+      if (runtime.writeFailure !== null) return ataError(reply, runtime, FLUSH_FAILED);
+      runtime.store.flush(reply.onFlush);
       return;
     case AtaCommand.CheckPowerMode:
-      frame[26] = 0xff; // sector count 0xFF: active / idle
-      engine.queue(slot, ATA_DATA_OFFSET);
+      setAtaSectorCount(frame, 0, 0xff); // active / idle
+      engine.queue(reply, ATA_DATA_OFFSET);
       return;
     default:
-      ataError(engine, slot, runtime, AtaErrorBit.Abort);
+      ataError(reply, runtime, AtaErrorBit.Abort);
   }
 }
 
-/** ATA error bits for a failed write: ABRT for "refused" conditions (no space, read-only, permissions), UNC for I/O errors. */
-export function writeErrorBits(error: Error): number {
-  switch ((error as { code?: unknown }).code) {
-    case 'ENOSPC': case 'EDQUOT': case 'EFBIG': case 'EROFS': case 'EPERM': case 'EACCES':
-      return AtaErrorBit.Abort;
-    default:
-      return AtaErrorBit.Uncorrectable;
+/** A WRITE's payload goes to the store straight from the receive slab (merged, or synchronous), else via the reply frame. */
+function writeData(engine: NicEngine, runtime: ExportRuntime, reply: ReplyFrame, slab: Buffer, offset: number, bytes: number, position: number): void {
+  const store = runtime.store;
+  if (runtime.mergeable) engine.merger.write(runtime, reply, slab, offset, bytes, position);
+  else if (store.synchronous) store.write(slab, offset + ATA_DATA_OFFSET, bytes, position, reply.onWrite);
+  else {
+    // The receive slab is reused after this batch: move the data into our pooled frame first.
+    slab.copy(reply.frame, ATA_DATA_OFFSET, offset + ATA_DATA_OFFSET, offset + ATA_DATA_OFFSET + bytes);
+    store.write(reply.frame, ATA_DATA_OFFSET, bytes, position, reply.onWrite);
   }
 }
 
-function shortTransfer(what: string, bytes: number, expected: number): Error {
-  return Object.assign(new Error(`short ${what}: ${bytes} of ${expected} bytes`), { code: 'EIO' });
-}
-
-export function completeRead(slot: RequestSlot, error: Error | null, bytes: number): void {
-  const runtime = slot.exportRuntime as ExportRuntime;
-  if (error !== null || bytes !== slot.expected) {
-    runtime.counters.ioErrors++;
-    ataError(slot.engine, slot, runtime, AtaErrorBit.Uncorrectable);
+/** Serve one ATA request: decode, check, then take a reply frame and execute. */
+export function handleAta(engine: NicEngine, runtime: ExportRuntime, slab: Buffer, offset: number, length: number): void {
+  const registers = engine.registers;
+  const decoded = decodeAta(registers, slab, offset, length);
+  if (decoded < 0) {
+    engine.counters.malformed++;
     return;
   }
-  runtime.counters.bytesRead += bytes;
-  slot.engine.queue(slot, ATA_DATA_OFFSET + bytes);
-}
-
-export function completeWrite(slot: RequestSlot, error: Error | null, bytes: number): void {
-  const runtime = slot.exportRuntime as ExportRuntime;
-  if (error !== null || bytes !== slot.expected) {
-    const failure = error ?? shortTransfer('write', bytes, slot.expected);
-    runtime.counters.ioErrors++;
-    runtime.recordWriteFailure(failure);
-    ataError(slot.engine, slot, runtime, writeErrorBits(failure));
+  const refused = decoded !== 0 ? decoded : checkAta(runtime, registers, slab, offset, length);
+  if (refused !== 0) {
+    engine.replyError(runtime, slab, offset, length, refused);
     return;
   }
-  runtime.counters.bytesWritten += bytes;
-  // A 60-byte reply that acknowledges `bytes` of payload: it counts as that much work toward the early flush.
-  slot.engine.queue(slot, ATA_DATA_OFFSET, ATA_DATA_OFFSET + bytes);
-}
-
-export function completeFlush(slot: RequestSlot, error: Error | null): void {
-  const runtime = slot.exportRuntime as ExportRuntime;
-  if (error !== null) {
-    runtime.counters.ioErrors++;
-    runtime.recordWriteFailure(error);
-    ataError(slot.engine, slot, runtime, FLUSH_FAILED);
-    return;
-  }
-  slot.engine.queue(slot, ATA_DATA_OFFSET);
+  const reply = engine.acquire(runtime, slab, offset);
+  if (reply !== null) executeAta(engine, runtime, registers, reply, slab, offset);
 }

@@ -68,8 +68,10 @@ export class ExportRuntime {
   configLength = 0;
   /** Mac Mask List; empty = everyone may send ATA commands. */
   readonly macMask: number[] = [];
-  /** Reservation list; empty = not reserved. */
+  /** Reservation list; empty = not reserved. Change it with setReservation(). */
   reservation: number[] = [];
+  /** True when the store offers merged slab I/O (BlockStore.readSlab): the engine merges contiguous requests. */
+  readonly mergeable: boolean;
   /** Called after the control state changes (persistence hooks in here). */
   onChange: (runtime: ExportRuntime) => void = () => {};
   /**
@@ -87,6 +89,7 @@ export class ExportRuntime {
     this.key = options.shelf * 256 + options.slot;
     this.store = options.store;
     this.readOnly = Boolean(options.readOnly) || options.store.readOnly;
+    this.mergeable = options.store.readSlab !== undefined && (this.readOnly || options.store.writeSlab !== undefined);
     this.sectors = Math.floor(options.store.size / SECTOR_SIZE);
     this.bufferCount = options.bufferCount ?? 16;
     this.firmwareVersion = options.firmwareVersion ?? 0x4019;
@@ -115,6 +118,20 @@ export class ExportRuntime {
     this.configString.set(bytes.subarray(0, length), 0);
     this.configLength = length;
     if (notify) this.onChange(this);
+  }
+
+  /** Replace the Mac Mask List (an edit that succeeded as a whole) and persist it. */
+  replaceMask(list: readonly number[]): void {
+    if (list.length === this.macMask.length && list.every((mac, index) => mac === this.macMask[index])) return;
+    this.macMask.length = 0;
+    for (const mac of list) this.macMask.push(mac);
+    this.onChange(this);
+  }
+
+  /** Set (or, with an empty list, release) the reservation and persist it. */
+  setReservation(list: number[]): void {
+    this.reservation = list;
+    this.onChange(this);
   }
 
   /** Remember a failed write or flush (the first one wins) so that every later FLUSH fails. */

@@ -4,7 +4,11 @@ import { configArg, type ConfigArg } from './config-arg.js';
 import {
   AOE_ARG_OFFSET,
   AOE_VERSION,
+  ATA_ARG_LENGTH,
   ATA_DATA_OFFSET,
+  CONFIG_ARG_LENGTH,
+  MASK_ARG_HEADER_LENGTH,
+  RESERVE_ARG_HEADER_LENGTH,
   Command,
   ETHERNET_HEADER_LENGTH,
   ETHERNET_MIN_FRAME,
@@ -186,4 +190,19 @@ export function encodeReserveFrame(buf: Uint8Array, frame: ReserveFrame, offset 
   encodePrefix(buf, offset, frame, Command.ReserveRelease);
   reserveArg.encodeInto(frame.reserve, buf, offset + AOE_ARG_OFFSET);
   return finish(buf, offset, length);
+}
+
+/** The fixed argument bytes per command (AoEr11 §3.1-3.4): ATA 12, Query Config 8, Mac Mask 4, Reserve/Release 2. */
+const FIXED_ARG_LENGTH = [ATA_ARG_LENGTH, CONFIG_ARG_LENGTH, MASK_ARG_HEADER_LENGTH, RESERVE_ARG_HEADER_LENGTH];
+
+/**
+ * For an AoE error reply: copies the request's fixed argument (as much of it as the `length`-byte request holds,
+ * the rest zero) after the reply's header. Vendor commands get no argument. Returns the reply length.
+ */
+export function echoFixedArgument(reply: Uint8Array, replyAt: number, request: Uint8Array, requestAt: number, length: number): number {
+  const command = request[requestAt + ETHERNET_HEADER_LENGTH + 5]; // AoEr11 §2: the command byte
+  const argLength = command < FIXED_ARG_LENGTH.length ? FIXED_ARG_LENGTH[command] : 0;
+  const available = Math.min(argLength, length - AOE_ARG_OFFSET);
+  for (let i = 0; i < argLength; i++) reply[replyAt + AOE_ARG_OFFSET + i] = i < available ? request[requestAt + AOE_ARG_OFFSET + i] : 0;
+  return AOE_ARG_OFFSET + argLength;
 }

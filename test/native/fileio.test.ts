@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAddon, loadSlabFileIo, type SlabFileIo } from '../../src/link/native.js';
+import { loadAddon, loadSlabFileIo, type SlabFileIo } from '../../src/native/addon.js';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 

@@ -176,9 +176,11 @@ describe('Mac Mask List', () => {
     expect(fixture.target.stats().exports[0].maskDenied).toBe(0);
   });
 
-  it('an unknown MCmd gets MError 1', async () => {
+  it('an unknown MCmd gets AoE error BadArgument, as in vblade (the codec and the target agree)', async () => {
     fixture = await startFixture();
-    expect((await fixture.initiator.request(maskFrame({ ...base, tag: 1, maskCommand: 5 }))).raw[26]).toBe(1);
+    const reply = await fixture.initiator.request(maskFrame({ ...base, tag: 1, maskCommand: 5 }));
+    expect(reply.flags & 0x4).toBe(0x4);
+    expect(reply.error).toBe(2);
   });
 });
 

@@ -1,4 +1,4 @@
-// The only loader of the native addon (packet sockets, slab file I/O): finds the build, types its flat function list.
+// The only loader of the native addon (packet sockets for src/link, slab file I/O for src/store): finds the build, types its flat API.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,8 @@ export interface NativeError extends Error {
 
 export interface PacketAddon {
   counterCount: number;
+  /** Index of each counter in the shared Float64Array, from enum packet_counter (native/packet.h). */
+  counters: Record<CounterName, number>;
   packetOpen(
     ifname: string,
     netns: string | null,
@@ -68,22 +70,12 @@ export interface PacketAddon {
 /** Vectored file I/O over one slab, one native call per run (see PacketAddon.fileReadSlab). */
 export type SlabFileIo = Pick<PacketAddon, 'fileReadSlab' | 'fileWriteSlab'>;
 
-/** Slots of the shared counters Float64Array (mirror of enum packet_counter in native/packet.h). */
-export const Counter = {
-  framesIn: 0,
-  bytesIn: 1,
-  framesOut: 2,
-  bytesOut: 3,
-  batchesIn: 4,
-  sendBlocked: 5,
-  sendErrors: 6,
-  truncated: 7,
-  kernelDrops: 8,
-  receiveErrors: 9,
-  flags: 10,
-  mtu: 11,
-} as const;
-export const COUNTER_COUNT = 12;
+/** Names of the shared counters' slots; their indices come from C (enum packet_counter), never mirrored by hand. */
+export const COUNTER_NAMES = [
+  'framesIn', 'bytesIn', 'framesOut', 'bytesOut', 'batchesIn', 'sendBlocked', 'sendErrors', 'truncated', 'kernelDrops',
+  'receiveErrors', 'flags', 'mtu',
+] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
 
 export const NATIVE_FLAG_UP = 0x1;
 export const NATIVE_FLAG_CARRIER = 0x2;
@@ -92,7 +84,7 @@ export const FilterMode = { all: 0, requests: 1, responses: 2 } as const;
 
 const ADDON_FILE = 'aoekit_packet.node';
 
-/** Walks up from this module (src/link or dist/link) to the directory holding package.json. */
+/** Walks up from this module (src/native or dist/native) to the directory holding package.json. */
 function packageRoot(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
   for (;;) {
@@ -119,9 +111,8 @@ export function loadAddon(): PacketAddon {
     throw error;
   }
   const addon = createRequire(import.meta.url)(found) as PacketAddon;
-  if (addon.counterCount !== COUNTER_COUNT) {
-    throw new Error(`aoekit: addon counter layout ${addon.counterCount} != ${COUNTER_COUNT}; rebuild the addon`);
-  }
+  const missing = COUNTER_NAMES.filter((name) => typeof addon.counters?.[name] !== 'number');
+  if (missing.length > 0) throw new Error(`aoekit: the addon does not export counter ${missing.join(', ')}; rebuild it (npm run build:native)`);
   cached = addon;
   return addon;
 }
