@@ -57,21 +57,20 @@ describe('control socket bounds', () => {
     const requests = 200_000;
     const client = await connect(file);
     client.pause();
-    global.gc?.();
-    const before = process.memoryUsage();
+    const before = process.memoryUsage.rss();
     client.write(Buffer.from('{"cmd":"stats"}\n'.repeat(requests)));
     await sleep(1500);
-    const after = process.memoryUsage();
-    const grownBytes = after.arrayBuffers - before.arrayBuffers;
+    // Answers are strings written to the socket: they would sit in the V8 heap, so look at the whole process.
+    const grownBytes = process.memoryUsage.rss() - before;
     recordFigures(11, 'control socket peers that never read', 'A peer writing 200,000 {"cmd":"stats"} lines and never reading is paused once its unread answers fill the socket: the server answers only what fits and buffers a few hundred KiB, not hundreds of MiB.', {
       'requests written': requests,
       'requests answered while the peer did not read': counted.calls,
       'answer bytes buffered by the server (KiB)': Math.round(control.bufferedBytes / 1024),
-      'external memory grown (MiB, includes the client\'s 3.2 MB of requests)': (grownBytes / MiB).toFixed(1),
+      'test process RSS grown (MiB; client and server share it, 3.2 MB are the requests)': (grownBytes / MiB).toFixed(1),
     });
     expect(counted.calls).toBeLessThan(2000);
     expect(control.bufferedBytes).toBeLessThan(MiB);
-    expect(grownBytes).toBeLessThan(32 * MiB);
+    expect(grownBytes).toBeLessThan(64 * MiB);
     // It is served again as soon as it reads.
     let answered = 0;
     client.on('data', (chunk: Buffer) => { for (const byte of chunk) if (byte === 0x0a) answered += 1; });
