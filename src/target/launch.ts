@@ -31,7 +31,7 @@ function currentMtu(name: string, netns: string | undefined): number {
 
 /** Put back the MTUs a failed start changed (best effort: a NIC that vanished meanwhile is skipped). */
 function restoreMtus(changed: Array<{ name: string; mtu: number }>, netns: string | undefined, logger: Logger): void {
-  for (const { name, mtu } of changed.reverse()) {
+  for (const { name, mtu } of [...changed].reverse()) {
     try {
       setMtu(name, mtu, netns);
     } catch (error) {
