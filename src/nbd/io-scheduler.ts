@@ -1,6 +1,4 @@
-// The device queue every NBD connection shares: requests split into chunks, issued round-robin across connections
-// under a byte cap, so one client's big requests cannot delay another's small one for long; a closed connection's
-// chunks that were not issued yet are dropped.
+// The device queue all NBD connections share: requests in chunks, round robin, under a byte cap; a closed connection's queued chunks are dropped.
 
 /** A unit of work dropped because its connection closed before it reached the device. */
 export class CancelledError extends Error {
@@ -25,6 +23,11 @@ export interface IoSchedulerOptions {
   chunkBytes?: number;
 }
 
+/**
+ * Requests are split into chunks that go to the device round robin across connections, with at most maxIssuedBytes
+ * there at once: one client's 32 MiB requests cannot hold another's 512-byte read for long, and when a connection
+ * closes, its chunks still queued here never reach the device.
+ */
 export class IoScheduler {
   readonly maxIssuedBytes: number;
   readonly chunkBytes: number;

@@ -1,5 +1,4 @@
-// A local unix control socket: each line `{"cmd":"stats"}` is answered with one JSON line (the target's stats);
-// a peer that does not read its answers is not read either, and connections are capped.
+// A local unix control socket answering `{"cmd":"stats"}` lines with JSON; peers that do not read are paused, connections capped.
 import fs from 'node:fs';
 import net from 'node:net';
 import type { TargetStats } from './stats.js';

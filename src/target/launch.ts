@@ -1,5 +1,4 @@
-// Starts a target from a ServeConfig on real NICs: opens the stores, sets MTUs, opens packet links, logs the export facts;
-// a start that fails undoes all of it.
+// Starts a target from a ServeConfig on real NICs (stores, MTUs, packet links, export facts logged); a failed start undoes it all.
 import { interfaceInfo, openPacketLink, setMtu } from '../link/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { BlockStore } from '../store/block-store.js';

@@ -1,5 +1,5 @@
-// Scenario 10: NBD clients that never read their replies: the server's RSS stays bounded, other clients are still
-// answered at once, and what a closed connection asked for and the device had not started is never read.
+// Scenario 10: NBD clients that never read their replies: bounded server RSS, other clients answered, closed connections cancelled.
+
 // The server runs in a child process (test/reliability/nbd-server-child.mjs, from dist/: needs `npm run build:ts`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

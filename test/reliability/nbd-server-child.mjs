@@ -1,5 +1,4 @@
-// Child process for the NBD memory tests: an NbdServer (from dist/) over an in-memory device that serves one request
-// at a time at a fixed rate, like one disk or link; each 'stats' line on stdin is answered with one JSON line.
+// Child process for the NBD memory test: an NbdServer (dist/) over a rate-limited RAM device; answers 'stats' lines on stdin.
 import readline from 'node:readline';
 import { NbdServer } from '../../dist/nbd/index.js';
 

@@ -1,5 +1,4 @@
-// Scenario 12b: start-up failures with real NICs (state directory, control socket, MTU) and SIGHUP, run as the built CLI
-// in the lab's target namespace: one line, non-zero exit within 2 s, nothing half started; SIGHUP stops cleanly.
+// Scenario 12b: start-up failures with real NICs (state dir, control socket, MTU) and SIGHUP, aoeblade run in the lab.
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';

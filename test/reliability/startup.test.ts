@@ -1,4 +1,5 @@
-// Scenario 12a: start-up failures found before any NIC is opened (backing file, RAM disk size): one line, non-zero exit, within 2 s.
+// Scenario 12a: start-up failures found before any NIC (backing file, RAM disk size): one line, non-zero exit, within 2 s.
+
 // Runs the built CLI (`npm run build:ts`); the NIC named is never reached.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
