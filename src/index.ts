@@ -7,4 +7,4 @@ export * from './initiator/index.js';
 export * from './copy/index.js';
 export { createLab, type Lab } from './lab/netlab.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
-export { NbdServer, MemoryBlockDevice, nbdErrorFor, type BlockDevice, type NbdServerOptions } from './nbd/index.js';
+export { NbdServer, MemoryBlockDevice, nbdErrorFor, DEFAULT_LIMITS as NBD_DEFAULT_LIMITS, resolveLimits as resolveNbdLimits, type BlockDevice, type NbdServerOptions, type NbdLimits, type NbdServerStats } from './nbd/index.js';

@@ -58,6 +58,10 @@ function buildProgram(): Command {
     .option('--pretty', 'human-readable logs instead of JSON')
     .option('--netns <name>', 'open the NICs inside this network namespace (/run/netns/NAME)')
     .addHelpText('after', `
+Signals: SIGTERM, SIGINT and SIGHUP stop it cleanly (requests in flight finish, state is saved, the store is
+flushed, exit 0); SIGUSR1 logs one stats line. A start that fails prints one line, exits non-zero and leaves
+nothing behind (no control socket, no state directory it made, NIC MTUs put back).
+
 Examples:
   aoeblade 1 1 eth1 /dev/sdb                       # like vblade
   aoeblade --mtu 9000 -s 1 1 eth1,eth2 /srv/disk.img  # two NICs, jumbo frames, O_SYNC

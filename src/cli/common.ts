@@ -15,12 +15,21 @@ export class UsageError extends Error {
   readonly hint: string | undefined;
 }
 
-/** Errors whose `code` is a well-known runtime condition get one line too (no stack). */
-const ONE_LINE_CODES = new Set([
-  'ENOENT', 'EACCES', 'EPERM', 'ENODEV', 'ENXIO', 'ENOSYS', 'EEXIST', 'EINVAL', 'ENOSPC', 'EADDRINUSE', 'EADDRNOTAVAIL',
-  'EPIPE', 'EIO', 'EISDIR', 'ENOTDIR', 'EROFS', 'EBUSY', 'ECONNRESET', 'EDQUOT', 'EFBIG',
-  'ERR_AOE_NOT_FOUND', 'ERR_AOE_DEADLINE', 'ERR_AOE_NO_INTERFACE', 'ERR_CONFIG',
-]);
+/**
+ * Errors whose `code` is a runtime condition get one line too (no stack): every errno name (ENOENT, EISDIR, ENOMEM,
+ * EADDRINUSE, ...) and our own codes. Anything else (a TypeError, Node's ERR_INVALID_ARG_TYPE) is a bug: stack.
+ */
+const ONE_LINE_CODES = new Set(['ERR_CONFIG']);
+const ONE_LINE_PREFIXES = ['ERR_AOE_', 'ERR_ATA_', 'ERR_NBD_'];
+
+function oneLineCode(code: string): boolean {
+  return /^E[A-Z0-9]+$/.test(code) || ONE_LINE_CODES.has(code) || ONE_LINE_PREFIXES.some((prefix) => code.startsWith(prefix));
+}
+
+/** A message as one line: whatever newlines it carries become '; '. */
+function oneLine(message: string): string {
+  return message.trim().replace(/\s*\n\s*/g, '; ');
+}
 
 /** Print an error the way every aoekit command does, and set process.exitCode. */
 export function reportError(program: string, error: unknown): void {
@@ -30,14 +39,14 @@ export function reportError(program: string, error: unknown): void {
     return;
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`${program}: ${error.message}\n`);
+    process.stderr.write(`${program}: ${oneLine(error.message)}\n`);
     process.stderr.write(`${error.hint ?? `Try '${program} --help'.`}\n`);
     process.exitCode = error.exitCode;
     return;
   }
   const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof Error && typeof code === 'string' && (ONE_LINE_CODES.has(code) || code.startsWith('ERR_AOE_') || code.startsWith('ERR_ATA_'))) {
-    process.stderr.write(`${program}: ${error.message} (${code})\n`);
+  if (error instanceof Error && typeof code === 'string' && oneLineCode(code)) {
+    process.stderr.write(`${program}: ${oneLine(error.message)} (${code})\n`);
     process.exitCode = 1;
     return;
   }

@@ -1,4 +1,4 @@
-// Incoming socket bytes as a queue of chunks: take N bytes as a view (one chunk) or one copy (spanning chunks), or skip them.
+// Incoming socket bytes as a queue of chunks: take or peek N bytes as a view (one chunk) or one copy (spanning chunks), or skip them.
 
 export class ByteQueue {
   private chunks: Buffer[] = [];
@@ -30,6 +30,20 @@ export class ByteQueue {
       chunk.copy(out, filled, this.head, this.head + bytes);
       filled += bytes;
       this.advance(chunk, bytes);
+    }
+    return out;
+  }
+
+  /** The next `count` bytes (count <= length) without consuming them: a view when they lie in one chunk, else a copy. */
+  peek(count: number): Buffer {
+    if (count > this.length) throw new RangeError(`peek(${count}) with ${this.length} queued`);
+    const first = this.chunks[0];
+    if (first !== undefined && first.length - this.head >= count) return first.subarray(this.head, this.head + count);
+    const out = Buffer.allocUnsafe(count);
+    let filled = 0;
+    for (let index = 0, start = this.head; filled < count; index += 1, start = 0) {
+      const chunk = this.chunks[index];
+      filled += chunk.copy(out, filled, start, Math.min(chunk.length, start + count - filled));
     }
     return out;
   }

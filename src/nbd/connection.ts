@@ -1,37 +1,47 @@
-// One NBD client connection: the handshake state machine, then the request loop (concurrent, bounded by the queue depth).
+// One NBD client connection: the handshake state machine, then the request loop, bounded by the queue depth and byte budgets.
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
-import { nbdErrorFor } from './block-device.js';
 import type { BlockIo } from './block-io.js';
+import { ConnectionLedger, type ByteBudget } from './budget.js';
 import type { BufferPool } from './buffer-pool.js';
+import { ByteQueue } from './byte-queue.js';
 import { handleOption, type ExportInfo } from './handshake.js';
+import type { IoScheduler } from './io-scheduler.js';
+import { REQUEST_COST_BYTES, requestCost, SMALL_REQUEST_BYTES, type NbdLimits } from './limits.js';
 import {
-  ClientFlag, Command, CommandFlag, encodeGreeting, MAX_BLOCK_SIZE, MAX_OPTION_LENGTH, NBD_OPTS_MAGIC, NBD_REQUEST_MAGIC, NbdError,
+  ClientFlag, Command, encodeGreeting, MAX_OPTION_LENGTH, NBD_OPTS_MAGIC, NBD_REQUEST_MAGIC, NbdError,
   OPTION_HEADER_LENGTH, REQUEST_LENGTH, SIMPLE_REPLY_LENGTH, writeSimpleReply,
 } from './protocol.js';
-import { ByteQueue } from './byte-queue.js';
+import { executeRequest, type Outcome, type Request } from './request.js';
 
 export interface ConnectionContext {
   exported: ExportInfo;
   io: BlockIo;
   pool: BufferPool;
-  queueDepth: number;
+  scheduler: IoScheduler;
+  limits: NbdLimits;
+  /** Bytes in flight summed over every connection of the server. */
+  serverBudget: ByteBudget;
   logger: Logger;
 }
 
-/** Stop reading requests while this many reply bytes wait in the socket. */
-const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+/** Stop reading options while this many handshake reply bytes wait in the socket (a client that never reads them). */
+const HANDSHAKE_OUTPUT_LIMIT = 256 * 1024;
+/** After our end of a closing connection is flushed, wait this long for the client to close its end, then drop it. */
+const LINGER_MS = 2000;
 const KNOWN_CLIENT_FLAGS = ClientFlag.FixedNewstyle | ClientFlag.NoZeroes;
 
 type State = 'client-flags' | 'options' | 'transmission' | 'closing' | 'closed';
-
-interface Request { flags: number; type: number; offset: number; length: number; reply: Buffer }
+/** What one parsing step left us with: parse on, wait for bytes, wait for room (stop reading the socket), or done. */
+type Step = 'continue' | 'need-input' | 'blocked' | 'stop';
 
 export class NbdConnection {
   private state: State = 'client-flags';
   private readonly input = new ByteQueue();
   private noZeroes = false;
   private inflight = 0;
+  /** What this connection holds against its own and the server's byte budgets. */
+  private readonly ledger: ConnectionLedger<Request>;
   /** Bytes of a too-long WRITE payload still to drop, and the reply to send once they are gone. */
   private discarding = 0;
   private discardReply: Buffer | undefined;
@@ -39,12 +49,21 @@ export class NbdConnection {
   private paused = false;
   private pendingOption: { option: number; length: number } | undefined;
   private pendingWrite: Request | undefined;
+  private readonly wake = () => this.process();
 
   constructor(private readonly socket: Socket, private readonly context: ConnectionContext, private readonly onClosed: (connection: NbdConnection) => void) {
+    this.ledger = new ConnectionLedger(context.serverBudget, context.limits.connectionBufferBytes, SMALL_REQUEST_BYTES + REQUEST_COST_BYTES);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => { this.input.push(chunk); this.process(); });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.state === 'closing' || this.state === 'closed') return; // nothing more is read after DISC
+      this.input.push(chunk);
+      this.process();
+    });
     socket.on('drain', () => this.process());
-    socket.on('error', (error) => context.logger.debug({ err: error }, 'nbd connection error'));
+    socket.on('error', (error) => {
+      this.state = 'closed'; // nothing more is parsed; 'close' follows
+      context.logger.debug({ err: error }, 'nbd connection error');
+    });
     socket.on('close', () => this.finish());
     socket.write(encodeGreeting());
   }
@@ -67,168 +86,165 @@ export class NbdConnection {
     return this.inflight;
   }
 
+  /** Reply bytes written but not yet taken by the socket. */
+  get bufferedReplyBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Bytes this connection holds against the budgets (buffers in flight and replies not taken by the client). */
+  get bytesInFlight(): number {
+    return this.ledger.charged;
+  }
+
   private process(): void {
+    let step: Step = 'stop';
     try {
       while (this.state !== 'closed' && this.state !== 'closing') {
-        if (this.state === 'client-flags') { if (!this.clientFlags()) break; continue; }
-        if (this.state === 'options') { if (!this.option()) break; continue; }
-        if (!this.request()) break;
+        if (this.state === 'client-flags') step = this.clientFlags();
+        else if (this.state === 'options') step = this.option();
+        else step = this.request();
+        if (step !== 'continue') break;
       }
     } catch (error) {
       this.violation((error as Error).message);
+      return;
     }
+    if (step === 'blocked') this.pause();
+    else this.resume();
   }
 
-  private clientFlags(): boolean {
-    if (this.input.length < 4) return false;
+  private clientFlags(): Step {
+    if (this.input.length < 4) return 'need-input';
     const flags = this.input.take(4).readUInt32BE(0);
-    if ((flags & ~KNOWN_CLIENT_FLAGS) !== 0) { this.violation(`unknown client flags 0x${flags.toString(16)}`); return false; }
+    if ((flags & ~KNOWN_CLIENT_FLAGS) !== 0) { this.violation(`unknown client flags 0x${flags.toString(16)}`); return 'stop'; }
     this.noZeroes = (flags & ClientFlag.NoZeroes) !== 0;
     this.state = 'options';
-    return true;
+    return 'continue';
   }
 
-  private option(): boolean {
+  private option(): Step {
+    if (this.socket.writableLength > HANDSHAKE_OUTPUT_LIMIT) return 'blocked'; // 'drain' brings us back
     if (!this.pendingOption) {
-      if (this.input.length < OPTION_HEADER_LENGTH) return false;
+      if (this.input.length < OPTION_HEADER_LENGTH) return 'need-input';
       const header = this.input.take(OPTION_HEADER_LENGTH);
-      if (header.readBigUInt64BE(0) !== NBD_OPTS_MAGIC) { this.violation('bad option magic'); return false; }
+      if (header.readBigUInt64BE(0) !== NBD_OPTS_MAGIC) { this.violation('bad option magic'); return 'stop'; }
       const length = header.readUInt32BE(12);
-      if (length > MAX_OPTION_LENGTH) { this.violation(`option of ${length} bytes is too long`); return false; }
+      if (length > MAX_OPTION_LENGTH) { this.violation(`option of ${length} bytes is too long`); return 'stop'; }
       this.pendingOption = { option: header.readUInt32BE(8), length };
     }
     const { option, length } = this.pendingOption;
-    if (this.input.length < length) return false;
+    if (this.input.length < length) return 'need-input';
     this.pendingOption = undefined;
     const data = this.input.take(length);
     const outcome = handleOption(this.context.exported, option, data, this.noZeroes);
     for (const reply of outcome.replies) this.socket.write(reply);
-    if (outcome.next === 'close') { this.close(); return false; }
+    if (outcome.next === 'close') { this.close(); return 'stop'; }
     if (outcome.next === 'transmission') this.state = 'transmission';
-    return true;
+    return 'continue';
   }
 
-  /** Parse one request if it is complete and the queue has room; false to wait for more bytes or room. */
-  private request(): boolean {
+  /** Parse one request if it is complete and there is room for it (queue depth and byte budgets). */
+  private request(): Step {
     if (this.discarding > 0) {
       this.discarding -= this.input.skip(this.discarding);
-      if (this.discarding > 0) return false;
+      if (this.discarding > 0) return 'need-input';
       this.socket.write(this.discardReply as Buffer);
       this.discardReply = undefined;
     }
     if (this.pendingWrite) {
-      // The header arrived earlier; wait for the whole payload (chunks are only joined once, here).
-      if (this.input.length < this.pendingWrite.length) return false;
+      // The header was admitted earlier; wait for the whole payload (chunks are only joined once, here).
+      if (this.input.length < this.pendingWrite.length) return 'need-input';
       const request = this.pendingWrite;
       this.pendingWrite = undefined;
       this.start(request, this.input.take(request.length));
-      return true;
+      return 'continue';
     }
-    if (this.inflight >= this.context.queueDepth || this.socket.writableLength >= OUTPUT_HIGH_WATER) { this.pause(); return false; }
-    this.resume();
-    if (this.input.length < REQUEST_LENGTH) return false;
-    const header = this.input.take(REQUEST_LENGTH);
-    if (header.readUInt32BE(0) !== NBD_REQUEST_MAGIC) { this.violation(`bad request magic 0x${header.readUInt32BE(0).toString(16)}`); return false; }
+    if (this.inflight >= this.context.limits.queueDepth) return 'blocked';
+    if (this.input.length < REQUEST_LENGTH) return 'need-input';
+    const header = this.input.peek(REQUEST_LENGTH);
+    if (header.readUInt32BE(0) !== NBD_REQUEST_MAGIC) { this.violation(`bad request magic 0x${header.readUInt32BE(0).toString(16)}`); return 'stop'; }
     const type = header.readUInt16BE(6);
     const length = header.readUInt32BE(24);
     const offset = Number(header.readBigUInt64BE(16));
-    const reply = Buffer.allocUnsafe(SIMPLE_REPLY_LENGTH);
-    writeSimpleReply(reply, 0, header, 8);
-    const request: Request = { flags: header.readUInt16BE(4), type, offset, length, reply };
-    if (type === Command.Write) {
-      if (length > MAX_BLOCK_SIZE) {
-        // Too long to buffer: drop the payload, then refuse (the connection stays usable).
-        reply.writeUInt32BE(NbdError.EINVAL, 4);
-        this.discarding = length;
-        this.discardReply = reply;
-        return true;
-      }
-      this.pendingWrite = request;
-      return true;
-    }
     if (type === Command.Disc) {
+      this.input.skip(REQUEST_LENGTH);
       this.state = 'closing';
       if (this.inflight === 0) this.close();
-      return false;
+      return 'stop';
+    }
+    const tooLongWrite = type === Command.Write && length > this.context.limits.maxRequestBytes;
+    const cost = tooLongWrite ? 0 : requestCost(type, offset, length, this.context.limits, this.context.exported.size);
+    if (!this.ledger.admit(cost, this.wake)) return 'blocked';
+    this.input.skip(REQUEST_LENGTH);
+    const reply = Buffer.allocUnsafe(SIMPLE_REPLY_LENGTH);
+    writeSimpleReply(reply, 0, header, 8);
+    if (tooLongWrite) {
+      // Too long to buffer: drop the payload as it streams past, then refuse (the connection stays usable).
+      reply.writeUInt32BE(NbdError.EINVAL, 4);
+      this.discarding = length;
+      this.discardReply = reply;
+      return 'continue';
+    }
+    const request: Request = { flags: header.readUInt16BE(4), type, offset, length, reply, charge: cost, running: false };
+    this.ledger.hold(request);
+    if (type === Command.Write) {
+      this.pendingWrite = request;
+      return 'continue';
     }
     this.start(request, undefined);
-    return true;
+    return 'continue';
+  }
+
+  /** Give a request's bytes back (idempotent); reading resumes if it was waiting for room. */
+  private refund(request: Request): void {
+    if (this.ledger.refund(request) && this.paused && this.state !== 'closed') this.process();
   }
 
   private start(request: Request, payload: Buffer | undefined): void {
     this.inflight += 1;
-    const running = this.execute(request, payload);
+    request.running = true;
+    const context = this.context;
+    const running = executeRequest(
+      { exported: context.exported, io: context.io, pool: context.pool, scheduler: context.scheduler, owner: this, maxRequestBytes: context.limits.maxRequestBytes, writes: this.writes, logger: context.logger },
+      request, payload,
+    ).then((outcome) => this.reply(request, outcome));
     if (payload) {
       this.writes.add(running);
       void running.finally(() => this.writes.delete(running));
     }
   }
 
-  /** Run one request and send its reply; never rejects. */
-  private async execute(request: Request, payload: Buffer | undefined): Promise<void> {
-    const { type, offset, length, flags } = request;
-    const exported = this.context.exported;
-    let error = 0;
-    let data: Buffer | undefined;
-    const writing = type === Command.Write || type === Command.WriteZeroes || type === Command.Trim;
-    try {
-      if (type !== Command.Flush && length === 0) {
-        error = NbdError.EINVAL;
-      } else if (type !== Command.Flush && offset + length > exported.size) {
-        error = writing ? NbdError.ENOSPC : NbdError.EINVAL;
-      } else if (writing && exported.readOnly) {
-        error = NbdError.EPERM;
-      } else if (type === Command.Read) {
-        if (length > MAX_BLOCK_SIZE) error = NbdError.EINVAL;
-        else {
-          data = this.context.pool.acquire(length);
-          await this.context.io.read(data.subarray(0, length), offset);
-        }
-      } else if (type === Command.Write) {
-        await this.context.io.write(offset, payload as Buffer);
-        if (flags & CommandFlag.Fua) await this.context.io.device.flush();
-      } else if (type === Command.WriteZeroes) {
-        if (flags & CommandFlag.FastZero) error = NbdError.ENOTSUP;
-        else {
-          await this.context.io.writeZeroes(offset, length);
-          if (flags & CommandFlag.Fua) await this.context.io.device.flush();
-        }
-      } else if (type === Command.Trim) {
-        // Accepted and ignored: AoE has no discard. FUA still means "durable before the reply".
-        if (flags & CommandFlag.Fua) await this.context.io.device.flush();
-      } else if (type === Command.Flush) {
-        await Promise.allSettled([...this.writes]);
-        await this.context.io.device.flush();
-      } else if (type === Command.Cache) {
-        // A hint; nothing to prefetch into.
-      } else {
-        error = NbdError.EINVAL;
-      }
-    } catch (failure) {
-      error = nbdErrorFor(failure, writing || type === Command.Flush);
-      this.context.logger.debug({ err: failure, type, offset, length }, 'nbd request failed');
-    }
-    this.reply(request, error, data);
-  }
-
-  private reply(request: Request, error: number, data: Buffer | undefined): void {
+  /** Send the reply; the request's bytes come back once the socket has taken it (a client that does not read keeps them). */
+  private reply(request: Request, outcome: Outcome): void {
     this.inflight -= 1;
+    request.running = false;
     const pool = this.context.pool;
-    if (this.state === 'closed') { if (data) pool.release(data); return; }
+    const { error, data } = outcome;
+    if (this.state === 'closed') {
+      // The connection is gone: drop the result and give everything back.
+      if (data) pool.release(data);
+      this.refund(request);
+      return;
+    }
     if (error !== 0) {
       request.reply.writeUInt32BE(error, 4);
-      this.socket.write(request.reply);
-      if (data) pool.release(data);
+      this.socket.write(request.reply, (failure) => this.written(request, failure));
     } else if (data) {
       this.socket.cork();
       this.socket.write(request.reply);
-      this.socket.write(data.subarray(0, request.length), () => pool.release(data));
+      this.socket.write(data.subarray(0, request.length), (failure) => { pool.release(data); this.written(request, failure); });
       this.socket.uncork();
     } else {
-      this.socket.write(request.reply);
+      this.socket.write(request.reply, (failure) => this.written(request, failure));
     }
     if (this.state === 'closing' && this.inflight === 0) this.close();
     else if (this.paused) this.process();
+  }
+
+  /** The socket took a reply (or failed to: then the connection is dead and nothing more is parsed). */
+  private written(request: Request, failure: Error | null | undefined): void {
+    if (failure) this.state = 'closed';
+    this.refund(request);
   }
 
   private pause(): void {
@@ -242,21 +258,25 @@ export class NbdConnection {
   /** A protocol violation ends this connection only. */
   private violation(reason: string): void {
     this.context.logger.warn({ reason, remote: this.socket.remoteAddress ?? 'unix' }, 'nbd protocol violation: closing the connection');
-    this.state = 'closed';
-    this.input.clear();
-    this.socket.destroy();
+    this.destroy();
   }
 
   private close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.input.clear();
+    this.resume(); // read on, so that the client's end of the connection is seen
     this.socket.end();
+    this.socket.once('finish', () => setTimeout(() => this.socket.destroy(), LINGER_MS).unref());
   }
 
+  /** The socket closed: cancel what has not reached the device and give back every byte not held by running work. */
   private finish(): void {
     this.state = 'closed';
     this.input.clear();
+    this.pendingWrite = undefined;
+    this.context.scheduler.cancel(this);
+    this.ledger.refundIdle(this.wake);
     this.onClosed(this);
   }
 }

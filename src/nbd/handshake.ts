@@ -9,6 +9,8 @@ export interface ExportInfo {
   description: string;
   size: number;
   readOnly: boolean;
+  /** Largest READ/WRITE payload, advertised in NBD_INFO_BLOCK_SIZE (default MAX_BLOCK_SIZE, 32 MiB). */
+  maxRequestBytes?: number;
 }
 
 export interface OptionOutcome {
@@ -66,7 +68,7 @@ function infoOrGo(
   if (!known(exported, name)) return error(Reply.ErrUnknown, `no export named '${name}'`);
   const requested = new Set<number>();
   for (let index = 0; index < count; index += 1) requested.add(data.readUInt16BE(4 + nameLength + 2 + 2 * index));
-  const replies = [reply(Reply.Info, encodeInfoExport(exported.size, transmissionFlags(exported))), reply(Reply.Info, encodeInfoBlockSize())];
+  const replies = [reply(Reply.Info, encodeInfoExport(exported.size, transmissionFlags(exported))), reply(Reply.Info, encodeInfoBlockSize(exported.maxRequestBytes))];
   if (requested.has(Info.Name)) replies.push(reply(Reply.Info, encodeInfoText(Info.Name, exported.name)));
   if (requested.has(Info.Description)) replies.push(reply(Reply.Info, encodeInfoText(Info.Description, exported.description)));
   replies.push(reply(Reply.Ack));

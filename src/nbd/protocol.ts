@@ -86,12 +86,12 @@ export function encodeInfoExport(size: number, flags: number): Buffer {
 }
 
 /** NBD_INFO_BLOCK_SIZE payload: type u16 | minimum u32 | preferred u32 | maximum u32. */
-export function encodeInfoBlockSize(): Buffer {
+export function encodeInfoBlockSize(maximum: number = MAX_BLOCK_SIZE): Buffer {
   const buffer = Buffer.alloc(2 + 4 + 4 + 4);
   buffer.writeUInt16BE(Info.BlockSize, 0);
   buffer.writeUInt32BE(MIN_BLOCK_SIZE, 2);
   buffer.writeUInt32BE(PREFERRED_BLOCK_SIZE, 6);
-  buffer.writeUInt32BE(MAX_BLOCK_SIZE, 10);
+  buffer.writeUInt32BE(maximum, 10);
   return buffer;
 }
 

@@ -1,22 +1,40 @@
-// The NBD server: listens on a unix socket or TCP (loopback by default) and serves one block device to many connections.
+// The NBD server: listens on a unix socket or TCP (loopback by default) and serves one block device to a bounded number of connections.
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { silentLogger, type Logger } from '../log.js';
 import type { BlockDevice } from './block-device.js';
 import { BlockIo } from './block-io.js';
+import { ByteBudget } from './budget.js';
 import { BufferPool } from './buffer-pool.js';
 import { NbdConnection } from './connection.js';
 import type { ExportInfo } from './handshake.js';
+import { IoScheduler } from './io-scheduler.js';
+import { CHUNK_BYTES, resolveLimits, type NbdLimits } from './limits.js';
 
-export interface NbdServerOptions {
+/** The limits (see NbdLimits for each default) are options too: maxRequestBytes, connectionBufferBytes, serverBufferBytes, maxConnections, queueDepth, deviceQueueBytes. */
+export interface NbdServerOptions extends Partial<NbdLimits> {
   device: BlockDevice;
   /** Export name (NBD_OPT_GO / EXPORT_NAME / LIST). The empty name also selects it. Default ''. */
   name?: string;
   description?: string;
   readOnly?: boolean;
-  /** Requests in flight per connection. Default 32. */
-  queueDepth?: number;
   logger?: Logger;
+}
+
+export interface NbdServerStats {
+  connections: number;
+  totalConnections: number;
+  refusedConnections: number;
+  /** Bytes charged to the server's budget right now (buffers in flight, replies not taken by clients). */
+  bytesInFlight: number;
+  /** Bytes of request chunks at the device right now. */
+  deviceBytes: number;
+  /** Chunks dropped because their connection closed before they reached the device. */
+  cancelledChunks: number;
+  /** Free read buffers kept for reuse. */
+  pooledBytes: number;
+  /** Reply bytes written to sockets and not yet taken by them (all connections). */
+  bufferedReplyBytes: number;
 }
 
 export type NbdListen = { socket: string } | { host?: string; port: number };
@@ -29,20 +47,27 @@ export interface NbdAddress {
 
 export class NbdServer {
   readonly exported: ExportInfo;
+  readonly limits: NbdLimits;
   private readonly io: BlockIo;
   private readonly pool = new BufferPool();
+  private readonly scheduler: IoScheduler;
+  private readonly budget: ByteBudget;
   private readonly connections = new Set<NbdConnection>();
   private readonly server: net.Server;
   private readonly logger: Logger;
-  private readonly queueDepth: number;
   private socketPath: string | undefined;
   private connectionCount = 0;
+  private refusedCount = 0;
 
+  /** Throws ERR_NBD_OPTIONS when a limit is out of range. */
   constructor(options: NbdServerOptions) {
-    this.exported = { name: options.name ?? '', description: options.description ?? 'aoekit', size: options.device.size, readOnly: options.readOnly ?? false };
-    this.logger = options.logger ?? silentLogger;
-    this.queueDepth = options.queueDepth ?? 32;
-    this.io = new BlockIo(options.device, this.pool);
+    const { device, name, description, readOnly, logger, ...limits } = options;
+    this.limits = resolveLimits(limits);
+    this.exported = { name: name ?? '', description: description ?? 'aoekit', size: device.size, readOnly: readOnly ?? false, maxRequestBytes: this.limits.maxRequestBytes };
+    this.logger = logger ?? silentLogger;
+    this.io = new BlockIo(device, this.pool);
+    this.scheduler = new IoScheduler({ maxIssuedBytes: this.limits.deviceQueueBytes, chunkBytes: CHUNK_BYTES });
+    this.budget = new ByteBudget(this.limits.serverBufferBytes);
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
@@ -74,6 +99,14 @@ export class NbdServer {
     return this.connectionCount;
   }
 
+  stats(): NbdServerStats {
+    return {
+      connections: this.connections.size, totalConnections: this.connectionCount, refusedConnections: this.refusedCount,
+      bytesInFlight: this.budget.used, deviceBytes: this.scheduler.issuedBytes, cancelledChunks: this.scheduler.cancelled, pooledBytes: this.pool.pooledBytes,
+      bufferedReplyBytes: [...this.connections].reduce((sum, connection) => sum + connection.bufferedReplyBytes, 0),
+    };
+  }
+
   /** Stop accepting, let each connection finish its requests in flight, then close it (destroyed after `graceMs`). */
   async close(graceMs = 5000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -87,11 +120,21 @@ export class NbdServer {
   }
 
   private accept(socket: net.Socket): void {
+    if (this.connections.size >= this.limits.maxConnections) {
+      // Refused before the greeting: the client sees the connection close at once.
+      this.refusedCount += 1;
+      this.logger.warn({ limit: this.limits.maxConnections, refused: this.refusedCount }, 'nbd connection refused: too many connections');
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
     this.connectionCount += 1;
     const connection = new NbdConnection(socket, {
-      exported: this.exported, io: this.io, pool: this.pool, queueDepth: this.queueDepth, logger: this.logger,
+      exported: this.exported, io: this.io, pool: this.pool, scheduler: this.scheduler, limits: this.limits, serverBudget: this.budget, logger: this.logger,
     }, (done) => {
       this.connections.delete(done);
+      // With no client left, the free buffers kept for reuse go back to the allocator.
+      if (this.connections.size === 0) this.pool.clear();
       this.logger.debug({ connections: this.connections.size }, 'nbd client disconnected');
     });
     this.connections.add(connection);

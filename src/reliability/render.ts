@@ -1,6 +1,7 @@
 // Renders RELIABILITY.md from the scenario figure files (and vitest's JSON results) that a reliability run left behind.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { BOUNDS_SECTION } from './bounds-section.js';
 import type { ScenarioRecord } from './figures.js';
 
 interface VitestJson {
@@ -19,7 +20,8 @@ const SIZES = `| scenario | quick (\`AOEKIT_RELIABILITY_QUICK=1\`) | full (defau
 | 5 send failure | 48 MiB | 128 MiB |
 | 6 fuzz | 1,000,000 frames in memory, 100,000 over a veth, 200,000 through the codecs | same |
 | 7 access control, 9 bad input | full | full |
-| 8 two initiators | 64 MiB (2 x 32) | 256 MiB (2 x 128) |`;
+| 8 two initiators | 64 MiB (2 x 32) | 256 MiB (2 x 128) |
+| 10 NBD clients not reading, 11 control socket peers not reading, 12 start-up failures and SIGHUP | full | full |`;
 
 const BREAKS = `Each check below was done by hand once (break, run, see red, restore, run green); repeat them the same way.
 
@@ -67,6 +69,7 @@ export function renderReliability(directory: string, output: string): string {
     lines.push('');
   }
   lines.push('## The suite fails when the property breaks', '', BREAKS, '');
+  lines.push(BOUNDS_SECTION, '');
   lines.push('## Scenarios', '');
   for (const record of records) {
     lines.push(`### ${record.item}. ${record.scenario} (${record.mode})`, '', record.claim, '', '| figure | value |', '|---|---|');

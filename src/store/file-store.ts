@@ -47,6 +47,30 @@ export function blockDeviceSize(path: string, rdev: number): number {
   throw new StoreError(`cannot determine the size of block device ${path}`, 'ENODEV');
 }
 
+function kindOf(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
+function notExportable(path: string, stat: fs.Stats): StoreError {
+  return new StoreError(`cannot export ${path}: it is ${kindOf(stat)} (give a regular file, a block device or ram:SIZE)`, stat.isDirectory() ? 'EISDIR' : 'EINVAL');
+}
+
+/** Refuse directories, FIFOs, sockets and character devices before open() (which could block on a FIFO). */
+function checkExportable(path: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(path);
+  } catch (error) {
+    throw new StoreError(`cannot open ${path}: ${(error as Error).message}`, (error as NodeJS.ErrnoException).code ?? 'EIO');
+  }
+  if (!stat.isFile() && !stat.isBlockDevice()) throw notExportable(path, stat);
+}
+
 export class FileStore implements BlockStore {
   readonly size: number;
   readonly readOnly: boolean;
@@ -79,9 +103,14 @@ export class FileStore implements BlockStore {
   /** False makes new stores use fs.readvSync/writevSync for merged I/O instead of the addon (tests of the fallback). */
   static nativeSlabIo = true;
 
-  /** Open synchronously (startup only). Throws errors with errno codes (ENOENT, EACCES, EINVAL for O_DIRECT on tmpfs). */
+  /**
+   * Open synchronously (startup only). Throws errors with errno codes (ENOENT, EACCES, EISDIR, EINVAL for anything
+   * but a regular file or a block device, EINVAL for O_DIRECT on tmpfs). Never blocks in open(): the path is looked
+   * at first and opened with O_NONBLOCK (a FIFO would otherwise wait for a writer forever).
+   */
   static open(path: string, options: FileStoreOptions = {}): FileStore {
-    const { O_RDONLY, O_RDWR, O_SYNC, O_DIRECT } = fs.constants;
+    const { O_RDONLY, O_RDWR, O_SYNC, O_DIRECT, O_NONBLOCK } = fs.constants;
+    checkExportable(path);
     const readOnly = options.readOnly ?? false;
     let flags = readOnly ? O_RDONLY : O_RDWR;
     if (options.sync) flags |= O_SYNC;
@@ -91,7 +120,8 @@ export class FileStore implements BlockStore {
     }
     let fd: number;
     try {
-      fd = fs.openSync(path, flags);
+      // O_NONBLOCK changes nothing for regular files and block devices; it only keeps open() from blocking.
+      fd = fs.openSync(path, flags | (O_NONBLOCK ?? 0));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
       const hint = code === 'EINVAL' && options.direct ? ' (this filesystem does not support O_DIRECT, e.g. tmpfs)' : '';
@@ -102,7 +132,7 @@ export class FileStore implements BlockStore {
       let size: number;
       if (stat.isBlockDevice()) size = blockDeviceSize(path, stat.rdev);
       else if (stat.isFile()) size = stat.size;
-      else throw new StoreError(`${path} is neither a regular file nor a block device`, 'EINVAL');
+      else throw notExportable(path, stat);
       const ioMode = options.ioMode ?? (options.sync || options.direct ? 'async' : 'sync');
       const modes = [readOnly ? 'read-only' : 'read-write', options.sync ? 'O_SYNC' : '', options.direct ? 'O_DIRECT' : '', `${ioMode} I/O`].filter(Boolean);
       const description = `${stat.isBlockDevice() ? 'device' : 'file'} ${path} (${modes.join(', ')})`;

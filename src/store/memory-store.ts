@@ -1,11 +1,27 @@
-// A RAM disk BlockStore (`ram:1G`), backed by 1 GiB Buffer chunks; completions run synchronously.
+// A RAM disk BlockStore (`ram:1G`), backed by 1 GiB Buffer chunks, no larger than the memory available; completions run synchronously.
+import os from 'node:os';
 import { StoreError, type BlockStore, type FlushCallback, type IoCallback } from './block-store.js';
 
 const CHUNK_BITS = 30;
 const CHUNK_SIZE = 2 ** CHUNK_BITS; // 1 GiB per Buffer keeps every chunk well under Node's Buffer limit
 
+/** Memory this process could still get (cgroup limits included where Node knows them), in bytes. */
+export function availableMemoryBytes(): number {
+  const fromProcess = (process as { availableMemory?: () => number }).availableMemory?.();
+  return typeof fromProcess === 'number' && fromProcess > 0 ? fromProcess : os.freemem();
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
 /**
- * Memory is calloc'ed (Buffer.alloc) so untouched pages cost nothing until written.
+ * Memory is calloc'ed (Buffer.alloc) so untouched pages cost nothing until written. A RAM disk larger than the
+ * memory available is refused (ENOMEM) before anything is allocated: filling it would get the process killed.
  * Callbacks run synchronously, before read/write/flush return (`synchronous` = true).
  */
 export class MemoryStore implements BlockStore {
@@ -19,9 +35,18 @@ export class MemoryStore implements BlockStore {
     if (!Number.isSafeInteger(size) || size <= 0 || size % 512 !== 0) {
       throw new StoreError(`RAM disk size must be a positive multiple of 512 bytes, got ${size}`, 'EINVAL');
     }
+    const available = availableMemoryBytes();
+    if (size > available) {
+      throw new StoreError(`a RAM disk of ${formatBytes(size)} does not fit in memory: ${formatBytes(available)} is available`, 'ENOMEM');
+    }
     this.size = size;
     this.readOnly = options.readOnly ?? false;
-    for (let remaining = size; remaining > 0; remaining -= CHUNK_SIZE) this.chunks.push(Buffer.alloc(Math.min(remaining, CHUNK_SIZE)));
+    try {
+      for (let remaining = size; remaining > 0; remaining -= CHUNK_SIZE) this.chunks.push(Buffer.alloc(Math.min(remaining, CHUNK_SIZE)));
+    } catch (error) {
+      this.chunks.length = 0;
+      throw new StoreError(`cannot allocate a RAM disk of ${formatBytes(size)}: ${(error as Error).message}`, 'ENOMEM');
+    }
     this.description = `ram ${size} bytes${this.readOnly ? ' (read-only)' : ''}`;
   }
 

@@ -1,6 +1,6 @@
-// Starts a target from a ServeConfig on real NICs: opens the stores, sets MTUs, opens packet links, logs the export facts.
+// Starts a target from a ServeConfig on real NICs (stores, MTUs, packet links, export facts logged); a failed start undoes it all.
 import { realpathSync } from 'node:fs';
-import { openPacketLink, setMtu } from '../link/index.js';
+import { interfaceInfo, openPacketLink, setMtu } from '../link/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { BlockStore } from '../store/block-store.js';
 import { openStore } from '../store/open-store.js';
@@ -33,7 +33,31 @@ function identityKey(item: ServeConfig['exports'][number]): string {
   return `${path}@${item.offset ?? 0}+${item.length ?? 'end'}`;
 }
 
-/** Open everything and start serving. On failure, whatever was opened is closed again. */
+/** The MTU a NIC has now (so that a failed start can put it back). */
+function currentMtu(name: string, netns: string | undefined): number {
+  try {
+    return interfaceInfo(name, netns).mtu;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'ENODEV';
+    throw Object.assign(new Error(`cannot use NIC ${name}: ${(error as Error).message}`), { code });
+  }
+}
+
+/** Put back the MTUs a failed start changed (best effort: a NIC that vanished meanwhile is skipped). */
+function restoreMtus(changed: Array<{ name: string; mtu: number }>, netns: string | undefined, logger: Logger): void {
+  for (const { name, mtu } of [...changed].reverse()) {
+    try {
+      setMtu(name, mtu, netns);
+    } catch (error) {
+      logger.warn({ err: error, nic: name, mtu }, 'cannot restore the MTU');
+    }
+  }
+}
+
+/**
+ * Open everything and start serving. On failure, whatever was opened is closed again and MTUs changed by --mtu are
+ * restored, so a failed start leaves nothing behind.
+ */
 export async function launchTarget(config: ServeConfig, logger: Logger = silentLogger): Promise<Target> {
   const stores: BlockStore[] = [];
   try {
@@ -49,9 +73,18 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
     throw error;
   }
   const interfaces = [...new Set(config.exports.flatMap((item) => item.interfaces))];
+  const changedMtus: Array<{ name: string; mtu: number }> = [];
   try {
-    if (config.mtu !== undefined) for (const name of interfaces) setInterfaceMtu(name, config.mtu, config.netns);
+    if (config.mtu !== undefined) {
+      for (const name of interfaces) {
+        const before = currentMtu(name, config.netns);
+        if (before === config.mtu) continue;
+        setInterfaceMtu(name, config.mtu, config.netns);
+        changedMtus.push({ name, mtu: before });
+      }
+    }
   } catch (error) {
+    restoreMtus(changedMtus, config.netns, logger);
     await Promise.allSettled(stores.map((store) => store.close()));
     throw error;
   }
@@ -67,6 +100,7 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
   try {
     await target.start();
   } catch (error) {
+    restoreMtus(changedMtus, config.netns, logger);
     await Promise.allSettled(stores.map((store) => store.close()));
     throw error;
   }

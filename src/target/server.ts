@@ -6,7 +6,7 @@ import { flushAsync } from '../store/block-store.js';
 import { openControlSocket, type ControlSocket } from './control-socket.js';
 import { NicEngine } from './engine.js';
 import { ExportRuntime, type ExportOptions } from './export.js';
-import { loadExportState, StatePersister } from './state-store.js';
+import { loadExportState, makeStateDirectory, removeDirectories, saveExportState, stateFilePath, StatePersister } from './state-store.js';
 import type { TargetStats } from './stats.js';
 
 export interface TargetOptions {
@@ -96,33 +96,45 @@ export function createTarget(options: TargetOptions): Target {
   const target: Target = {
     exports,
     engines,
+    /**
+     * Cheap, local things first (state directory, control socket), then the NICs. A start that fails closes and
+     * removes whatever it had made (directories it created, the control socket, links it opened) and throws.
+     */
     async start() {
       if (started) throw new Error('target already started');
       started = true;
       const names = [...new Set(exports.flatMap((runtime) => runtime.interfaces))];
+      let createdDirectories: string[] = [];
       try {
+        if (options.stateDir) {
+          createdDirectories = await makeStateDirectory(options.stateDir);
+          for (const [index, runtime] of exports.entries()) {
+            const state = await loadExportState(options.stateDir, runtime.shelf, runtime.slot);
+            if (state) runtime.restoreState(state, options.exports[index]);
+          }
+        }
+        if (options.controlSocket) controlSocket = await openControlSocket(options.controlSocket, () => target.stats());
         for (const name of names) {
           const link = await linkFor(name);
           const served = exports.filter((runtime) => runtime.interfaces.includes(name));
           engines.push(new NicEngine(link, served, { logger, poolSize: options.poolSize, announce }));
         }
-        // The state directory is made only once every NIC opened: a start that fails leaves nothing behind.
         if (options.stateDir) {
           const stateDir = options.stateDir;
-          await fs.mkdir(stateDir, { recursive: true, mode: 0o755 });
-          for (const [index, runtime] of exports.entries()) {
-            const state = await loadExportState(stateDir, runtime.shelf, runtime.slot);
-            if (state) runtime.restoreState(state, options.exports[index]);
-          }
+          // The files reflect the state we start with (CLI overrides included); a directory we cannot write fails the start.
+          for (const runtime of exports) await saveExportState(stateDir, runtime);
           persister = new StatePersister(stateDir, (error, runtime) => logger.error({ err: error, target: runtime.name }, 'cannot save export state'));
-          for (const runtime of exports) {
-            runtime.onChange = (changed) => persister?.schedule(changed);
-            persister.schedule(runtime); // the file reflects the state we start with (CLI overrides included)
-          }
-          await persister.idle();
+          for (const runtime of exports) runtime.onChange = (changed) => persister?.schedule(changed);
         }
       } catch (error) {
+        await controlSocket?.close();
+        controlSocket = undefined;
         await Promise.allSettled(ownedLinks.map((link) => link.close()));
+        if (options.stateDir && createdDirectories.length > 0) {
+          // Everything in a directory this start made is ours to take back.
+          for (const runtime of exports) await fs.rm(stateFilePath(options.stateDir, runtime.shelf, runtime.slot), { force: true });
+          await removeDirectories(createdDirectories);
+        }
         throw error;
       }
       for (const engine of engines) {
@@ -130,7 +142,6 @@ export function createTarget(options: TargetOptions): Target {
         engine.start();
         if (announce) engine.announce();
       }
-      if (options.controlSocket) controlSocket = await openControlSocket(options.controlSocket, () => target.stats());
       if (options.statsIntervalSeconds && options.statsIntervalSeconds > 0) {
         statsTimer = setInterval(() => target.logStats(), options.statsIntervalSeconds * 1000);
         statsTimer.unref();

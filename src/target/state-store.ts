@@ -16,6 +16,55 @@ interface StateFileV1 {
   reservation: string[];
 }
 
+function stateError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * `mkdir -p` that fails fast: one mkdir per missing component (Node 20's mkdir { recursive: true } loops forever under
+ * /proc). Returns the directories it made, outermost first, so that a failed start can remove them again.
+ */
+export async function makeStateDirectory(stateDir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let current = path.resolve(stateDir); ; current = path.dirname(current)) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await fs.stat(current)).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+      if (code !== 'ENOENT' || path.dirname(current) === current) throw stateError(`cannot use state directory ${stateDir}: ${(error as Error).message}`, code);
+      missing.unshift(current);
+      continue;
+    }
+    if (!isDirectory) throw stateError(`cannot use state directory ${stateDir}: ${current} is not a directory`, 'ENOTDIR');
+    break;
+  }
+  const created: string[] = [];
+  for (const directory of missing) {
+    try {
+      await fs.mkdir(directory, { mode: 0o755 });
+      created.push(directory);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue; // made by someone else meanwhile
+      await removeDirectories(created);
+      throw stateError(`cannot create state directory ${stateDir}: ${(error as Error).message}`, code ?? 'EIO');
+    }
+  }
+  return created;
+}
+
+/** Remove directories makeStateDirectory made (innermost first; only while empty). */
+export async function removeDirectories(created: readonly string[]): Promise<void> {
+  for (const directory of [...created].reverse()) {
+    try {
+      await fs.rmdir(directory);
+    } catch {
+      return; // not empty (or gone): leave it and its parents
+    }
+  }
+}
+
 export function stateFilePath(stateDir: string, shelf: number, slot: number): string {
   return path.join(stateDir, `e${shelf}.${slot}.json`);
 }
@@ -58,12 +107,17 @@ export async function saveExportState(stateDir: string, runtime: ExportRuntime):
   const temporary = `${file}.tmp-${process.pid}`;
   const handle = await fs.open(temporary, 'w', 0o644);
   try {
-    await handle.writeFile(JSON.stringify(data, null, 2) + '\n');
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await handle.writeFile(JSON.stringify(data, null, 2) + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temporary, file);
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw error;
   }
-  await fs.rename(temporary, file);
   const directory = await fs.open(stateDir, 'r');
   try {
     await directory.sync();

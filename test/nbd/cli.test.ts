@@ -19,4 +19,19 @@ describe('aoe nbd arguments', () => {
     expect(depth.code).toBe(2);
     expect(depth.stderr).toMatch(/--queue-depth must be between 1 and 1024/);
   });
+
+  it('takes the memory limits as flags, refuses bad ones with one line before touching the network, and documents them and SIGHUP', async () => {
+    const help = await runCli('aoe', ['nbd', '--help']);
+    for (const flag of ['--max-request', '--connection-buffer', '--server-buffer', '--max-connections']) expect(help.stdout).toContain(flag);
+    expect(help.stdout).toMatch(/SIGHUP/);
+    const small = await runCli('aoe', ['nbd', 'aoe:e1.1', '--socket', '/tmp/x.sock', '--max-request', '1k']);
+    expect(small.code).toBe(2);
+    expect(small.stderr).toMatch(/^aoe: --max-request must be at least 4 KiB/);
+    const budget = await runCli('aoe', ['nbd', 'aoe:e1.1', '--socket', '/tmp/x.sock', '--connection-buffer', '16M']);
+    expect(budget.code).toBe(2);
+    expect(budget.stderr).toMatch(/^aoe: --connection-buffer must be at least --max-request \(32 MiB\)/);
+    const connections = await runCli('aoe', ['nbd', 'aoe:e1.1', '--socket', '/tmp/x.sock', '--max-connections', '0']);
+    expect(connections.code).toBe(2);
+    expect(connections.stderr).toMatch(/--max-connections must be between 1 and 65536/);
+  });
 });

@@ -150,4 +150,23 @@ describe('MemoryStore and windows', () => {
     const store = openStore('ram:1M', { offsetSectors: 8, lengthSectors: 16 });
     expect(store.size).toBe(16 * 512);
   });
+
+  it('a RAM disk larger than the memory available is refused with ENOMEM at once, before anything is allocated', () => {
+    const started = Date.now();
+    expect(() => new MemoryStore(100 * 2 ** 40)).toThrow(expect.objectContaining({ code: 'ENOMEM', message: expect.stringMatching(/100 TiB does not fit in memory/) }));
+    expect(() => openStore('ram:100T')).toThrow(expect.objectContaining({ code: 'ENOMEM' }));
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('a directory, a FIFO or a character device is refused before open() (a FIFO would block it), with EISDIR or EINVAL', () => {
+    const fifo = path.join(directory, 'a-fifo');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      expect(() => FileStore.open(directory)).toThrow(expect.objectContaining({ code: 'EISDIR', message: expect.stringMatching(/is a directory/) }));
+      expect(() => FileStore.open(fifo, { readOnly: true })).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/is a FIFO/) }));
+      expect(() => FileStore.open('/dev/null', { readOnly: true })).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/character device/) }));
+    } finally {
+      fs.rmSync(fifo, { force: true });
+    }
+  });
 });

@@ -1,13 +1,36 @@
-// `aoe nbd aoe:eX.Y`: serve a multipath AoE device as an NBD export on a unix socket or TCP until SIGINT/SIGTERM.
+// `aoe nbd aoe:eX.Y`: serve a multipath AoE device as an NBD export on a unix socket or TCP until SIGINT/SIGTERM/SIGHUP.
 import { Command } from 'commander';
 import { openDevice, type PolicyName } from '../../initiator/index.js';
 import { createLogger } from '../../log.js';
-import { NbdServer, type NbdListen } from '../../nbd/index.js';
-import { parseInteger, UsageError } from '../common.js';
+import { NbdServer, resolveLimits, type NbdLimits, type NbdListen } from '../../nbd/index.js';
+import { parseInteger, parseSize, UsageError } from '../common.js';
 import { resolveInterfaces, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
 interface NbdOptions extends InitiatorCliOptions {
   socket?: string; listen?: string; readOnly?: boolean; name: string; queueDepth: string; policy?: string; deadline: string; logLevel: string; pretty?: boolean;
+  maxRequest: string; connectionBuffer: string; serverBuffer: string; maxConnections: string;
+}
+
+const LIMIT_FLAGS: Partial<Record<keyof NbdLimits, string>> = {
+  maxRequestBytes: '--max-request', connectionBufferBytes: '--connection-buffer', serverBufferBytes: '--server-buffer',
+  maxConnections: '--max-connections', queueDepth: '--queue-depth',
+};
+
+/** The resource-limit flags as NbdLimits, checked before anything is opened. */
+export function parseNbdLimits(options: Pick<NbdOptions, 'maxRequest' | 'connectionBuffer' | 'serverBuffer' | 'maxConnections' | 'queueDepth'>): Partial<NbdLimits> {
+  const limits: Partial<NbdLimits> = {
+    maxRequestBytes: parseSize(options.maxRequest, '--max-request'),
+    connectionBufferBytes: parseSize(options.connectionBuffer, '--connection-buffer'),
+    serverBufferBytes: parseSize(options.serverBuffer, '--server-buffer'),
+    maxConnections: parseInteger(options.maxConnections, '--max-connections', 1, 65536),
+    queueDepth: parseInteger(options.queueDepth, '--queue-depth', 1, 1024),
+  };
+  try {
+    resolveLimits(limits, LIMIT_FLAGS);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return limits;
 }
 
 /** 'HOST:PORT', '[v6]:PORT' or 'PORT' (loopback). */
@@ -26,28 +49,38 @@ export function nbdCommand(): Command {
     .option('--read-only', 'refuse writes (NBD_FLAG_READ_ONLY, EPERM)')
     .option('--name <name>', 'export name (the empty name selects it too)', '')
     .option('--queue-depth <n>', 'requests in flight per connection', '32')
+    .option('--max-request <size>', 'largest READ/WRITE (advertised as the maximum block size); larger ones get EINVAL', '32M')
+    .option('--connection-buffer <size>', 'bytes one connection may hold in flight (read buffers, write payloads, replies the client has not read); over it, its socket is not read', '64M')
+    .option('--server-buffer <size>', 'the same, over all connections together', '256M')
+    .option('--max-connections <n>', 'connections served at once; more are closed at once', '16')
     .option('--policy <name>', 'multipath policy: round-robin, least-queue, weighted, failover')
     .option('--deadline <ms>', 'fail I/O after this long with no path answering', '60000')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--pretty', 'human-readable logs instead of JSON')
+    .addHelpText('after', `
+Memory: requests hold at most --server-buffer (plus 1 MiB per connection) however the clients behave, and
+up to 64 MiB of free read buffers are kept for reuse. A connection over --connection-buffer (for instance a
+client that never reads its replies) is not read until its replies drain. Requests of a connection that
+closes are dropped before they reach the device. SIGINT, SIGTERM and SIGHUP finish the requests in flight,
+flush and exit 0.`)
     .action(async (deviceName: string, options: NbdOptions) => {
       if (options.socket && options.listen) throw new UsageError('give --socket or --listen, not both');
       const where: NbdListen = options.socket ? { socket: options.socket } : parseListen(options.listen ?? '10809');
-      const queueDepth = parseInteger(options.queueDepth, '--queue-depth', 1, 1024);
+      const limits = parseNbdLimits(options);
       const deadlineMs = parseInteger(options.deadline, '--deadline', 1);
       const logger = createLogger({ name: 'aoe-nbd', level: options.logLevel, pretty: options.pretty });
+      const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+        for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
+      });
       const { interfaces, netns } = await resolveInterfaces(options);
       const device = await openDevice(deviceName, { interfaces, netns, policy: options.policy as PolicyName | undefined, deadlineMs });
       device.on('path-down', (event) => logger.warn(event, 'path down'));
       device.on('path-up', (event) => logger.info(event, 'path up'));
-      const server = new NbdServer({ device, name: options.name, readOnly: options.readOnly, queueDepth, logger });
+      const server = new NbdServer({ device, name: options.name, readOnly: options.readOnly, ...limits, logger });
       try {
         const address = await server.listen(where);
-        logger.info({ device: device.name, size: device.size, paths: device.paths.length, name: options.name, readOnly: Boolean(options.readOnly), ...address }, 'nbd export ready');
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          process.once('SIGTERM', () => resolve('SIGTERM'));
-          process.once('SIGINT', () => resolve('SIGINT'));
-        });
+        logger.info({ device: device.name, size: device.size, paths: device.paths.length, name: options.name, readOnly: Boolean(options.readOnly), ...address, limits: server.limits }, 'nbd export ready');
+        const signal = await stopSignal;
         logger.info({ signal }, 'stopping: finishing requests in flight');
         await server.close();
         if (!options.readOnly) await device.flush().catch((error: unknown) => logger.error({ err: error }, 'final flush failed'));

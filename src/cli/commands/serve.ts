@@ -7,18 +7,38 @@ import { parseServeConfig, type ServeConfig } from '../../target/serve-config.js
 import type { Target } from '../../target/server.js';
 import { UsageError } from '../common.js';
 
+/** The signals that stop a target cleanly. SIGHUP too: logs go to stderr, so there is no log file to reopen. */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
 /**
- * Serve until SIGTERM/SIGINT (finish in-flight requests, flush, resolve so the process exits 0).
+ * Catch the stop signals from now on (so one that arrives during start-up still stops cleanly). The first one
+ * releases them: a second signal while stopping has its default effect and ends the process at once.
+ */
+function catchStopSignals(): { signal: Promise<NodeJS.Signals>; release(): void } {
+  let resolveSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signal = new Promise<NodeJS.Signals>((resolve) => { resolveSignal = resolve; });
+  const release = () => { for (const name of STOP_SIGNALS) process.off(name, handler); };
+  const handler = (name: NodeJS.Signals) => { release(); resolveSignal(name); };
+  for (const name of STOP_SIGNALS) process.on(name, handler);
+  return { signal, release };
+}
+
+/**
+ * Serve until SIGTERM, SIGINT or SIGHUP (finish in-flight requests, save state, flush, resolve so the process exits 0).
  * SIGUSR1 logs one stats line.
  */
 export async function serveUntilSignal(config: ServeConfig, logger: Logger): Promise<void> {
-  const target: Target = await launchTarget(config, logger);
+  const stop = catchStopSignals();
+  let target: Target;
+  try {
+    target = await launchTarget(config, logger);
+  } catch (error) {
+    stop.release();
+    throw error;
+  }
   const onUsr1 = () => target.logStats();
   process.on('SIGUSR1', onUsr1);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stop.signal;
   logger.info({ signal }, 'stopping: finishing requests in flight and flushing');
   await target.stop();
   process.off('SIGUSR1', onUsr1);
@@ -53,6 +73,7 @@ export function serveCommand(): Command {
     .requiredOption('--config <file>', 'JSON config: { "exports": [{ "shelf", "slot", "path", "interfaces", ... }], "stateDir", "statsInterval" } (see examples/serve.json)')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--pretty', 'human-readable logs instead of JSON')
+    .addHelpText('after', '\nSIGTERM, SIGINT and SIGHUP stop it cleanly: requests in flight finish, state is saved, stores are flushed, exit 0.\nSIGUSR1 logs one stats line.')
     .action(async (options: { config: string; logLevel: string; pretty?: boolean }) => {
       const config = readServeConfig(options.config);
       const logger = createLogger({ name: 'aoe-serve', level: options.logLevel, pretty: options.pretty });
