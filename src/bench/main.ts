@@ -11,6 +11,7 @@ import { computeGoals, computeMedians, computeProjections, computeRatios } from 
 import { runInitiatorOverhead } from './initiator-overhead.js';
 import { writeBenchmarksMarkdown } from './markdown.js';
 import { runMultipath } from './multipath.js';
+import { runNbdBacked } from './nbd-backed.js';
 import { nextLabPrefix, noiseGuardOf, parseBenchArgs } from './options.js';
 import { killClients } from './processes.js';
 import { machineInfo, printSummary, writeJson } from './report.js';
@@ -57,8 +58,11 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
     log,
   };
   const wanted = (name: BenchOptions['scenarios'][number]): boolean => options.scenarios.includes(name);
-  if (wanted('target') || wanted('transport') || wanted('initiator')) {
+  if (wanted('nbd') && !options.mtus.includes(9000)) hooks.fail('the nbd scenario runs at MTU 9000: add 9000 to --mtu');
+  if (wanted('target') || wanted('transport') || wanted('initiator') || wanted('nbd')) {
     for (const mtu of options.mtus) {
+      const onlyNbd = !wanted('target') && !wanted('transport') && !wanted('initiator');
+      if (onlyNbd && mtu !== 9000) continue;
       log(`one unshaped link, MTU ${mtu}`);
       let lab: Lab;
       try {
@@ -76,6 +80,7 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
         }
         if (wanted('target')) await runTargetVsVblade(context);
         if (wanted('initiator')) await runInitiatorOverhead(context);
+        if (wanted('nbd') && mtu === 9000) await runNbdBacked(context);
       } finally {
         await lab.destroy();
         await backing.remove();

@@ -1,8 +1,8 @@
 // Shapes shared by the benchmark scenarios, the runner and the report: options, raw runs, medians, goals.
 import type { WorkloadResult } from './workload.js';
 
-export type ScenarioName = 'target' | 'multipath' | 'transport' | 'initiator';
-export const SCENARIOS: readonly ScenarioName[] = ['target', 'multipath', 'transport', 'initiator'];
+export type ScenarioName = 'target' | 'multipath' | 'transport' | 'initiator' | 'nbd';
+export const SCENARIOS: readonly ScenarioName[] = ['target', 'multipath', 'transport', 'initiator', 'nbd'];
 
 export interface BenchOptions {
   scenarios: ScenarioName[];
@@ -42,7 +42,7 @@ export interface RawRun {
   mtu: number;
   links: number;
   shaped: boolean;
-  /** 'aoeblade', 'vblade', 'aoeblade-ram' or 'transport'. */
+  /** 'aoeblade', 'vblade', 'aoeblade-ram', 'aoeblade-nbd' or 'transport'. */
   target: string;
   workload: string;
   /** Cores used by other user processes during the run (not the measured processes, the bench, or kernel threads; from /proc/PID/stat). */
