@@ -2,7 +2,7 @@
 # Installs the Debian packages aoekit's tests, lab, demo and benchmark need (idempotent; needs root).
 set -euo pipefail
 
-packages=(iproute2 nftables vblade aoetools tshark libnbd-bin nbdkit fuse3 e2fsprogs mount util-linux ethtool procps)
+packages=(iproute2 nftables vblade aoetools tshark libnbd-bin nbdkit qemu-utils fuse3 e2fsprogs mount util-linux ethtool procps)
 
 missing=()
 for package in "${packages[@]}"; do

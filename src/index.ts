@@ -7,3 +7,4 @@ export * from './initiator/index.js';
 export { createLab, type Lab } from './lab/netlab.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
 export { NbdServer, MemoryBlockDevice, nbdErrorFor, type BlockDevice, type NbdServerOptions } from './nbd/index.js';
+export { NbdClient, NbdClientError, probeNbdExport, parseNbdUri, isNbdUri, type NbdClientOptions, type ExportDetails } from './nbd/client-index.js';

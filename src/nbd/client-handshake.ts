@@ -267,3 +267,13 @@ async function exportName(socket: Socket, reader: HandshakeReader, name: string,
   setFlags(details, reply.readUInt16BE(8));
   return details;
 }
+
+/** Ask the server about an export without entering transmission (NBD_OPT_INFO, then NBD_OPT_ABORT). */
+export async function probeNbdExport(target: { endpoint: NbdEndpoint; exportName: string }, timeoutMs = 10_000): Promise<ExportDetails> {
+  const { socket, receiver } = await connectSocket(target.endpoint, timeoutMs);
+  try {
+    return (await negotiate(socket, receiver, { exportName: target.exportName, mode: 'info', timeoutMs })).details;
+  } finally {
+    socket.destroy();
+  }
+}

@@ -3,3 +3,4 @@ export { NbdServer, type NbdServerOptions, type NbdListen, type NbdAddress } fro
 export { MemoryBlockDevice, nbdErrorFor, type BlockDevice } from './block-device.js';
 export { transmissionFlags, type ExportInfo } from './handshake.js';
 export * as nbdProtocol from './protocol.js';
+export * from './client-index.js';
