@@ -5,14 +5,20 @@ import type { WorkloadSpec } from './workload.js';
 
 /** Key prefix of this scenario's medians: `nbd-mtu9000/aoeblade-nbd/seqread` against `nbd-mtu9000/aoeblade-ram/seqread`. */
 export const NBD_KEY_PREFIX = 'nbd-mtu';
+export const DEFAULT_NBD_BUFFERS = 64;
 
 /**
- * Same link, same workloads, same size: the only difference is the store, `ram:SIZE` in aoeblade's own memory or the same
- * amount of memory in nbdkit (allocator=malloc), reached through the NBD client. Per run both back to back, in alternating
- * order. The target's CPU figures count aoeblade and nbdkit together.
+ * Same link, same workloads, same size, same buffer count: the only difference is the store, `ram:SIZE` in aoeblade's own
+ * memory or the same amount of memory in nbdkit (allocator=malloc), reached through the NBD client. Per run both back to
+ * back, in alternating order. The target's CPU figures count aoeblade and nbdkit together.
+ *
+ * Both targets advertise `--nbd-buffers` (default 64) instead of `--buffers`: every AoE request to an NBD-backed export
+ * waits for an NBD round trip, so the initiator's window (capped by the buffer count) must cover that latency. 64 is
+ * what the README recommends for NBD-backed exports; ram: gets the same, so the ratio compares stores, not windows.
  */
-export async function runNbdBacked(context: ScenarioContext): Promise<void> {
-  const { options } = context;
+export async function runNbdBacked(baseContext: ScenarioContext): Promise<void> {
+  const options = { ...baseContext.options, bufferCount: baseContext.options.nbdBufferCount ?? DEFAULT_NBD_BUFFERS };
+  const context: ScenarioContext = { ...baseContext, options };
   const sequential = 1 << 20;
   const workloads: WorkloadSpec[] = [
     { name: 'seqread', pattern: 'seqread', blockSize: sequential, queueDepth: 4, seconds: options.seconds },

@@ -18,6 +18,8 @@ export interface BenchOptions {
   sizeMiB: number;
   /** Buffer count advertised by both targets (-b). */
   bufferCount: number;
+  /** Buffer count of both targets in the nbd scenario (--nbd-buffers, default 64). Absent in results from before it. */
+  nbdBufferCount?: number;
   /** Workload names of scenario (a) to run (default all). */
   workloads: string[] | undefined;
   /** Targets to compare (default both). */
@@ -132,8 +134,21 @@ export interface Projection {
   coresNeeded: number;
 }
 
+/** A scenario measured later and merged into an earlier run's results (--merge). */
+export interface MergedRun {
+  scenarios: ScenarioName[];
+  date: string;
+  runs: number;
+  seconds: number;
+  sizeMiB: number;
+  noisyRuns: number;
+  rawRuns: number;
+}
+
 export interface BenchResults {
   machine: MachineInfo;
+  /** Scenarios merged in from later runs (their runs replace that scenario's runs of the original). */
+  merged?: MergedRun[];
   options: BenchOptions;
   runs: RawRun[];
   medians: Median[];

@@ -61,7 +61,7 @@ export class ClientConnection implements ReplyHandler {
     this.pending.push(request);
     if (!this.outputScheduled) {
       this.outputScheduled = true;
-      process.nextTick(this.flushOutputBound);
+      setImmediate(this.flushOutputBound);
     }
   }
 
