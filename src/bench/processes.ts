@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../lab/netlab.js';
 import { RESULT_PREFIX, type ClientRequest, type ClientResponse } from './client.js';
@@ -118,6 +119,15 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
 
 let nbdkitCounter = 0;
 
+/** True once the unix socket accepts a connection (its file appears at bind(), before listen()). */
+function accepts(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(socket);
+    probe.once('connect', () => { probe.destroy(); resolve(true); });
+    probe.once('error', () => resolve(false));
+  });
+}
+
 /**
  * nbdkit's memory plugin (flat malloc'ed memory, like ram:) on a unix socket in /tmp, for 'aoeblade-nbd'. Unix sockets are
  * not per network namespace, so aoeblade in the target namespace reaches it. --exit-with-parent: it dies with the bench.
@@ -130,7 +140,7 @@ async function startNbdkitMemory(spec: string): Promise<{ child: ChildProcess; u
   const child = spawn('nbdkit', ['-f', '--exit-with-parent', '-U', socket, 'memory', `size=${size}`, 'allocator=malloc'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.once('exit', () => rmSync(socket, { force: true }));
   const until = Date.now() + READY_TIMEOUT_MS;
-  while (!existsSync(socket)) {
+  while (!existsSync(socket) || !(await accepts(socket))) {
     if (child.exitCode !== null || Date.now() > until) {
       await stopChild(child);
       throw Object.assign(new Error(`nbdkit did not create ${socket}`), { code: 'ERR_BENCH_NBDKIT' });

@@ -19,7 +19,7 @@ interface Waiter {
 
 /**
  * What happens when a connection is lost (see also write-journal.ts):
- *  1. Requests in flight on it are taken off (`client.retry`); new requests wait. Nothing fails yet.
+ *  1. Requests in flight on it are taken off (`client.scheduler.retry`); new requests wait. Nothing fails yet.
  *  2. Reconnect with exponential backoff (50 ms doubling to 2 s).
  *  3. Wait until the connections that survived have no requests in flight, so that nothing older is still
  *     on its way while we replay.
@@ -47,7 +47,7 @@ export class ClientRecovery {
 
   connectionLost(connection: ClientConnection, error: NbdClientError): void {
     const client = this.client;
-    for (const request of client.table.requests) {
+    for (const request of client.scheduler.table.requests) {
       if (request.connection !== connection || request.state !== RequestState.InFlight) continue;
       request.connection = null;
       if (request.kind === RequestKind.Write && request.segmentCount === 0) {
@@ -57,14 +57,14 @@ export class ClientRecovery {
         continue;
       }
       request.state = RequestState.Waiting;
-      client.retry.push(request);
+      client.scheduler.retry.push(request);
     }
     if (client.state === 'closing' || client.state === 'closed') {
-      client.failWaiting(new NbdClientError('the NBD client is closed', 'ESHUTDOWN'));
+      client.scheduler.failWaiting(new NbdClientError('the NBD client is closed', 'ESHUTDOWN'));
       return;
     }
     this.lastError = error;
-    client.logger.warn({ nbd: client.target.uri, reason: error.message, lostRequests: client.retry.length }, 'NBD connection lost; reconnecting');
+    client.logger.warn({ nbd: client.target.uri, reason: error.message, lostRequests: client.scheduler.retry.length }, 'NBD connection lost; reconnecting');
     this.progress();
     if (client.state === 'ready') {
       client.state = 'recovering';
@@ -91,9 +91,9 @@ export class ClientRecovery {
     this.replayOutstanding -= 1;
     request.state = RequestState.Acked;
     if (error !== null) {
-      this.client.latch(error);
-      this.client.journal.release(request);
-      this.client.table.release(request);
+      this.client.scheduler.latch(error);
+      this.client.scheduler.journal.release(request);
+      this.client.scheduler.table.release(request);
     }
     this.progress();
   }
@@ -135,7 +135,7 @@ export class ClientRecovery {
           continue;
         }
         if (!this.active) { connection.destroy(); return; }
-        client.counters.reconnects += 1;
+        client.scheduler.counters.reconnects += 1;
         if (!(await this.wait('drain', connection))) continue;
         if (!(await this.replay(connection))) continue;
         this.resume();
@@ -163,9 +163,9 @@ export class ClientRecovery {
   /** Re-send acknowledged, unflushed writes in reply order; overlapping ones never share a wave. */
   private async replay(connection: ClientConnection): Promise<boolean> {
     const client = this.client;
-    const entries = client.journal.acknowledgedInOrder();
+    const entries = client.scheduler.journal.acknowledgedInOrder();
     if (entries.length === 0) return true;
-    client.logger.info({ nbd: client.target.uri, writes: entries.length, bytes: client.journal.ackedBytes }, 'replaying writes not yet covered by a flush');
+    client.logger.info({ nbd: client.target.uri, writes: entries.length, bytes: client.scheduler.journal.ackedBytes }, 'replaying writes not yet covered by a flush');
     let index = 0;
     while (index < entries.length) {
       this.overlapStarts.length = 0;
@@ -181,7 +181,7 @@ export class ClientRecovery {
         waveBytes += entry.length;
         index += 1;
         this.replayOutstanding += 1;
-        client.counters.replayedWrites += 1;
+        client.scheduler.counters.replayedWrites += 1;
         connection.queue(entry);
       }
       if (!(await this.wait('replay', connection))) return false;
@@ -202,13 +202,13 @@ export class ClientRecovery {
     if (this.giveUpTimer !== null) clearTimeout(this.giveUpTimer);
     this.giveUpTimer = null;
     client.state = 'ready';
-    const lost = client.retry.splice(0);
-    client.counters.retriedRequests += lost.length;
+    const lost = client.scheduler.retry.splice(0);
+    client.scheduler.counters.retriedRequests += lost.length;
     client.logger.info({ nbd: client.target.uri, retried: lost.length, connections: client.connections.length }, 'NBD server reconnected');
     for (const request of lost) {
       client.pickConnection().queue(request);
     }
-    client.pump();
+    client.scheduler.pump();
     void client.topUp();
   }
 
@@ -219,6 +219,6 @@ export class ClientRecovery {
     client.state = 'offline';
     const error = this.offlineError();
     client.logger.error({ nbd: client.target.uri, err: error }, 'NBD server unreachable: failing requests with EIO, still reconnecting');
-    client.failWaiting(error);
+    client.scheduler.failWaiting(error);
   }
 }

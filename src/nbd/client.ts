@@ -2,15 +2,12 @@
 import type { Socket } from 'node:net';
 import { silentLogger, type Logger } from '../log.js';
 import { ClientConnection, type ConnectionEvents } from './client-connection.js';
-import { NbdClientError, replyError } from './client-errors.js';
+import { NbdClientError } from './client-errors.js';
 import { connectSocket, negotiate, type ExportDetails, type Receiver } from './client-handshake.js';
 import { ClientRecovery } from './client-recovery.js';
-import {
-  MAX_SEGMENTS, Operation, OperationQueue, RequestKind, RequestState, RequestTable, type FlushDone, type IoDone, type NbdRequest,
-} from './client-requests.js';
-import { Command, CommandFlag, NbdError, REQUEST_LENGTH } from './protocol.js';
+import { RequestKind, type FlushDone, type IoDone, type NbdRequest } from './client-requests.js';
+import { RequestScheduler } from './client-scheduler.js';
 import { parseNbdUri, type NbdTarget } from './uri.js';
-import { WriteJournal } from './write-journal.js';
 
 export interface NbdClientOptions {
   /** Connections when the server sets NBD_FLAG_CAN_MULTI_CONN (otherwise always 1). Default 2. */
@@ -44,34 +41,17 @@ export interface NbdClientStats {
   waiting: number;
 }
 
-const EMPTY = new Uint8Array(0);
-/** Largest request we put on the wire (also bounded by the server's maximum payload). */
-const MAX_PIECE = 1024 * 1024;
-
 export class NbdClient implements ConnectionEvents {
   readonly target: NbdTarget;
   readonly details: ExportDetails;
   readonly size: number;
   readonly readOnly: boolean;
   readonly logger: Logger;
-  readonly table = new RequestTable();
-  readonly journal: WriteJournal;
   readonly connections: ClientConnection[] = [];
-  /** Requests taken off a lost connection, re-sent once the server is back. */
-  readonly retry: NbdRequest[] = [];
-  readonly waiting = new OperationQueue();
   readonly options: Required<Omit<NbdClientOptions, 'logger'>>;
-  readonly counters = { requests: 0, mergedOperations: 0, reconnects: 0, replayedWrites: 0, retriedRequests: 0, journalFlushes: 0 };
+  readonly scheduler: RequestScheduler;
+  readonly recovery: ClientRecovery;
   state: ClientState = 'ready';
-  /** The first write or flush failure: every later flush fails with it (errors never turn into success). */
-  writeBackError: NbdClientError | null = null;
-  private readonly recovery: ClientRecovery;
-  private readonly pieceLimit: number;
-  private readonly pieces: NbdRequest[] = [];
-  private readonly covered: NbdRequest[] = [];
-  private journalFlushActive = false;
-  /** The request queued last (a merge candidate while it is still `queued`). */
-  private lastQueued: NbdRequest | null = null;
   private nextConnectionId = 0;
 
   /** Connect, negotiate (NBD_OPT_GO) and open the extra multi-conn connections. */
@@ -98,24 +78,22 @@ export class NbdClient implements ConnectionEvents {
       journalBytes: options.journalBytes ?? 64 * 1024 * 1024, reconnectTimeoutMs: options.reconnectTimeoutMs ?? 30_000,
       structuredReplies: options.structuredReplies ?? true, handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
     };
-    this.journal = new WriteJournal(this.options.journalBytes);
-    const limit = Math.min(MAX_PIECE, details.maximumPayload);
-    this.pieceLimit = limit - (limit % details.minimumBlock);
+    this.scheduler = new RequestScheduler(this, this.options.journalBytes);
     this.recovery = new ClientRecovery(this);
   }
 
   read(buffer: Uint8Array, bufferOffset: number, length: number, position: number, done: IoDone): void {
-    this.submit(RequestKind.Read, buffer, bufferOffset, length, position, false, done, null);
+    this.scheduler.submit(RequestKind.Read, buffer, bufferOffset, length, position, false, done, null);
   }
 
   /** `fua`: the server replies only once the data is durable (NBD_CMD_FLAG_FUA). */
   write(buffer: Uint8Array, bufferOffset: number, length: number, position: number, fua: boolean, done: IoDone): void {
-    this.submit(RequestKind.Write, buffer, bufferOffset, length, position, fua, done, null);
+    this.scheduler.submit(RequestKind.Write, buffer, bufferOffset, length, position, fua, done, null);
   }
 
   /** NBD_CMD_FLUSH on every connection; succeeds only if every one does and no write or flush failed before. */
   flush(done: FlushDone): void {
-    this.submit(RequestKind.Flush, null, 0, 0, 0, false, null, done);
+    this.scheduler.submit(RequestKind.Flush, null, 0, 0, 0, false, null, done);
   }
 
   get bytesInFlight(): number {
@@ -124,10 +102,16 @@ export class NbdClient implements ConnectionEvents {
     return bytes;
   }
 
+  /** The first failed write or flush, which every later flush reports; null while none failed. */
+  get writeBackError(): NbdClientError | null {
+    return this.scheduler.writeBackError;
+  }
+
   stats(): NbdClientStats {
+    const scheduler = this.scheduler;
     return {
-      state: this.state, connections: this.connections.length, ...this.counters, bytesInFlight: this.bytesInFlight,
-      unflushedBytes: this.journal.ackedBytes, waiting: this.waiting.length,
+      state: this.state, connections: this.connections.length, ...scheduler.counters, bytesInFlight: this.bytesInFlight,
+      unflushedBytes: scheduler.journal.ackedBytes, waiting: scheduler.waiting.length,
     };
   }
 
@@ -136,7 +120,7 @@ export class NbdClient implements ConnectionEvents {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
     this.recovery.stop();
-    this.failWaiting(new NbdClientError('the NBD client is closing', 'ESHUTDOWN'));
+    this.scheduler.failWaiting(new NbdClientError('the NBD client is closing', 'ESHUTDOWN'));
     const until = Date.now() + graceMs;
     while (this.connections.some((connection) => connection.inflight > 0) && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -146,135 +130,15 @@ export class NbdClient implements ConnectionEvents {
     setTimeout(() => { for (const connection of this.connections) connection.destroy(); }, 1000).unref();
   }
 
-  // ---- submission ----
-  private submit(
-    kind: number, buffer: Uint8Array | null, bufferOffset: number, length: number, position: number, fua: boolean,
-    ioDone: IoDone | null, flushDone: FlushDone | null,
-  ): void {
-    const operation = this.table.acquireOperation();
-    operation.kind = kind;
-    operation.buffer = buffer;
-    operation.bufferOffset = bufferOffset;
-    operation.length = length;
-    operation.position = position;
-    operation.fua = fua;
-    operation.ioDone = ioDone;
-    operation.flushDone = flushDone;
-    operation.bytes = 0;
-    operation.remaining = 0;
-    const refusal = this.refusal(operation);
-    if (refusal !== null) { this.failOperation(operation, refusal); return; }
-    if (this.waiting.length > 0 || !this.start(operation)) this.waiting.push(operation);
+  // ---- connections ----
+  replied(connection: ClientConnection, request: NbdRequest, errorValue: number, message: string): void {
+    this.scheduler.replied(connection, request, errorValue, message);
   }
 
-  private refusal(operation: Operation): NbdClientError | null {
-    if (this.state === 'closing' || this.state === 'closed') return new NbdClientError('the NBD client is closed', 'ESHUTDOWN');
-    if (this.state === 'offline') return this.recovery.offlineError();
-    if (operation.kind === RequestKind.Flush) return null;
-    const { length, position } = operation;
-    if (operation.kind === RequestKind.Write && this.readOnly) return new NbdClientError('the NBD export is read-only', 'EPERM');
-    if (!Number.isSafeInteger(position) || position < 0 || length < 0 || position + length > this.size) {
-      return new NbdClientError(`${length} bytes at ${position} lie outside the ${this.size}-byte NBD export`, 'EINVAL');
-    }
-    const block = this.details.minimumBlock;
-    if (position % block !== 0 || length % block !== 0) return new NbdClientError(`the NBD server needs ${block}-byte aligned requests`, 'EINVAL');
-    return null;
-  }
-
-  /** Start now if there is room; false leaves the operation waiting. */
-  start(operation: Operation): boolean {
-    if (this.state !== 'ready') return false;
-    if (operation.kind === RequestKind.Flush) { this.startFlush(operation); return true; }
-    const length = operation.length;
-    if (length === 0) { operation.remaining = 1; this.settle(operation, null, 0); return true; }
-    const inFlight = this.bytesInFlight;
-    if (inFlight > 0 && inFlight + length > this.options.maxBytesInFlight) return false;
-    if (length <= this.pieceLimit && this.merge(operation)) return true;
-    const pieces = this.pieces;
-    pieces.length = 0;
-    const isWrite = operation.kind === RequestKind.Write;
-    const headMark = this.journal.head;
-    const countMark = this.journal.count;
-    for (let done = 0; done < length; done += this.pieceLimit) {
-      const request = this.table.acquire();
-      request.kind = operation.kind;
-      request.position = operation.position + done;
-      request.length = Math.min(this.pieceLimit, length - done);
-      request.commandFlags = isWrite && operation.fua ? CommandFlag.Fua : 0;
-      request.addSegment(operation, operation.buffer, operation.bufferOffset + done, request.length);
-      pieces.push(request);
-      if (isWrite && !this.journal.reserve(request)) {
-        this.journal.rollback(headMark, countMark);
-        for (const piece of pieces) this.table.release(piece);
-        pieces.length = 0;
-        if (!this.journal.fitsAtAll(request.length)) throw new RangeError('write piece larger than the journal');
-        this.flushJournal();
-        return false;
-      }
-    }
-    operation.remaining = pieces.length;
-    for (const request of pieces) {
-      if (isWrite) this.copyIntoJournal(request, 0, operation.buffer as Uint8Array, request.segmentOffsets[0], request.length);
-      this.pickConnection().queue(request);
-      this.lastQueued = request;
-      this.counters.requests += 1;
-    }
-    pieces.length = 0;
-    return true;
-  }
-
-  /**
-   * Append the operation to the request queued last in this tick when it continues it (same kind and flags, the next
-   * bytes, room left): contiguous AoE frames of one receive batch then cost the server one request, not one each.
-   * Writes also need the journal entry to grow in place (it is the newest one and the ring has room behind it).
-   */
-  private merge(operation: Operation): boolean {
-    const open = this.lastQueued;
-    if (open === null || !open.queued || open.kind !== operation.kind || open.position + open.length !== operation.position) return false;
-    const flags = operation.kind === RequestKind.Write && operation.fua ? CommandFlag.Fua : 0;
-    if (open.commandFlags !== flags || open.length + operation.length > this.pieceLimit || open.segmentCount >= MAX_SEGMENTS) return false;
-    const buffer = operation.buffer as Uint8Array;
-    if (operation.kind === RequestKind.Write) {
-      if (!this.journal.extendLast(open, operation.length)) return false;
-      this.copyIntoJournal(open, open.length, buffer, operation.bufferOffset, operation.length);
-    }
-    open.addSegment(operation, buffer, operation.bufferOffset, operation.length);
-    (open.connection as ClientConnection).grow(open, operation.length);
-    operation.remaining = 1;
-    this.counters.mergedOperations += 1;
-    return true;
-  }
-
-  private copyIntoJournal(request: NbdRequest, at: number, source: Uint8Array, from: number, length: number): void {
-    this.journal.memory.set(source.subarray(from, from + length), request.journalStart + REQUEST_LENGTH + at);
-  }
-
-  private startFlush(operation: Operation): void {
-    if (this.writeBackError !== null) { operation.remaining = 1; this.settle(operation, this.writeBackError, 0); return; }
-    operation.flushSequence = this.journal.sequence;
-    if (!this.details.canFlush) { operation.remaining = 1; this.settle(operation, null, 0); return; }
-    operation.remaining = this.connections.length;
-    this.lastQueued = null;
-    for (const connection of this.connections) {
-      const request = this.table.acquire();
-      request.kind = RequestKind.Flush;
-      request.position = 0;
-      request.length = 0;
-      request.commandFlags = 0;
-      request.addSegment(operation, null, 0, 0);
-      connection.queue(request);
-    }
-  }
-
-  /** The journal is short of room: flush so that acknowledged writes can leave it (one internal flush at a time). */
-  flushJournal(): void {
-    if (this.journalFlushActive || this.state !== 'ready' || this.journal.ackedBytes === 0) return;
-    this.journalFlushActive = true;
-    this.counters.journalFlushes += 1;
-    const operation = this.table.acquireOperation();
-    operation.kind = RequestKind.Flush;
-    operation.internal = true;
-    this.startFlush(operation);
+  lost(connection: ClientConnection, error: NbdClientError): void {
+    const index = this.connections.indexOf(connection);
+    if (index >= 0) this.connections.splice(index, 1);
+    this.recovery.connectionLost(connection, error);
   }
 
   /** The live connection with the fewest payload bytes in flight. */
@@ -285,106 +149,6 @@ export class NbdClient implements ConnectionEvents {
     return best;
   }
 
-  /** Start waiting operations while there is room. */
-  pump(): void {
-    for (let operation = this.waiting.peek(); operation !== null; operation = this.waiting.peek()) {
-      if (!this.start(operation)) return;
-      this.waiting.shift();
-    }
-  }
-
-  // ---- completion ----
-  replied(_connection: ClientConnection, request: NbdRequest, errorValue: number, message: string): void {
-    const error = errorValue === 0 ? null : replyError(kindName(request.kind), request.position, request.length, errorValue, message);
-    if (request.kind === RequestKind.Write) {
-      if (request.segmentCount === 0) { this.recovery.replayed(request, error); return; }
-      if (error !== null || (request.commandFlags & CommandFlag.Fua) !== 0 || !this.details.canFlush) {
-        if (error !== null) this.latch(error);
-        this.settleSegments(request, error);
-        this.journal.release(request);
-        this.table.release(request);
-      } else {
-        // Acknowledged first, so that a flush its callers send at once covers it; kept for replay until a flush does.
-        this.journal.acknowledge(request);
-        this.settleSegments(request, null);
-        for (let index = 0; index < request.segmentCount; index += 1) request.segmentBuffers[index] = EMPTY;
-        request.segmentCount = 0;
-        if (this.journal.ackedBytes > this.journal.capacity / 2) this.flushJournal();
-      }
-    } else {
-      this.settleSegments(request, error);
-      this.table.release(request);
-    }
-    this.pump();
-    this.recovery.progress();
-  }
-
-  /** Settle every operation the request served (each gets its own byte count). */
-  settleSegments(request: NbdRequest, error: NbdClientError | null): void {
-    for (let index = 0; index < request.segmentCount; index += 1) {
-      this.settle(request.segmentOperations[index], error, error === null ? request.segmentLengths[index] : 0);
-    }
-  }
-
-  lost(connection: ClientConnection, error: NbdClientError): void {
-    const index = this.connections.indexOf(connection);
-    if (index >= 0) this.connections.splice(index, 1);
-    this.recovery.connectionLost(connection, error);
-  }
-
-  settle(operation: Operation, error: NbdClientError | null, bytes: number): void {
-    if (error !== null && operation.error === null) operation.error = error;
-    operation.bytes += bytes;
-    operation.remaining -= 1;
-    if (operation.remaining > 0) return;
-    this.complete(operation);
-  }
-
-  private complete(operation: Operation): void {
-    let error = operation.error;
-    if (operation.kind === RequestKind.Flush) {
-      if (error === null) {
-        for (const request of this.journal.acknowledgedUpTo(operation.flushSequence, this.covered)) {
-          this.journal.release(request);
-          this.table.release(request);
-        }
-        this.covered.length = 0;
-      } else {
-        this.latch(error);
-      }
-      if (operation.internal) this.journalFlushActive = false;
-      error ??= this.writeBackError;
-    }
-    const { ioDone, flushDone, bytes } = operation;
-    this.table.releaseOperation(operation);
-    if (ioDone !== null) ioDone(error, error === null ? bytes : 0);
-    else if (flushDone !== null) flushDone(error);
-  }
-
-  /** Remember the first write-back failure (a failed write or flush): every later flush reports it. */
-  latch(error: NbdClientError): void {
-    if (this.writeBackError !== null) return;
-    this.writeBackError = error;
-    this.logger.error({ err: error, nbd: this.target.uri }, 'NBD write or flush failed: every later flush of this export fails');
-  }
-
-  failOperation(operation: Operation, error: NbdClientError): void {
-    operation.remaining = 1;
-    this.settle(operation, error, 0);
-  }
-
-  /** Fail every operation waiting for room and every request waiting for a reconnect. */
-  failWaiting(error: NbdClientError): void {
-    for (const request of this.retry.splice(0)) {
-      if (request.kind === RequestKind.Write) this.latch(error);
-      this.settleSegments(request, error);
-      this.journal.release(request);
-      this.table.release(request);
-    }
-    for (let operation = this.waiting.shift(); operation !== null; operation = this.waiting.shift()) this.failOperation(operation, error);
-  }
-
-  // ---- connections ----
   /** Connect and negotiate one more connection; the export must not have changed size. */
   async dial(): Promise<ClientConnection> {
     const { socket, receiver } = await connectSocket(this.target.endpoint, this.options.handshakeTimeoutMs);
@@ -399,7 +163,8 @@ export class NbdClient implements ConnectionEvents {
   }
 
   private adopt(socket: Socket, receiver: Receiver, details: ExportDetails, leftover: Buffer): ClientConnection {
-    const connection = new ClientConnection(socket, receiver, details, this.nextConnectionId++, this.table, this.journal.memory, this, leftover);
+    const scheduler = this.scheduler;
+    const connection = new ClientConnection(socket, receiver, details, this.nextConnectionId++, scheduler.table, scheduler.journal.memory, this, leftover);
     this.connections.push(connection);
     return connection;
   }
@@ -417,9 +182,3 @@ export class NbdClient implements ConnectionEvents {
     }
   }
 }
-
-function kindName(kind: number): string {
-  return kind === RequestKind.Read ? 'READ' : kind === RequestKind.Write ? 'WRITE' : 'FLUSH';
-}
-
-export { NbdError, RequestState };

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
+import net from 'node:net';
 
 export interface NbdServerProcess {
   socket: string;
@@ -16,11 +17,20 @@ export interface NbdServerProcess {
 const started = new Set<ChildProcess>();
 process.on('exit', () => { for (const child of started) if (child.exitCode === null && child.pid) try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } });
 
+/** True once a connection to the socket is accepted (the file appears at bind(), before listen()). */
+function accepts(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(socket);
+    probe.once('connect', () => { probe.destroy(); resolve(true); });
+    probe.once('error', () => resolve(false));
+  });
+}
+
 async function waitForSocket(socket: string, child: ChildProcess, output: () => string, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!existsSync(socket)) {
-    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited (${child.exitCode}) before creating ${socket}: ${output()}`);
-    if (Date.now() > until) throw new Error(`${child.spawnfile} did not create ${socket} within ${timeoutMs} ms: ${output()}`);
+  while (!existsSync(socket) || !(await accepts(socket))) {
+    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited (${child.exitCode}) before listening on ${socket}: ${output()}`);
+    if (Date.now() > until) throw new Error(`${child.spawnfile} did not listen on ${socket} within ${timeoutMs} ms: ${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
