@@ -116,6 +116,19 @@ describe('NBD client against aoekit\'s NBD server', () => {
     expect(await codeOf(flush(client))).toBe('EIO');
   });
 
+  it('connects over TCP (nbd://host:port/export) as well', async () => {
+    const device = new MemoryBlockDevice(MiB);
+    const server = new NbdServer({ device, name: 'disk' });
+    const address = await server.listen({ host: '127.0.0.1', port: 0 });
+    cleanup.push(() => server.close(50));
+    const client = await NbdClient.open(`nbd://127.0.0.1:${address.port}/disk`);
+    cleanup.push(() => client.close(200));
+    const data = randomBytes(64 * 1024);
+    await write(client, data, 4096);
+    await flush(client);
+    expect(sha(device.data.subarray(4096, 4096 + data.length))).toBe(sha(data));
+  });
+
   it('read-only exports: the client says so and refuses writes with EPERM; out-of-range requests are EINVAL', async () => {
     const socket = socketPath();
     await serve(socket, new MemoryBlockDevice(MiB), true);
