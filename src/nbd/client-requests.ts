@@ -99,7 +99,9 @@ export class NbdRequest {
 /** One caller-level read, write or flush: the requests it became, the first error and the callback. */
 export class Operation {
   kind = 0;
+  /** Requests still to answer, and bytes already handed to requests (a large operation starts piece by piece). */
   remaining = 0;
+  started = 0;
   bytes = 0;
   error: NbdClientError | null = null;
   ioDone: IoDone | null = null;

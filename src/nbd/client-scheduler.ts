@@ -26,7 +26,6 @@ export class RequestScheduler {
   /** The first write or flush failure: every later flush fails with it (errors never turn into success). */
   writeBackError: NbdClientError | null = null;
   private readonly pieceLimit: number;
-  private readonly pieces: NbdRequest[] = [];
   private readonly covered: NbdRequest[] = [];
   private journalFlushActive = false;
   /** The request queued last (a merge candidate while it is still `queued`). */
@@ -34,7 +33,8 @@ export class RequestScheduler {
 
   constructor(private readonly client: NbdClient, journalBytes: number) {
     this.journal = new WriteJournal(journalBytes);
-    const limit = Math.min(MAX_PIECE, client.details.maximumPayload);
+    // A piece must always fit the journal (with room to spare), whatever the server allows.
+    const limit = Math.min(MAX_PIECE, client.details.maximumPayload, Math.floor(journalBytes / 4));
     this.pieceLimit = limit - (limit % client.details.minimumBlock);
   }
 
@@ -53,6 +53,7 @@ export class RequestScheduler {
     operation.flushDone = flushDone;
     operation.bytes = 0;
     operation.remaining = 0;
+    operation.started = 0;
     const refusal = this.refusal(operation);
     if (refusal !== null) { this.failOperation(operation, refusal); return; }
     if (this.waiting.length > 0 || !this.start(operation)) this.waiting.push(operation);
@@ -72,45 +73,46 @@ export class RequestScheduler {
     return null;
   }
 
-  /** Start now if there is room; false leaves the operation waiting. */
+  /**
+   * Start what there is room for; false leaves the operation waiting at the head of the queue. A large operation goes
+   * out piece by piece (at most `pieceLimit` bytes each) as bytes in flight and journal space allow, so neither bound
+   * can hold it back for good; `operation.started` says how far it got.
+   */
   start(operation: Operation): boolean {
     if (this.client.state !== 'ready') return false;
     if (operation.kind === RequestKind.Flush) { this.startFlush(operation); return true; }
     const length = operation.length;
     if (length === 0) { operation.remaining = 1; this.settle(operation, null, 0); return true; }
-    const inFlight = this.client.bytesInFlight;
-    if (inFlight > 0 && inFlight + length > this.client.options.maxBytesInFlight) return false;
-    if (length <= this.pieceLimit && this.merge(operation)) return true;
-    const pieces = this.pieces;
-    pieces.length = 0;
+    const limit = this.client.options.maxBytesInFlight;
+    if (operation.started === 0) {
+      const inFlight = this.client.bytesInFlight;
+      if (inFlight > 0 && inFlight + Math.min(length, this.pieceLimit) > limit) return false;
+      if (length <= this.pieceLimit && this.merge(operation)) return true;
+      operation.remaining = Math.ceil(length / this.pieceLimit);
+    }
     const isWrite = operation.kind === RequestKind.Write;
-    const headMark = this.journal.head;
-    const countMark = this.journal.count;
-    for (let done = 0; done < length; done += this.pieceLimit) {
+    while (operation.started < length) {
+      const done = operation.started;
+      const pieceLength = Math.min(this.pieceLimit, length - done);
+      const inFlight = this.client.bytesInFlight;
+      if (inFlight > 0 && inFlight + pieceLength > limit) return false;
       const request = this.table.acquire();
       request.kind = operation.kind;
       request.position = operation.position + done;
-      request.length = Math.min(this.pieceLimit, length - done);
+      request.length = pieceLength;
       request.commandFlags = isWrite && operation.fua ? CommandFlag.Fua : 0;
-      request.addSegment(operation, operation.buffer, operation.bufferOffset + done, request.length);
-      pieces.push(request);
       if (isWrite && !this.journal.reserve(request)) {
-        this.journal.rollback(headMark, countMark);
-        for (const piece of pieces) this.table.release(piece);
-        pieces.length = 0;
-        if (!this.journal.fitsAtAll(request.length)) throw new RangeError('write piece larger than the journal');
+        this.table.release(request);
         this.flushJournal();
         return false;
       }
-    }
-    operation.remaining = pieces.length;
-    for (const request of pieces) {
-      if (isWrite) this.copyIntoJournal(request, 0, operation.buffer as Uint8Array, request.segmentOffsets[0], request.length);
+      request.addSegment(operation, operation.buffer, operation.bufferOffset + done, pieceLength);
+      if (isWrite) this.copyIntoJournal(request, 0, operation.buffer as Uint8Array, operation.bufferOffset + done, pieceLength);
+      operation.started += pieceLength;
       this.client.pickConnection().queue(request);
       this.lastQueued = request;
       this.counters.requests += 1;
     }
-    pieces.length = 0;
     return true;
   }
 

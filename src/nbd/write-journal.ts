@@ -37,11 +37,6 @@ export class WriteJournal {
     this.records = new Array<NbdRequest | null>(Math.ceil(capacity / (REQUEST_LENGTH + 512)) + 1).fill(null);
   }
 
-  /** True when an entry of `payload` bytes could ever fit. */
-  fitsAtAll(payload: number): boolean {
-    return REQUEST_LENGTH + payload <= this.capacity;
-  }
-
   /** Place a write of `request.length` bytes; false when there is no room now. Sets journalStart/journalRecord. */
   reserve(request: NbdRequest): boolean {
     const total = REQUEST_LENGTH + request.length;
@@ -82,18 +77,6 @@ export class WriteJournal {
     this.head = end + extra;
     if (this.head === this.capacity) this.head = 0;
     return true;
-  }
-
-  /** Undo the most recent reservations back to a (head, count) mark taken before them. */
-  rollback(headMark: number, countMark: number): void {
-    while (this.count > countMark) {
-      const slot = (this.recordFirst + this.count - 1) % this.records.length;
-      const request = this.records[slot];
-      if (request !== null) { request.journalStart = -1; request.journalRecord = -1; }
-      this.records[slot] = null;
-      this.count -= 1;
-    }
-    this.head = headMark;
   }
 
   /** The write was answered successfully and is kept until a flush: give it the next reply sequence. */

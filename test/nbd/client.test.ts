@@ -172,6 +172,21 @@ describe('NBD client against aoekit\'s NBD server', () => {
     expect(device.flushes).toBeGreaterThan(0);
     expect(sha(device.data.subarray(0, 8 * MiB))).toBe(sha(data));
   });
+
+  it('one operation larger than the journal and the in-flight bound goes out piece by piece', async () => {
+    const socket = socketPath();
+    const device = new MemoryBlockDevice(16 * MiB);
+    await serve(socket, device);
+    const client = await open(socket, { journalBytes: MiB, maxBytesInFlight: 128 * 1024 });
+    const data = randomBytes(6 * MiB);
+    await write(client, data, MiB);
+    const back = Buffer.alloc(6 * MiB);
+    await read(client, back, MiB);
+    expect(sha(back)).toBe(sha(data));
+    expect(sha(device.data.subarray(MiB, 7 * MiB))).toBe(sha(data));
+    await flush(client);
+    expect(client.stats().unflushedBytes).toBe(0);
+  });
 });
 
 describe('NBD client reconnects', () => {
