@@ -47,11 +47,14 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
     return server;
   }
 
-  /** aoeblade (or `aoe serve`) in the target namespace; resolves once the device answers on both paths. */
+  let bladeLog = '';
+
+  /** aoeblade (or `aoe serve`) in the target namespace; resolves once the device answers on both paths. Its log: `bladeLog`. */
   async function blade(slot: number, argv: string[], options: { deadlineMs?: number } = {}): Promise<Device> {
     const child = net.lab.spawn(net.lab.targetNs, [process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+    bladeLog = '';
+    child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); bladeLog += chunk.toString(); });
     if (child.pid) pids.push(child.pid);
     const until = Date.now() + 15_000;
     for (;;) {
@@ -69,7 +72,7 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
     }
   }
 
-  const bladeArgv = (slot: number, uri: string, extra: string[] = []) => [aoeblade, '--log-level', 'warn', ...extra, '1', String(slot), 't0,t1', uri];
+  const bladeArgv = (slot: number, uri: string, extra: string[] = [], level = 'warn') => [aoeblade, '--log-level', level, ...extra, '1', String(slot), 't0,t1', uri];
   const codeOf = async (promise: Promise<unknown>) => {
     try {
       await promise;
@@ -81,7 +84,7 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
 
   it('nbdkit memory plugin: 256 MiB written and read back through AoE over two paths, sha256 equal', async () => {
     const server = await nbdkit(['memory', 'size=256M'], 'memory');
-    const device = await blade(1, bladeArgv(1, server.uri));
+    const device = await blade(1, bladeArgv(1, server.uri, ['-b', '64']));
     await device.close();
     devices = [];
     const input = `${dir}/input.img`;
@@ -138,7 +141,7 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
     await run('truncate', ['-s', '128M', backing]);
     const args = ['file', `file=${backing}`];
     let server = await nbdkit(args, 'killed');
-    const device = await blade(4, bladeArgv(4, server.uri));
+    const device = await blade(4, bladeArgv(4, server.uri, [], 'info'));
     const data = randomBytes(128 * MiB);
     const chunk = 4 * MiB;
     let restart: Promise<void> | undefined;
@@ -158,6 +161,9 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
     await restart;
     await device.flush();
     expect(await sha256File(backing)).toBe(sha(data));
+    expect(bladeLog).toMatch(/NBD connection lost; reconnecting/);
+    expect(bladeLog).toMatch(/NBD server reconnected/);
+    expect(bladeLog).not.toMatch(/NBD write or flush failed/);
     // And a read copy across a second kill: delay, not errors.
     restart = undefined;
     const back = Buffer.alloc(data.length);
