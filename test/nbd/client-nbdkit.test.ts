@@ -10,7 +10,8 @@ import { parseNbdUri } from '../../src/nbd/uri.js';
 import { flushAsync, readAsync, writeAsync } from '../../src/store/block-store.js';
 import { openStoreAsync } from '../../src/store/open-store.js';
 import { NbdStore } from '../../src/store/nbd-store.js';
-import { startNbdkit, type NbdServerProcess } from '../helpers/nbd-servers.js';
+import { startNbdkit, startNbdProcess, type NbdServerProcess } from '../helpers/nbd-servers.js';
+import { execFileSync } from 'node:child_process';
 
 const MiB = 1024 * 1024;
 const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -129,5 +130,31 @@ describe('NBD store over nbdkit', () => {
     expect(check.every((byte) => byte === 9)).toBe(true);
     expect(await codeOf(openStoreAsync(server.uri, { offsetSectors: 8192 }))).toBe('ERANGE');
     expect(await codeOf(openStoreAsync(`nbd+unix:///?socket=${server.socket}.missing`))).toBe('ENOENT');
+  });
+
+  it('qemu-nbd on a sparse qcow2: structured reads mix data and hole chunks, scattered into 8.5 KiB frames intact', async () => {
+    const image = join(tmpdir(), `aoekit-sparse-${process.pid}.qcow2`);
+    const socket = join(tmpdir(), `aoekit-qemu-${process.pid}.sock`);
+    cleanup.push(() => { rmSync(image, { force: true }); rmSync(socket, { force: true }); });
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '16M']);
+    const qemu = await startNbdProcess(['qemu-nbd', '--format=qcow2', `--socket=${socket}`, '--persistent', '--shared=4', image], socket);
+    cleanup.push(() => qemu.stop());
+    const nbd = await store(qemu.uri);
+    expect(nbd.client.details.structuredReplies).toBe(true);
+    // Data islands in a sea of unallocated clusters.
+    const expected = Buffer.alloc(4 * MiB);
+    for (const at of [0, 200 * 1024, MiB + 4096, 3 * MiB + 65536]) {
+      const island = randomBytes(12 * 1024);
+      island.copy(expected, at);
+      await writeAsync(nbd, island, 0, island.length, at);
+    }
+    await flushAsync(nbd);
+    const frame = 17 * 512;
+    const back = Buffer.alloc(expected.length, 0x5a);
+    await Promise.all(Array.from({ length: Math.ceil(back.length / frame) }, (_, index) => {
+      const offset = index * frame;
+      return readAsync(nbd, back, offset, Math.min(frame, back.length - offset), offset);
+    }));
+    expect(sha(back)).toBe(sha(expected));
   });
 });
