@@ -19,6 +19,8 @@ const HEADER_ARENA_BYTES = 64 * 1024;
 export class ClientConnection implements ReplyHandler {
   /** Requests and payload bytes in flight on this connection. */
   inflight = 0;
+  /** When bytes last arrived, or requests went in flight after none were (performance.now()): the stall watchdog's clock. */
+  lastProgressAt = performance.now();
   inflightBytes = 0;
   alive = true;
   private readonly parser: ReplyParser;
@@ -56,6 +58,7 @@ export class ClientConnection implements ReplyHandler {
     request.covered = 0;
     request.errorValue = 0;
     request.errorMessage = '';
+    if (this.inflight === 0) this.lastProgressAt = performance.now();
     this.inflight += 1;
     this.inflightBytes += request.length;
     this.pending.push(request);
@@ -145,8 +148,20 @@ export class ClientConnection implements ReplyHandler {
     if (buffers > 1) socket.uncork();
   }
 
+  /** Milliseconds with requests in flight and nothing received (0 when idle). */
+  stalledFor(now: number): number {
+    return this.inflight === 0 ? 0 : now - this.lastProgressAt;
+  }
+
+  /** Give up on this connection (a stalled server): its requests go back to the client as on any loss. */
+  abort(error: NbdClientError): void {
+    this.socket.destroy();
+    this.drop(error);
+  }
+
   private receive(chunk: Buffer): void {
     if (!this.alive) return;
+    this.lastProgressAt = performance.now();
     try {
       this.parser.feed(chunk);
     } catch (error) {

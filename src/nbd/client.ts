@@ -18,6 +18,8 @@ export interface NbdClientOptions {
   journalBytes?: number;
   /** After a lost connection, fail requests with EIO when the server is not back within this time. Default 30 s. */
   reconnectTimeoutMs?: number;
+  /** A connection with requests in flight that receives nothing for this long counts as lost (a hung server). Default 30 s. */
+  stallTimeoutMs?: number;
   /** Ask for structured replies. Default true. */
   structuredReplies?: boolean;
   handshakeTimeoutMs?: number;
@@ -53,6 +55,7 @@ export class NbdClient implements ConnectionEvents {
   readonly recovery: ClientRecovery;
   state: ClientState = 'ready';
   private nextConnectionId = 0;
+  private readonly watchdog: NodeJS.Timeout;
 
   /** Connect, negotiate (NBD_OPT_GO) and open the extra multi-conn connections. */
   static async open(target: NbdTarget | string, options: NbdClientOptions = {}): Promise<NbdClient> {
@@ -77,7 +80,10 @@ export class NbdClient implements ConnectionEvents {
       connections: Math.max(1, options.connections ?? 2), maxBytesInFlight: options.maxBytesInFlight ?? 16 * 1024 * 1024,
       journalBytes: options.journalBytes ?? 64 * 1024 * 1024, reconnectTimeoutMs: options.reconnectTimeoutMs ?? 30_000,
       structuredReplies: options.structuredReplies ?? true, handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
     };
+    this.watchdog = setInterval(() => this.checkStalls(), Math.min(1000, this.options.stallTimeoutMs / 4));
+    this.watchdog.unref();
     this.scheduler = new RequestScheduler(this, this.options.journalBytes);
     this.recovery = new ClientRecovery(this);
   }
@@ -119,6 +125,7 @@ export class NbdClient implements ConnectionEvents {
   async close(graceMs = 5000): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
+    clearInterval(this.watchdog);
     this.recovery.stop();
     this.scheduler.failWaiting(new NbdClientError('the NBD client is closing', 'ESHUTDOWN'));
     const until = Date.now() + graceMs;
@@ -139,6 +146,16 @@ export class NbdClient implements ConnectionEvents {
     const index = this.connections.indexOf(connection);
     if (index >= 0) this.connections.splice(index, 1);
     this.recovery.connectionLost(connection, error);
+  }
+
+  /** A server that accepts requests and never answers is as gone as one that closed the socket: drop the connection. */
+  private checkStalls(): void {
+    const now = performance.now();
+    for (const connection of [...this.connections]) {
+      const stalled = connection.stalledFor(now);
+      if (stalled < this.options.stallTimeoutMs) continue;
+      connection.abort(new NbdClientError(`NBD connection ${connection.id}: no reply for ${Math.round(stalled / 1000)} s`, 'ETIMEDOUT'));
+    }
   }
 
   /** The live connection with the fewest payload bytes in flight. */

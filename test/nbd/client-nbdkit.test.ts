@@ -157,4 +157,22 @@ describe('NBD store over nbdkit', () => {
     }));
     expect(sha(back)).toBe(sha(expected));
   });
+
+  it('a hung server (SIGSTOP) is dropped by the stall watchdog and reconnected once it runs again: delay, not errors', async () => {
+    const server = await nbdkit(['memory', 'size=8M']);
+    const client = await NbdClient.open(server.uri, { stallTimeoutMs: 800, handshakeTimeoutMs: 500, reconnectTimeoutMs: 20_000 });
+    cleanup.push(() => client.close(200));
+    const data = randomBytes(MiB);
+    await new Promise<void>((resolve, reject) => client.write(data, 0, MiB, 0, false, (error) => (error ? reject(error) : resolve())));
+    const pid = server.child.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    const back = Buffer.alloc(MiB);
+    const reading = new Promise<void>((resolve, reject) => client.read(back, 0, MiB, 0, (error) => (error ? reject(error) : resolve())));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    process.kill(pid, 'SIGCONT');
+    await reading;
+    expect(sha(back)).toBe(sha(data));
+    expect(client.stats().reconnects).toBeGreaterThanOrEqual(1);
+    await new Promise<void>((resolve, reject) => client.flush((error) => (error ? reject(error) : resolve())));
+  }, 30_000);
 });
