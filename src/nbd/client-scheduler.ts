@@ -259,6 +259,15 @@ export class RequestScheduler {
       this.journal.release(request);
       this.table.release(request);
     }
-    for (let operation = this.waiting.shift(); operation !== null; operation = this.waiting.shift()) this.failOperation(operation, error);
+    for (let operation = this.waiting.shift(); operation !== null; operation = this.waiting.shift()) this.abandon(operation, error);
+  }
+
+  /** Fail a waiting operation. One that started some pieces completes when those answer; only the rest is dropped. */
+  private abandon(operation: Operation, error: NbdClientError): void {
+    if (operation.started === 0) { this.failOperation(operation, error); return; }
+    const unstarted = Math.ceil(operation.length / this.pieceLimit) - Math.ceil(operation.started / this.pieceLimit);
+    operation.error ??= error;
+    operation.remaining -= unstarted;
+    if (operation.remaining === 0) this.complete(operation);
   }
 }

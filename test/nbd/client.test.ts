@@ -243,6 +243,25 @@ describe('NBD client reconnects', () => {
     expect(await codeOf(flush(client))).toBe('EIO');
   }, 20_000);
 
+  it('giving up on a half-started large operation completes it only after its started pieces answer', async () => {
+    const socket = socketPath();
+    const device = new MemoryBlockDevice(16 * MiB, (kind) => (kind === 'write' ? 300 : 0));
+    const server = await serve(socket, device);
+    const client = await open(socket, { journalBytes: MiB, maxBytesInFlight: 256 * 1024, reconnectTimeoutMs: 300, connections: 1 });
+    const calls: string[] = [];
+    const big = new Promise<void>((resolve) => client.write(Buffer.alloc(4 * MiB, 1), 0, 4 * MiB, 0, false, (error) => {
+      calls.push(error?.code ?? 'ok');
+      resolve();
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await server.close(0);
+    await big;
+    expect(calls).toEqual(['EIO']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(calls).toEqual(['EIO']);
+    expect(client.stats().state).toBe('offline');
+  });
+
   it('fails to open with the errno of the problem: ENOENT socket, unknown export', async () => {
     const socket = socketPath();
     expect(await codeOf(NbdClient.open(`nbd+unix:///disk?socket=${socket}`))).toBe('ENOENT');
