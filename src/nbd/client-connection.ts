@@ -68,6 +68,11 @@ export class ClientConnection implements ReplyHandler {
     }
   }
 
+  /** Requests are waiting in this tick's output batch. */
+  get batching(): boolean {
+    return this.outputScheduled;
+  }
+
   /** A queued request took `extra` more bytes (a merged neighbour). */
   grow(request: NbdRequest, extra: number): void {
     request.length += extra;

@@ -43,6 +43,9 @@ export interface NbdClientStats {
   waiting: number;
 }
 
+/** How far ahead (payload bytes in flight) the connection holding this tick's output may get before the next one is used. */
+const STICKY_BYTES = 1024 * 1024;
+
 export class NbdClient implements ConnectionEvents {
   readonly target: NbdTarget;
   readonly details: ExportDetails;
@@ -55,6 +58,7 @@ export class NbdClient implements ConnectionEvents {
   readonly recovery: ClientRecovery;
   state: ClientState = 'ready';
   private nextConnectionId = 0;
+  private lastPicked: ClientConnection | null = null;
   private readonly watchdog: NodeJS.Timeout;
 
   /** Connect, negotiate (NBD_OPT_GO) and open the extra multi-conn connections. */
@@ -158,11 +162,18 @@ export class NbdClient implements ConnectionEvents {
     }
   }
 
-  /** The live connection with the fewest payload bytes in flight. */
+  /**
+   * The live connection with the fewest payload bytes in flight, except that the one already holding this tick's output
+   * keeps getting requests while it is less than STICKY_BYTES ahead: a batch then leaves in one socket write instead of
+   * one per connection, and the next batch goes to the other connection.
+   */
   pickConnection(): ClientConnection {
     const connections = this.connections;
     let best = connections[0];
     for (let index = 1; index < connections.length; index += 1) if (connections[index].inflightBytes < best.inflightBytes) best = connections[index];
+    const last = this.lastPicked;
+    if (last !== null && last !== best && last.alive && last.batching && last.inflightBytes - best.inflightBytes < STICKY_BYTES) return last;
+    this.lastPicked = best;
     return best;
   }
 
