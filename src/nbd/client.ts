@@ -197,12 +197,18 @@ export class NbdClient implements ConnectionEvents {
     return connection;
   }
 
+  /** State read through a call, so that TypeScript does not narrow it across an await. */
+  isClosing(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
+  }
+
   /** Open connections up to the wanted count (multi-conn servers only); a failure just leaves fewer. */
   async topUp(): Promise<void> {
     const wanted = this.details.canMultiConn ? this.options.connections : 1;
     while (this.connections.length < wanted && this.state === 'ready') {
       try {
-        await this.dial();
+        const connection = await this.dial();
+        if (this.isClosing()) connection.destroy();
       } catch (error) {
         this.logger.warn({ err: error, nbd: this.target.uri }, 'could not open another NBD connection; going on with fewer');
         return;
