@@ -5,8 +5,9 @@ cd "$(dirname "$0")/.."
 
 # qemu-system-x86 and busybox-static: the kernel-initiator test boots Debian's kernel (aoe.ko) under QEMU/TCG
 # from a busybox initramfs (scripts/kernel-guest.sh); e2fsprogs also supplies the guest's mke2fs, xz-utils
-# unpacks the kernel so QEMU can boot it without the guest decompressing itself.
-packages=(iproute2 nftables vblade aoetools tshark libnbd-bin nbdkit fuse3 e2fsprogs mount util-linux ethtool procps
+# unpacks the kernel so QEMU can boot it without the guest decompressing itself. qemu-utils (qemu-nbd, qemu-img)
+# serves the tests of NBD-backed exports.
+packages=(iproute2 nftables vblade aoetools tshark libnbd-bin nbdkit qemu-utils fuse3 e2fsprogs mount util-linux ethtool procps
   qemu-system-x86 busybox-static xz-utils)
 
 missing=()

@@ -104,6 +104,8 @@ export function computeGoals(medians: Median[], options: BenchOptions): Goal[] {
     ratioGoal('randread-qd1', 'latencyP50Us', 1.25, 'le', 'p50 latency <= 1.25 x vblade');
     for (const workload of ['seqread', 'seqwrite', 'randread-qd32']) ratioGoal(workload, 'targetCpuSecondsPerGB', 1.0, 'le', 'CPU s/GB <= vblade');
   }
+  goals.push(goal('nbd-9000-seqread', 'MTU 9000, seqread: aoeblade over nbdkit (NBD, unix socket) MB/s >= 0.7 x aoeblade ram:',
+    index.get('nbd-mtu9000/aoeblade-nbd/seqread', 'megabytesPerSecond'), index.get('nbd-mtu9000/aoeblade-ram/seqread', 'megabytesPerSecond'), 0.7, 'ge'));
   return goals.filter((item): item is Goal => item !== undefined);
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: builds labs, runs the scenarios (a)-(d), prints the table, writes bench/results.json and BENCHMARKS.md.
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,7 +10,9 @@ import { createLab, installLabExitCleanup, type Lab } from '../lab/netlab.js';
 import { computeGoals, computeMedians, computeProjections, computeRatios } from './analysis.js';
 import { runInitiatorOverhead } from './initiator-overhead.js';
 import { writeBenchmarksMarkdown } from './markdown.js';
+import { mergeResults } from './merge.js';
 import { runMultipath } from './multipath.js';
+import { runNbdBacked } from './nbd-backed.js';
 import { nextLabPrefix, noiseGuardOf, parseBenchArgs } from './options.js';
 import { killClients } from './processes.js';
 import { machineInfo, printSummary, writeJson } from './report.js';
@@ -57,8 +59,11 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
     log,
   };
   const wanted = (name: BenchOptions['scenarios'][number]): boolean => options.scenarios.includes(name);
-  if (wanted('target') || wanted('transport') || wanted('initiator')) {
+  if (wanted('nbd') && !options.mtus.includes(9000)) hooks.fail('the nbd scenario runs at MTU 9000: add 9000 to --mtu');
+  if (wanted('target') || wanted('transport') || wanted('initiator') || wanted('nbd')) {
     for (const mtu of options.mtus) {
+      const onlyNbd = !wanted('target') && !wanted('transport') && !wanted('initiator');
+      if (onlyNbd && mtu !== 9000) continue;
       log(`one unshaped link, MTU ${mtu}`);
       let lab: Lab;
       try {
@@ -76,6 +81,7 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
         }
         if (wanted('target')) await runTargetVsVblade(context);
         if (wanted('initiator')) await runInitiatorOverhead(context);
+        if (wanted('nbd') && mtu === 9000) await runNbdBacked(context);
       } finally {
         await lab.destroy();
         await backing.remove();
@@ -107,15 +113,18 @@ async function main(): Promise<void> {
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
     });
   }
-  const results = await runBench(parsed.options, (text) => write(`${text}\n`));
-  printSummary(results, write);
+  const measured = await runBench(parsed.options, (text) => write(`${text}\n`));
+  const results = parsed.merge && existsSync(parsed.jsonPath)
+    ? mergeResults(JSON.parse(await readFile(parsed.jsonPath, 'utf8')) as BenchResults, measured)
+    : measured;
+  printSummary(measured, write);
   writeJson(parsed.jsonPath, results);
   write(`\nwrote ${parsed.jsonPath}\n`);
   if (parsed.markdownPath !== undefined) {
     writeBenchmarksMarkdown(parsed.markdownPath, results);
     write(`wrote ${parsed.markdownPath}\n`);
   }
-  process.exitCode = results.errors.length > 0 ? 1 : 0;
+  process.exitCode = measured.errors.length > 0 ? 1 : 0;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -10,9 +10,11 @@ export interface ParsedBenchArgs {
   markdownPath: string | undefined;
   /** --report-only: re-render the table and BENCHMARKS.md from an existing results file, measure nothing. */
   reportOnly: boolean;
+  /** --merge: replace only the measured scenarios' runs in the existing results file, keep the rest. */
+  merge: boolean;
 }
 
-export const BENCH_USAGE = `usage: node dist/bench/main.js [target|multipath|transport|initiator ...] [options]
+export const BENCH_USAGE = `usage: node dist/bench/main.js [target|multipath|transport|initiator|nbd ...] [options]
   --runs N           repetitions per measurement, median reported (default 3; --quick: 1)
   --seconds N        seconds per workload run (default 5; --quick: 1)
   --mtu LIST         MTUs, comma separated (default 1500,9000)
@@ -20,6 +22,7 @@ export const BENCH_USAGE = `usage: node dist/bench/main.js [target|multipath|tra
   --rate RATE        tbf rate per link for multipath (default 1gbit)
   --size-mib N       backing file / RAM disk size in MiB (default 512; --quick: 64)
   --buffers N        buffer count both targets advertise (-b, default 16)
+  --nbd-buffers N    buffer count of both targets in the nbd scenario (default 64)
   --workloads LIST   scenario (a) workloads: seqread,seqwrite,randread-qd1,randread-qd32,randwrite-qd32
   --targets LIST     aoeblade,vblade (default both)
   --noise-limit C    a run whose other-process load exceeds C busy cores is noisy: re-run, kept, left out of
@@ -30,6 +33,7 @@ export const BENCH_USAGE = `usage: node dist/bench/main.js [target|multipath|tra
   --json PATH        results file (default bench/results.json)
   --markdown PATH    regenerated report (default BENCHMARKS.md); --no-markdown to skip
   --report-only      measure nothing: re-render the table and BENCHMARKS.md from the --json file
+  --merge            keep the --json file's other scenarios: replace only the runs of the scenarios measured now
   --quick            short validation pass`;
 
 function fail(message: string): never {
@@ -63,13 +67,14 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
   const quick = argv.includes('--quick');
   const options: BenchOptions = {
     scenarios: [], runs: quick ? 1 : 3, seconds: quick ? 1 : 5, mtus: [1500, 9000], linkCounts: quick ? [1, 2] : [1, 2, 3, 4], rate: '1gbit',
-    sizeMiB: quick ? 64 : 512, bufferCount: 16, workloads: undefined, targets: ['aoeblade', 'vblade'], profileDir: undefined, quick,
+    sizeMiB: quick ? 64 : 512, bufferCount: 16, nbdBufferCount: 64, workloads: undefined, targets: ['aoeblade', 'vblade'], profileDir: undefined, quick,
     noiseLimitCores: DEFAULT_NOISE_LIMIT_CORES, noiseRetries: DEFAULT_NOISE_RETRIES,
     labPrefix: process.env.AOEKIT_LAB_PREFIX ? labPrefix(process.env.AOEKIT_LAB_PREFIX, 'AOEKIT_LAB_PREFIX') : undefined,
   };
   let jsonPath = join(root, 'bench', 'results.json');
   let markdownPath: string | undefined = join(root, 'BENCHMARKS.md');
   let reportOnly = false;
+  let merge = false;
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i];
     const next = (): string | undefined => argv[++i];
@@ -82,6 +87,7 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
       case '--rate': options.rate = next() ?? fail('--rate needs a value'); break;
       case '--size-mib': options.sizeMiB = Math.round(positiveNumber(next(), '--size-mib')); break;
       case '--buffers': options.bufferCount = Math.round(positiveNumber(next(), '--buffers')); break;
+      case '--nbd-buffers': options.nbdBufferCount = Math.round(positiveNumber(next(), '--nbd-buffers')); break;
       case '--workloads': options.workloads = list(next(), '--workloads'); break;
       case '--targets': {
         const targets = list(next(), '--targets');
@@ -97,6 +103,7 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
       case '--markdown': markdownPath = next() ?? fail('--markdown needs a path'); break;
       case '--no-markdown': markdownPath = undefined; break;
       case '--report-only': reportOnly = true; break;
+      case '--merge': merge = true; break;
       case '--help': case '-h': process.stdout.write(`${BENCH_USAGE}\n`); process.exit(0);
       default:
         if (argument.startsWith('-')) fail(`unknown option ${argument}`);
@@ -105,7 +112,7 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
     }
   }
   if (options.scenarios.length === 0) options.scenarios = [...SCENARIOS];
-  return { options, jsonPath, markdownPath, reportOnly };
+  return { options, jsonPath, markdownPath, reportOnly, merge };
 }
 
 let labCounter = 0;

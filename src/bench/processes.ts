@@ -1,6 +1,8 @@
 // Benchmark processes: start aoeblade / vblade targets inside the lab's target namespace and run the client, all stopped by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../lab/netlab.js';
 import { RESULT_PREFIX, type ClientRequest, type ClientResponse } from './client.js';
@@ -9,7 +11,8 @@ import { RESULT_PREFIX, type ClientRequest, type ClientResponse } from './client
 const distRoot = fileURLToPath(new URL('../../dist/', import.meta.url));
 const READY_TIMEOUT_MS = 15_000;
 
-export type TargetKind = 'aoeblade' | 'vblade';
+/** 'aoeblade-nbd': aoeblade over nbdkit's memory plugin on a unix socket (backing 'ram:SIZE' gives nbdkit's size). */
+export type TargetKind = 'aoeblade' | 'vblade' | 'aoeblade-nbd';
 
 export interface TargetOptions {
   kind: TargetKind;
@@ -70,10 +73,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export async function startTarget(lab: Lab, options: TargetOptions): Promise<RunningTarget> {
   const children: ChildProcess[] = [];
   const ready: Promise<void>[] = [];
-  if (options.kind === 'aoeblade') {
+  let backing = options.backing;
+  if (options.kind === 'aoeblade-nbd') {
+    const nbdkit = await startNbdkitMemory(backing);
+    children.push(nbdkit.child);
+    backing = nbdkit.uri;
+  }
+  if (options.kind === 'aoeblade' || options.kind === 'aoeblade-nbd') {
     const argv = [
       process.execPath, ...(options.nodeFlags ?? []), `${distRoot}cli/aoeblade.js`, '-b', String(options.bufferCount), '--log-level', 'info',
-      String(options.shelf), String(options.slot), options.interfaces.join(','), options.backing,
+      String(options.shelf), String(options.slot), options.interfaces.join(','), backing,
     ];
     const child = lab.spawn(lab.targetNs, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
@@ -96,7 +105,8 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
     }
   }
   const stopAll = async (): Promise<void> => {
-    await Promise.all(children.map(stopChild));
+    // Last started first: aoeblade flushes into nbdkit on its way out, so nbdkit must outlive it.
+    for (const child of [...children].reverse()) await stopChild(child);
   };
   try {
     await Promise.all(ready);
@@ -105,6 +115,39 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
     throw error;
   }
   return { kind: options.kind, pids: children.map((child) => child.pid as number), output: () => tail, stop: stopAll };
+}
+
+let nbdkitCounter = 0;
+
+/** True once the unix socket accepts a connection (its file appears at bind(), before listen()). */
+function accepts(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(socket);
+    probe.once('connect', () => { probe.destroy(); resolve(true); });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * nbdkit's memory plugin (flat malloc'ed memory, like ram:) on a unix socket in /tmp, for 'aoeblade-nbd'. Unix sockets are
+ * not per network namespace, so aoeblade in the target namespace reaches it. --exit-with-parent: it dies with the bench.
+ */
+async function startNbdkitMemory(spec: string): Promise<{ child: ChildProcess; uri: string }> {
+  const size = /^ram:(\d+[kmgt]?)$/i.exec(spec)?.[1];
+  if (size === undefined) throw Object.assign(new Error(`aoeblade-nbd needs a ram:SIZE backing, got '${spec}'`), { code: 'ERR_BENCH_CONFIG' });
+  const socket = `/tmp/aoekit-bench-nbdkit-${process.pid}-${nbdkitCounter++}.sock`;
+  rmSync(socket, { force: true });
+  const child = spawn('nbdkit', ['-f', '--exit-with-parent', '-U', socket, 'memory', `size=${size}`, 'allocator=malloc'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.once('exit', () => rmSync(socket, { force: true }));
+  const until = Date.now() + READY_TIMEOUT_MS;
+  while (!existsSync(socket) || !(await accepts(socket))) {
+    if (child.exitCode !== null || Date.now() > until) {
+      await stopChild(child);
+      throw Object.assign(new Error(`nbdkit did not create ${socket}`), { code: 'ERR_BENCH_NBDKIT' });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { child, uri: `nbd+unix:///?socket=${socket}` };
 }
 
 const liveClients = new Set<ChildProcess>();

@@ -1,8 +1,8 @@
 // Shapes shared by the benchmark scenarios, the runner and the report: options, raw runs, medians, goals.
 import type { WorkloadResult } from './workload.js';
 
-export type ScenarioName = 'target' | 'multipath' | 'transport' | 'initiator';
-export const SCENARIOS: readonly ScenarioName[] = ['target', 'multipath', 'transport', 'initiator'];
+export type ScenarioName = 'target' | 'multipath' | 'transport' | 'initiator' | 'nbd';
+export const SCENARIOS: readonly ScenarioName[] = ['target', 'multipath', 'transport', 'initiator', 'nbd'];
 
 export interface BenchOptions {
   scenarios: ScenarioName[];
@@ -18,6 +18,8 @@ export interface BenchOptions {
   sizeMiB: number;
   /** Buffer count advertised by both targets (-b). */
   bufferCount: number;
+  /** Buffer count of both targets in the nbd scenario (--nbd-buffers, default 64). Absent in results from before it. */
+  nbdBufferCount?: number;
   /** Workload names of scenario (a) to run (default all). */
   workloads: string[] | undefined;
   /** Targets to compare (default both). */
@@ -42,7 +44,7 @@ export interface RawRun {
   mtu: number;
   links: number;
   shaped: boolean;
-  /** 'aoeblade', 'vblade', 'aoeblade-ram' or 'transport'. */
+  /** 'aoeblade', 'vblade', 'aoeblade-ram', 'aoeblade-nbd' or 'transport'. */
   target: string;
   workload: string;
   /** Cores used by other user processes during the run (not the measured processes, the bench, or kernel threads; from /proc/PID/stat). */
@@ -132,8 +134,21 @@ export interface Projection {
   coresNeeded: number;
 }
 
+/** A scenario measured later and merged into an earlier run's results (--merge). */
+export interface MergedRun {
+  scenarios: ScenarioName[];
+  date: string;
+  runs: number;
+  seconds: number;
+  sizeMiB: number;
+  noisyRuns: number;
+  rawRuns: number;
+}
+
 export interface BenchResults {
   machine: MachineInfo;
+  /** Scenarios merged in from later runs (their runs replace that scenario's runs of the original). */
+  merged?: MergedRun[];
   options: BenchOptions;
   runs: RawRun[];
   medians: Median[];

@@ -37,7 +37,7 @@ function buildProgram(): Command {
     .argument('<shelf>', 'AoE shelf (major) number, 0..65534')
     .argument('<slot>', 'AoE slot (minor) number, 0..254')
     .argument('<netif>', 'network interface(s) to serve on, comma separated (e.g. eth1,eth2)')
-    .argument('<filename>', 'file or block device to export, or ram:SIZE for a RAM disk (e.g. ram:1G)')
+    .argument('<filename>', 'file or block device to export, ram:SIZE for a RAM disk (e.g. ram:1G), or an NBD export (nbd://host[:port]/name, nbd+unix:///name?socket=PATH)')
     .option('-b, --buffers <count>', 'buffer count advertised to initiators (vblade -b)', '16')
     .option('-o, --offset <sectors>', 'export window start, in 512-byte sectors (vblade -o)')
     .option('-l, --length <sectors>', 'export window length, in 512-byte sectors (vblade -l; default: to the end)')

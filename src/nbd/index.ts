@@ -4,3 +4,4 @@ export { DEFAULT_LIMITS, NbdOptionsError, resolveLimits, type NbdLimits } from '
 export { MemoryBlockDevice, nbdErrorFor, type BlockDevice } from './block-device.js';
 export { transmissionFlags, type ExportInfo } from './handshake.js';
 export * as nbdProtocol from './protocol.js';
+export * from './client-index.js';

@@ -129,3 +129,69 @@ export function writeSimpleReply(buffer: Buffer, error: number, cookie: Buffer, 
   buffer.writeUInt32BE(error, 4);
   cookie.copy(buffer, 8, cookieOffset, cookieOffset + 8);
 }
+
+// ---- Shared with the client (src/nbd/client*.ts): values the server never sends but a client must read or send. ----
+
+/** Default TCP port of the NBD protocol (IANA). */
+export const NBD_DEFAULT_PORT = 10809;
+/** Oldstyle negotiation's second magic (`cliserv_magic`): a server that sends it does not speak newstyle. */
+export const NBD_CLISERV_MAGIC = 0x00420281861253n;
+/** Structured reply chunk magic (NBD_OPT_STRUCTURED_REPLY negotiated). */
+export const NBD_STRUCTURED_REPLY_MAGIC = 0x668e33ef;
+/** Structured reply flags: DONE marks the last chunk of a reply. */
+export const ReplyFlag = { Done: 1 << 0 } as const;
+/** Structured reply chunk types; every type with bit 15 set is an error chunk. */
+export const ReplyType = { None: 0, OffsetData: 1, OffsetHole: 2, BlockStatus: 5, Error: 0x8001, ErrorOffset: 0x8002 } as const;
+export const REPLY_TYPE_ERROR_BIT = 0x8000;
+
+/*
+ * Structured reply chunk (20 + n): magic u32 | flags u16 | type u16 | cookie u64 | length u32 | payload
+ * OFFSET_DATA payload: offset u64 | data        OFFSET_HOLE payload: offset u64 | size u32
+ * ERROR payload: error u32 | message length u16 | message [| offset u64 for ERROR_OFFSET]
+ */
+export const STRUCTURED_REPLY_LENGTH = 4 + 2 + 2 + 8 + 4;
+/** Greeting (server -> client): NBDMAGIC u64 | IHAVEOPT u64 | handshake flags u16. */
+export const GREETING_LENGTH = 8 + 8 + 2;
+/** Defaults when a server sends no NBD_INFO_BLOCK_SIZE (doc/proto.md, "Block size constraints"). */
+export const DEFAULT_MAX_PAYLOAD = 32 * 1024 * 1024;
+
+/** Name of an NBD error value as an errno code ('EIO', 'ENOSPC', ...); values the protocol does not define read as EIO. */
+export function nbdErrorName(value: number): string {
+  for (const [name, number] of Object.entries(NbdError)) if (number === value) return name;
+  return 'EIO';
+}
+
+/** Write a request header (28 bytes) at `offset`: the cookie is two u32 halves so nothing allocates a BigInt. */
+export function writeRequestHeader(
+  buffer: Buffer, offset: number, flags: number, type: number, cookieHigh: number, cookieLow: number, position: number, length: number,
+): void {
+  buffer.writeUInt32BE(NBD_REQUEST_MAGIC, offset);
+  buffer.writeUInt16BE(flags, offset + 4);
+  buffer.writeUInt16BE(type, offset + 6);
+  buffer.writeUInt32BE(cookieHigh, offset + 8);
+  buffer.writeUInt32BE(cookieLow, offset + 12);
+  buffer.writeUInt32BE(Math.floor(position / 2 ** 32), offset + 16);
+  buffer.writeUInt32BE(position >>> 0, offset + 20);
+  buffer.writeUInt32BE(length, offset + 24);
+}
+
+/** A client option: IHAVEOPT u64 | option u32 | length u32 | data. */
+export function encodeOption(option: number, data: Uint8Array = Buffer.alloc(0)): Buffer {
+  const buffer = Buffer.alloc(OPTION_HEADER_LENGTH + data.length);
+  buffer.writeBigUInt64BE(NBD_OPTS_MAGIC, 0);
+  buffer.writeUInt32BE(option, 8);
+  buffer.writeUInt32BE(data.length, 12);
+  buffer.set(data, OPTION_HEADER_LENGTH);
+  return buffer;
+}
+
+/** NBD_OPT_INFO / NBD_OPT_GO data: name length u32 | name | request count u16 | info types u16 each. */
+export function encodeInfoRequest(name: string, infoTypes: readonly number[]): Buffer {
+  const nameBytes = Buffer.from(name, 'utf8');
+  const buffer = Buffer.alloc(4 + nameBytes.length + 2 + 2 * infoTypes.length);
+  buffer.writeUInt32BE(nameBytes.length, 0);
+  nameBytes.copy(buffer, 4);
+  buffer.writeUInt16BE(infoTypes.length, 4 + nameBytes.length);
+  infoTypes.forEach((type, index) => buffer.writeUInt16BE(type, 4 + nameBytes.length + 2 + 2 * index));
+  return buffer;
+}

@@ -1,7 +1,10 @@
-// Opens a store from a path or `ram:SIZE` spec and applies the optional sector window.
+// Opens a store from a path, `ram:SIZE` spec or NBD URI and applies the optional sector window.
+import type { Logger } from '../log.js';
+import { isNbdUri } from '../nbd/uri.js';
 import { StoreError, type BlockStore } from './block-store.js';
 import { FileStore } from './file-store.js';
 import { MemoryStore } from './memory-store.js';
+import { NbdStore } from './nbd-store.js';
 import { WindowStore } from './window-store.js';
 
 export interface OpenStoreOptions {
@@ -14,6 +17,8 @@ export interface OpenStoreOptions {
   lengthSectors?: number;
   /** File stores: 'sync' (event-loop pread/pwrite) or 'async' (thread pool); see FileStoreOptions. */
   ioMode?: 'sync' | 'async';
+  /** NBD stores: where reconnects and write-back failures are logged. */
+  logger?: Logger;
 }
 
 /** Parse 'ram:SIZE' sizes: 512, 4k, 64M, 1G, 1GiB (powers of 1024). Returns undefined when not a ram spec. */
@@ -25,9 +30,27 @@ export function parseRamSpec(spec: string): number | undefined {
   return Number(match[1]) * scale;
 }
 
+/** Files and RAM disks (synchronous open). NBD URIs need openStoreAsync. */
 export function openStore(spec: string, options: OpenStoreOptions = {}): BlockStore {
+  if (isNbdUri(spec)) throw new StoreError(`${spec} is an NBD URI: open it with openStoreAsync`, 'EINVAL');
   const ramSize = parseRamSpec(spec);
   const inner = ramSize !== undefined ? new MemoryStore(ramSize, { readOnly: options.readOnly }) : FileStore.open(spec, options);
+  return applyWindow(inner, spec, options);
+}
+
+/** Any store: files, RAM disks and NBD exports (nbd://host[:port]/export, nbd+unix:///export?socket=PATH), which need a handshake. */
+export async function openStoreAsync(spec: string, options: OpenStoreOptions = {}): Promise<BlockStore> {
+  if (!isNbdUri(spec)) return openStore(spec, options);
+  const inner = await NbdStore.open(spec, { readOnly: options.readOnly, sync: options.sync, direct: options.direct, logger: options.logger });
+  try {
+    return applyWindow(inner, spec, options);
+  } catch (error) {
+    await inner.close();
+    throw error;
+  }
+}
+
+function applyWindow(inner: BlockStore, spec: string, options: OpenStoreOptions): BlockStore {
   if (inner.size < 512) {
     void inner.close();
     throw new StoreError(`${spec} is smaller than one sector`, 'EINVAL');

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { interfaceInfo, openPacketLink, setMtu } from '../link/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { BlockStore } from '../store/block-store.js';
-import { openStore } from '../store/open-store.js';
+import { openStoreAsync } from '../store/open-store.js';
 import { formatMac } from '../wire/mac.js';
 import { ConfigError, type ServeConfig } from './serve-config.js';
 import { createTarget, type Target } from './server.js';
@@ -62,9 +62,9 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
   const stores: BlockStore[] = [];
   try {
     for (const item of config.exports) {
-      stores.push(
-        openStore(item.path, { readOnly: item.readOnly, sync: item.sync, direct: item.direct, offsetSectors: item.offset, lengthSectors: item.length }),
-      );
+      stores.push(await openStoreAsync(item.path, {
+        readOnly: item.readOnly, sync: item.sync, direct: item.direct, offsetSectors: item.offset, lengthSectors: item.length, logger,
+      }));
     }
   } catch (error) {
     await Promise.allSettled(stores.map((store) => store.close()));

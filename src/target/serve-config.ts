@@ -4,7 +4,7 @@ import { parseMac } from '../wire/mac.js';
 export interface ServeExportConfig {
   shelf: number;
   slot: number;
-  /** File, block device or `ram:SIZE`. */
+  /** File, block device, `ram:SIZE` or NBD URI (nbd://host[:port]/export, nbd+unix:///export?socket=PATH). */
   path: string;
   interfaces: string[];
   readOnly?: boolean;
