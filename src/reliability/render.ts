@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BOUNDS_SECTION } from './bounds-section.js';
+import { SECURITY_SECTION } from './security-section.js';
 import type { ScenarioRecord } from './figures.js';
 
 interface VitestJson {
@@ -69,7 +70,7 @@ export function renderReliability(directory: string, output: string): string {
     lines.push('');
   }
   lines.push('## The suite fails when the property breaks', '', BREAKS, '');
-  lines.push(BOUNDS_SECTION, '');
+  lines.push(SECURITY_SECTION, '', BOUNDS_SECTION, '');
   lines.push('## Scenarios', '');
   for (const record of records) {
     lines.push(`### ${record.item}. ${record.scenario} (${record.mode})`, '', record.claim, '', '| figure | value |', '|---|---|');

@@ -1,6 +1,7 @@
 // `aoe copy` with pipes and '-' in the lab, and two different disks behind one shelf.slot refused with both paths named.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordFigures } from '../../src/reliability/figures.js';
 import { useLab } from '../helpers/lab.js';
 import { killBlades, requireBuild, startBlade, type Blade } from '../reliability/blade.js';
 
@@ -35,6 +36,9 @@ describe('aoe copy with pipes, and one identity per device [netlab]', () => {
     const [fromDevice, fromFile] = read.stdout.trim().split('\n').map((line) => line.split(' ')[0]);
     expect(fromDevice).toBe(fromFile);
     expect(read.stderr).toMatch(/copied 67108864 bytes/);
+    recordFigures(15, 'aoe copy through pipes', 'head -c 64M /dev/urandom | tee x | aoe copy - aoe:e1.1, then aoe copy aoe:e1.1 - --length 64M | sha256sum: the sums match; the summary goes to stderr.', {
+      'bytes through stdin': 64 * MiB, 'bytes through stdout': 64 * MiB, 'sha256 equal': fromDevice === fromFile,
+    });
   }, 180_000);
 
   it('/dev/stdin from a pipe copies every byte (not 0), and /dev/stdout into a pipe works without ESPIPE', async () => {
@@ -81,5 +85,8 @@ describe('aoe copy with pipes, and one identity per device [netlab]', () => {
     const narrowed = await net.lab.exec(net.lab.initiatorNs, [process.execPath, AOE, 'copy', 'aoe:e2.1', out, '-i', 'i1']);
     expect(narrowed.code).toBe(0);
     expect(fs.statSync(out).size).toBe(MiB);
+    recordFigures(16, 'two disks behind one shelf.slot', 'aoeblade 2 1 t0 a.img (64 MiB) and aoeblade 2 1 t1 b.img (1 MiB): aoe copy exits 1 with ERR_AOE_CONFLICT naming both paths and copies nothing; discovery lists both sides; -i i1 copies b.img alone.', {
+      'copy exit code': copy.code, 'bytes copied': 0, 'sides reported by discovery': device.conflict.length, 'narrowed copy bytes': MiB,
+    });
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listInterfaces } from '../../src/link/index.js';
+import { recordFigures } from '../../src/reliability/figures.js';
 import { formatMac } from '../../src/wire/mac.js';
 import { useLab } from '../helpers/lab.js';
 import { runCli } from '../initiator/vblade-helpers.js';
@@ -31,9 +32,11 @@ describe('allow list and reservations from a second NIC [netlab]', () => {
     const stateBefore = fs.readFileSync(stateFile, 'utf8');
 
     // aoetools from the unlisted NIC: no answer to a read, a set or a force set.
+    let attempts = 0;
     for (const args of [['-c', 'read'], ['-c', 'set', '-s', 'intruder'], ['-c', 'fset', '-s', 'intruder']]) {
       const result = await net.lab.exec(net.lab.initiatorNs, ['aoecfg', '-t', '1', ...args, '7', '1', 'i0']);
       expect(result.stdout, `aoecfg ${args.join(' ')}`).not.toMatch(/owner|intruder/);
+      attempts += 1;
     }
     // aoe from the unlisted NIC: the device is not even found, so nothing can be edited, reserved or written.
     const data = `${directory}/payload.bin`;
@@ -43,6 +46,7 @@ describe('allow list and reservations from a second NIC [netlab]', () => {
       const result = await aoe('i0', ...args);
       expect(result.code, `aoe ${args.join(' ')}`).not.toBe(0);
       expect(result.stderr, `aoe ${args.join(' ')}`).toMatch(/ERR_AOE_NOT_FOUND/);
+      attempts += 1;
     }
 
     // The listed NIC sees everything as it was.
@@ -54,6 +58,9 @@ describe('allow list and reservations from a second NIC [netlab]', () => {
     expect(reservation.reservedFor).toEqual([]);
     expect(sha256(fs.readFileSync(file))).toBe(sha256(content));
     expect(fs.readFileSync(stateFile, 'utf8')).toBe(stateBefore);
+    recordFigures(13, 'allow list from a second NIC', 'aoeblade -m lists i1 only: from i0, aoetools aoecfg (read, set, fset) and aoe (mask add/delete, reserve --force, cfg --force, copy) get no answer at all, and the config string, mask list, reservation, data (sha256) and --state-dir file are unchanged as seen from i1.', {
+      'attempts from the unlisted NIC': attempts, 'attempts answered': 0, 'config string, mask, reservation unchanged': true, 'data unchanged (sha256)': true, 'state file unchanged': true,
+    });
   }, 120_000);
 
   it('`aoe reserve --set self` on a host with two NICs reserves both in one command, and I/O goes on over both paths', async () => {
