@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { createLogger } from '../log.js';
 import { parseRamSpec } from '../store/open-store.js';
 import { identifyTextProblem, type ServeConfig } from '../target/serve-config.js';
+import { SHELF_MAX, SLOT_MAX } from '../wire/address.js';
 import { parseMac } from '../wire/mac.js';
 import { configureProgram, parseInteger, runMain, UsageError } from './common.js';
 import { serveUntilSignal } from './commands/serve.js';
@@ -34,8 +35,8 @@ function buildProgram(): Command {
   return configureProgram(new Command('aoeblade'))
     .description('vblade-compatible ATA over Ethernet target: export a file, block device or RAM disk as shelf.slot on one or more NICs')
     .usage('[options] shelf slot netif[,netif...] filename')
-    .argument('<shelf>', 'AoE shelf (major) number, 0..65534')
-    .argument('<slot>', 'AoE slot (minor) number, 0..254')
+    .argument('<shelf>', `AoE shelf (major) number, 0..${SHELF_MAX}`)
+    .argument('<slot>', `AoE slot (minor) number, 0..${SLOT_MAX}`)
     .argument('<netif>', 'network interface(s) to serve on, comma separated (e.g. eth1,eth2)')
     .argument('<filename>', 'file or block device to export, ram:SIZE for a RAM disk (e.g. ram:1G), or an NBD export (nbd://host[:port]/name, nbd+unix:///name?socket=PATH)')
     .option('-b, --buffers <count>', 'buffer count advertised to initiators (vblade -b)', '16')
@@ -100,8 +101,8 @@ function toServeConfig(shelf: string, slot: string, netifs: string, filename: st
   }
   return {
     exports: [{
-      shelf: parseInteger(shelf, 'shelf', 0, 0xfffe),
-      slot: parseInteger(slot, 'slot', 0, 0xfe),
+      shelf: parseInteger(shelf, 'shelf', 0, SHELF_MAX),
+      slot: parseInteger(slot, 'slot', 0, SLOT_MAX),
       path: filename,
       interfaces,
       readOnly: options.readOnly,

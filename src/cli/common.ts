@@ -47,6 +47,8 @@ export function reportError(program: string, error: unknown): void {
   const code = (error as { code?: unknown } | null)?.code;
   if (error instanceof Error && typeof code === 'string' && oneLineCode(code)) {
     process.stderr.write(`${program}: ${oneLine(error.message)} (${code})\n`);
+    const hint = (error as { hint?: unknown }).hint;
+    if (typeof hint === 'string') process.stderr.write(`${hint}\n`);
     process.exitCode = 1;
     return;
   }

@@ -1,6 +1,7 @@
 // Discovery: broadcast Query Config on every link, group replies by shelf.slot, IDENTIFY each device.
 import type { Link } from '../link/link.js';
 import { BROADCAST_SHELF, BROADCAST_SLOT, Command, ConfigCommand, SECTOR_SIZE, sectorsForMtu } from '../wire/constants.js';
+import { deviceName } from '../wire/address.js';
 import { collect } from './control.js';
 import { parseConfigReply, writeConfigArg, type ConfigInfo } from './commands.js';
 import { identifyPaths, type IdentityGroup } from './identity.js';
@@ -60,9 +61,6 @@ export interface DiscoverOptions extends LinkSource {
   skipIdentify?: boolean;
 }
 
-export function deviceName(shelf: number, slot: number): string {
-  return `e${shelf}.${slot}`;
-}
 
 /** Query Config on each link (already-open links), grouped by device, IDENTIFY'd. */
 export async function discoverOnLinks(links: Link[], options: DiscoverOptions = {}): Promise<DiscoveredDevice[]> {

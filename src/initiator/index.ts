@@ -1,5 +1,5 @@
 // Public initiator API: discovery, devices, policies and control-plane helpers.
-export { discover, discoverOnLinks, deviceName, hasPayloadMismatch, type DiscoveredDevice, type DiscoveredPath, type DiscoverOptions } from './discover.js';
+export { discover, discoverOnLinks, hasPayloadMismatch, type DiscoveredDevice, type DiscoveredPath, type DiscoverOptions } from './discover.js';
 export { openDevice, parseDeviceName, type OpenDeviceOptions } from './open.js';
 export { conflictError, describeConflict, type IdentityGroup, type PathIdentity } from './identity.js';
 export { Device } from './device.js';
@@ -13,3 +13,4 @@ export { openLinks, defaultInterfaces, type LinkSource } from './links.js';
 export { withDeviceTargets, type TargetHandle } from './admin.js';
 export { deviceConfig, deviceMask, deviceReservation, expandSelf, type MacOrSelf, type TargetRow } from './device-admin.js';
 export { probePathMtu, type MtuProbeResult } from './probe-mtu.js';
+export { LOAD_PATTERNS, runLoad, type LoadPattern, type LoadResult, type LoadSpec } from './workload.js';

@@ -15,7 +15,8 @@ function setInterfaceMtu(name: string, mtu: number, netns: string | undefined): 
     const code = (error as { code?: string }).code;
     const message = (error as Error).message;
     const hint = (code === 'EPERM' || code === 'EACCES') && !message.includes('CAP_NET_ADMIN') ? ' (setting the MTU needs CAP_NET_ADMIN: run as root or drop --mtu)' : '';
-    throw Object.assign(new Error(`cannot set the MTU of ${name} to ${mtu}: ${message}${hint}`), { code: code ?? 'ERR_CONFIG' });
+    const failure = `cannot set the MTU of ${name} to ${mtu}: ${message}${hint}`;
+    throw code === undefined ? new ConfigError(failure) : Object.assign(new Error(failure), { code });
   }
 }
 

@@ -1,4 +1,7 @@
 // The `aoe serve --config FILE` JSON format and its validation, with errors that name the JSON path.
+import fs from 'node:fs';
+import { SHELF_MAX, SLOT_MAX } from '../wire/address.js';
+import { ConfigError } from './config-error.js';
 import { parseMac } from '../wire/mac.js';
 
 export interface ServeExportConfig {
@@ -36,13 +39,7 @@ export interface ServeConfig {
   netns?: string;
 }
 
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 type Json = Record<string, unknown>;
 
@@ -95,8 +92,8 @@ const TOP_KEYS = new Set(['exports', 'stateDir', 'statsInterval', 'controlSocket
 function parseExport(value: unknown, where: string): ServeExportConfig {
   if (!isObject(value)) throw new ConfigError(`${where} must be an object`);
   for (const key of Object.keys(value)) if (!EXPORT_KEYS.has(key)) throw new ConfigError(`${where}.${key} is not a known setting`);
-  const shelf = integer(value.shelf, `${where}.shelf`, 0, 0xfffe);
-  const slot = integer(value.slot, `${where}.slot`, 0, 0xfe);
+  const shelf = integer(value.shelf, `${where}.shelf`, 0, SHELF_MAX);
+  const slot = integer(value.slot, `${where}.slot`, 0, SLOT_MAX);
   const storePath = string(value.path, `${where}.path`);
   const interfaces = value.interfaces;
   if (!Array.isArray(interfaces) || interfaces.length === 0) throw new ConfigError(`${where}.interfaces must be a non-empty array of interface names`);
@@ -159,4 +156,26 @@ export function parseServeConfig(value: unknown): ServeConfig {
     mtu: optional(value, 'mtu', (number, at) => integer(number, at.slice(1), 68, 65535), ''),
     netns: optional(value, 'netns', string, ''),
   };
+}
+
+/** Read and validate a serve config file; every failure is a ConfigError naming the file (and the JSON path). */
+export function loadServeConfig(file: string): ServeConfig {
+  const hint = 'See examples/serve.json for the format.';
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`, hint);
+  }
+  try {
+    return parseServeConfig(json);
+  } catch (error) {
+    throw new ConfigError(`${file}: ${(error as Error).message}`, hint);
+  }
 }

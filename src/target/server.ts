@@ -1,4 +1,6 @@
 // The target server: many shelf.slot exports on many NICs in one process, with state persistence, stats and a control socket.
+import { isExportShelf, isExportSlot, SHELF_MAX, SLOT_MAX } from '../wire/address.js';
+import { ConfigError } from './config-error.js';
 import fs from 'node:fs/promises';
 import type { Link } from '../link/link.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -42,20 +44,17 @@ export interface Target {
   logStats(): void;
 }
 
-function configError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ERR_CONFIG' });
-}
 
 export function validateExports(exports: ExportOptions[]): void {
-  if (exports.length === 0) throw configError('no exports configured');
+  if (exports.length === 0) throw new ConfigError('no exports configured');
   const seen = new Set<string>();
   exports.forEach((options, index) => {
-    if (!Number.isInteger(options.shelf) || options.shelf < 0 || options.shelf > 0xfffe) throw configError(`exports[${index}].shelf must be 0..65534`);
-    if (!Number.isInteger(options.slot) || options.slot < 0 || options.slot > 0xfe) throw configError(`exports[${index}].slot must be 0..254`);
-    if (!options.interfaces?.length) throw configError(`exports[${index}].interfaces must name at least one interface`);
+    if (!isExportShelf(options.shelf)) throw new ConfigError(`exports[${index}].shelf must be 0..${SHELF_MAX}`);
+    if (!isExportSlot(options.slot)) throw new ConfigError(`exports[${index}].slot must be 0..${SLOT_MAX}`);
+    if (!options.interfaces?.length) throw new ConfigError(`exports[${index}].interfaces must name at least one interface`);
     for (const name of options.interfaces) {
       const key = `${name}/${options.shelf}.${options.slot}`;
-      if (seen.has(key)) throw configError(`exports[${index}]: e${options.shelf}.${options.slot} is exported twice on ${name}`);
+      if (seen.has(key)) throw new ConfigError(`exports[${index}]: e${options.shelf}.${options.slot} is exported twice on ${name}`);
       seen.add(key);
     }
   });

@@ -1,4 +1,5 @@
 // Persists each export's config string, mask list and reservation as JSON in --state-dir, atomically (tmp + fsync + rename + fsync dir).
+import { ConfigError } from './config-error.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { formatMac, parseMac } from '../wire/mac.js';
@@ -87,7 +88,7 @@ export async function loadExportState(stateDir: string, shelf: number, slot: num
       reservation: (data.reservation ?? []).map(parseMac),
     };
   } catch (error) {
-    throw Object.assign(new Error(`corrupt state file ${file}: ${(error as Error).message}`), { code: 'ERR_CONFIG' });
+    throw new ConfigError(`corrupt state file ${file}: ${(error as Error).message}`);
   }
 }
 

@@ -12,3 +12,4 @@ export * from './reserve-arg.js';
 export * from './identify.js';
 export * from './frame.js';
 export * from './frame-header.js';
+export * from './address.js';

@@ -1,11 +1,9 @@
 // `aoe serve --config FILE`: run the target from a JSON config; also the signal loop shared with the aoeblade bin.
-import fs from 'node:fs';
 import { Command } from 'commander';
 import { createLogger, type Logger } from '../../log.js';
 import { launchTarget } from '../../target/launch.js';
-import { parseServeConfig, type ServeConfig } from '../../target/serve-config.js';
+import { loadServeConfig, type ServeConfig } from '../../target/serve-config.js';
 import type { Target } from '../../target/server.js';
-import { UsageError } from '../common.js';
 
 /** The signals that stop a target cleanly. SIGHUP too: logs go to stderr, so there is no log file to reopen. */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -47,26 +45,6 @@ export async function serveUntilSignal(config: ServeConfig, logger: Logger): Pro
   process.exitCode = 0;
 }
 
-export function readServeConfig(file: string): ServeConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read config file ${file}: ${(error as Error).message}`, { code: 'ERR_CONFIG' });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`, { code: 'ERR_CONFIG' });
-  }
-  try {
-    return parseServeConfig(json);
-  } catch (error) {
-    throw new UsageError(`${file}: ${(error as Error).message}`, { code: 'ERR_CONFIG', hint: 'See examples/serve.json for the format.' });
-  }
-}
-
 export function serveCommand(): Command {
   return new Command('serve')
     .description('serve AoE exports (many shelf.slot targets on many NICs) from a JSON config file')
@@ -75,7 +53,7 @@ export function serveCommand(): Command {
     .option('--pretty', 'human-readable logs instead of JSON')
     .addHelpText('after', '\nSIGTERM, SIGINT and SIGHUP stop it cleanly: requests in flight finish, state is saved, stores are flushed, exit 0.\nSIGUSR1 logs one stats line.')
     .action(async (options: { config: string; logLevel: string; pretty?: boolean }) => {
-      const config = readServeConfig(options.config);
+      const config = loadServeConfig(options.config);
       const logger = createLogger({ name: 'aoe-serve', level: options.logLevel, pretty: options.pretty });
       await serveUntilSignal(config, logger);
     });
