@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { createLogger } from '../log.js';
 import { parseRamSpec } from '../store/open-store.js';
-import { identifyTextProblem, type ServeConfig } from '../target/serve-config.js';
+import { identifyTextProblem, type ServeConfig } from '../blade/serve-config.js';
 import { SHELF_MAX, SLOT_MAX } from '../wire/address.js';
 import { parseMac } from '../wire/mac.js';
 import { configureProgram, parseInteger, runMain, UsageError } from './common.js';

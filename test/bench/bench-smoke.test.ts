@@ -1,4 +1,4 @@
-// Smoke scenario of `npm run bench` (the real dist/bench/main.js path): one link, one run, 1 s, so the benchmark cannot rot.
+// Smoke scenario of `npm run bench` (the real dist-tools/bench/main.js path): one link, one run, 1 s, so the benchmark cannot rot.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +21,7 @@ interface SmokeResults {
 
 function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, 'dist/bench/main.js'), ...args], { timeout: 28_000, maxBuffer: 8 << 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [path.join(root, 'dist-tools/bench/main.js'), ...args], { timeout: 28_000, maxBuffer: 8 << 20 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -29,7 +29,7 @@ function runBench(args: string[]): Promise<{ code: number; stdout: string; stder
 
 describe('npm run bench smoke scenario [netlab]', () => {
   it('measures aoeblade and vblade through the aoekit initiator and writes results.json with runs, medians, ratios and goals', async (context) => {
-    const entry = path.join(root, 'dist/bench/main.js');
+    const entry = path.join(root, 'dist-tools/bench/main.js');
     if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: the benchmark runs from dist, build it first (npm run build:ts)`);
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'aoekit-bench-smoke-'));
     const json = path.join(directory, 'results.json');

@@ -1,11 +1,11 @@
 // Bench scenario (e) bookkeeping: the NBD-vs-ram: goal, --merge into an earlier results file, the BENCHMARKS.md section.
 import { describe, expect, it } from 'vitest';
-import { computeGoals, computeMedians, computeProjections, computeRatios } from '../../src/bench/analysis.js';
-import { renderMarkdown } from '../../src/bench/markdown.js';
-import { mergeResults } from '../../src/bench/merge.js';
-import { parseBenchArgs } from '../../src/bench/options.js';
-import type { BenchResults, RawRun, ScenarioName } from '../../src/bench/types.js';
-import type { WorkloadResult } from '../../src/bench/workload.js';
+import { computeGoals, computeMedians, computeProjections, computeRatios } from '../../bench/analysis.js';
+import { renderMarkdown } from '../../bench/markdown.js';
+import { mergeResults } from '../../bench/merge.js';
+import { parseBenchArgs } from '../../bench/options.js';
+import type { BenchResults, RawRun, ScenarioName } from '../../bench/types.js';
+import type { WorkloadResult } from '../../bench/workload.js';
 
 function run(scenario: ScenarioName, key: string, megabytesPerSecond: number): RawRun {
   const [, target, workload] = key.split('/');

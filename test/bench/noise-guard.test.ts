@@ -1,12 +1,12 @@
 // The bench's noise guard as pure functions: noisy marking, the retry decision, medians over clean runs, and the options that set it.
 import { describe, expect, it } from 'vitest';
-import { computeMedians, computeRatios } from '../../src/bench/analysis.js';
-import { otherProcessesSeconds, type ProcessSnapshot } from '../../src/bench/cpu.js';
-import { isNoisy, measureGuarded, selectMedianRuns, shouldRetry, type NoiseGuard } from '../../src/bench/noise.js';
-import { parseBenchArgs } from '../../src/bench/options.js';
-import { targetOrder } from '../../src/bench/target-vs-vblade.js';
-import type { RawRun } from '../../src/bench/types.js';
-import type { WorkloadResult } from '../../src/bench/workload.js';
+import { computeMedians, computeRatios } from '../../bench/analysis.js';
+import { otherProcessesSeconds, type ProcessSnapshot } from '../../bench/cpu.js';
+import { isNoisy, measureGuarded, selectMedianRuns, shouldRetry, type NoiseGuard } from '../../bench/noise.js';
+import { parseBenchArgs } from '../../bench/options.js';
+import { targetOrder } from '../../bench/target-vs-vblade.js';
+import type { RawRun } from '../../bench/types.js';
+import type { WorkloadResult } from '../../bench/workload.js';
 
 const guard: NoiseGuard = { limitCores: 0.15, retries: 2 };
 

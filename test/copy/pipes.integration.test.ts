@@ -1,7 +1,7 @@
 // `aoe copy` with pipes and '-' in the lab, and two different disks behind one shelf.slot refused with both paths named.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordFigures } from '../../src/reliability/figures.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
 import { useLab } from '../helpers/lab.js';
 import { killBlades, requireBuild, startBlade, type Blade } from '../reliability/blade.js';
 

@@ -1,6 +1,6 @@
 // Vitest helpers for suites that need the network lab: build before, always destroy after, fail loudly unless AOEKIT_SKIP_NET=1.
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
-import { createLab, installLabExitCleanup, type Lab, type LabOptions } from '../../src/lab/netlab.js';
+import { createLab, installLabExitCleanup, type Lab, type LabOptions } from '../../tools/lab/netlab.js';
 
 const LAB_TIMEOUT_MS = 60_000;
 

@@ -6,7 +6,7 @@ import {
 } from '../../src/initiator/index.js';
 import { MemoryHub, type MemoryLink } from '../../src/link/memory-link.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { createTarget, type Target } from '../../src/target/index.js';
+import { createTarget, type Target } from '../../src/blade/index.js';
 import { sha256 } from './rig.js';
 
 const MiB = 1024 * 1024;

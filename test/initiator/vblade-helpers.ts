@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Lab } from '../../src/lab/netlab.js';
+import type { Lab } from '../../tools/lab/netlab.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

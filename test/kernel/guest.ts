@@ -1,7 +1,7 @@
 // Kernel-initiator guest driver: prepares the cached kernel + initramfs, boots QEMU (TCG) on a lab guest port, parses the AOEKIT report.
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { GuestPort, Lab } from '../../src/lab/netlab.js';
+import type { GuestPort, Lab } from '../../tools/lab/netlab.js';
 
 const PREPARE_SCRIPT = fileURLToPath(new URL('../../scripts/kernel-guest.sh', import.meta.url));
 /** A first run downloads ~70 MB and unpacks ~400 MB; later runs only ask apt which kernel is current. */

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { GuestPort } from '../../src/lab/netlab.js';
+import type { GuestPort } from '../../tools/lab/netlab.js';
 import { skipNetAllowed, useLab } from '../helpers/lab.js';
 import { sha256File } from '../initiator/vblade-helpers.js';
 import { accelerator, aoeErrorLines, prepareGuest, qemuProblem, runGuest, type GuestImage, type GuestReport } from './guest.js';

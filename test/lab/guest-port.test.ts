@@ -1,7 +1,7 @@
 // Tests for the lab's guest ports: a tap bridged with a link's initiator end, MTU changes, deletion by name, removal with the lab.
 import { existsSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { createLab, type Lab } from '../../src/lab/netlab.js';
+import { createLab, type Lab } from '../../tools/lab/netlab.js';
 import { netDescribe } from '../helpers/lab.js';
 
 interface IpLink {

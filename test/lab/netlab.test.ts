@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NetlabError, createLab, defaultLabPrefix, type Lab } from '../../src/lab/netlab.js';
+import { NetlabError, createLab, defaultLabPrefix, type Lab } from '../../tools/lab/netlab.js';
 import { netDescribe } from '../helpers/lab.js';
 
 interface IpLink {

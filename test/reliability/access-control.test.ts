@@ -1,11 +1,11 @@
 // Scenario 7 (in memory): mask list, reservations (set, force set, release), read-only exports and unknown shelf.slot, checked by checksum.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordFigures } from '../../src/reliability/figures.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
 import { readAsync } from '../../src/store/block-store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { ataFrame, configFrame, maskFrame, reserveFrame, ETH_BROADCAST, type Reply } from '../target/aoe-test-client.js';
-import { INITIATOR_MAC, OTHER_MAC, TARGET_MAC, startFixture, type Fixture } from '../target/fixture.js';
+import { ataFrame, configFrame, maskFrame, reserveFrame, ETH_BROADCAST, type Reply } from '../blade/aoe-test-client.js';
+import { INITIATOR_MAC, OTHER_MAC, TARGET_MAC, startFixture, type Fixture } from '../blade/fixture.js';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const to = { destination: TARGET_MAC, shelf: 1, slot: 2 };

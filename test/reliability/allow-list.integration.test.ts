@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listInterfaces } from '../../src/link/index.js';
-import { recordFigures } from '../../src/reliability/figures.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
 import { formatMac } from '../../src/wire/mac.js';
 import { useLab } from '../helpers/lab.js';
 import { runCli } from '../initiator/vblade-helpers.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordFigures } from '../../src/reliability/figures.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
 import { useLab } from '../helpers/lab.js';
 import { BLADE, requireBuild, sha256 } from './blade.js';
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Lab } from '../../src/lab/netlab.js';
+import type { Lab } from '../../tools/lab/netlab.js';
 
 /** The aoeblade under test (AOEKIT_BLADE overrides it, e.g. to check that a deliberately broken build turns the suite red). */
 export const BLADE = process.env.AOEKIT_BLADE ?? fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));

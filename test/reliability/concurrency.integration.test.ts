@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDevice, type Device } from '../../src/initiator/index.js';
-import { fullRun, recordFigures } from '../../src/reliability/figures.js';
+import { fullRun, recordFigures } from '../../tools/reliability/figures.js';
 import { useLab } from '../helpers/lab.js';
 import { hashFileRange, killBlades, MiB, requireBuild, sha256, sparseFile, startBlade, type Blade } from './blade.js';
 

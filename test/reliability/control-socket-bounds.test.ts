@@ -4,9 +4,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordFigures } from '../../src/reliability/figures.js';
-import { openControlSocket, type ControlSocket } from '../../src/target/control-socket.js';
-import type { TargetStats } from '../../src/target/stats.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
+import { openControlSocket, type ControlSocket } from '../../src/blade/control-socket.js';
+import type { TargetStats } from '../../src/blade/stats.js';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDevice } from '../../src/initiator/index.js';
-import { fullRun, recordFigures } from '../../src/reliability/figures.js';
+import { fullRun, recordFigures } from '../../tools/reliability/figures.js';
 import { useLab } from '../helpers/lab.js';
 import { alive, controlStats, killBlades, MiB, requireBuild, sha256, sleep, sparseFile, startBlade, type Blade } from './blade.js';
 

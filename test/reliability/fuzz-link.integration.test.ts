@@ -1,11 +1,11 @@
 // Scenario 6b + 7 (NIC scope): fuzz frames over a real veth into the target engine; a target never answers on a NIC it was not given.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPacketLink, type PacketLink } from '../../src/link/index.js';
-import { recordFigures } from '../../src/reliability/figures.js';
-import { fuzzExports, resetControlState } from '../../src/reliability/fuzz-rig.js';
-import { runLinkFuzz } from '../../src/reliability/link-fuzz.js';
-import { createTarget, type Target } from '../../src/target/index.js';
-import { configFrame, ataFrame, ETH_BROADCAST } from '../target/aoe-test-client.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
+import { fuzzExports, resetControlState } from '../../tools/reliability/fuzz-rig.js';
+import { runLinkFuzz } from '../../tools/reliability/link-fuzz.js';
+import { createTarget, type Target } from '../../src/blade/index.js';
+import { configFrame, ataFrame, ETH_BROADCAST } from '../blade/aoe-test-client.js';
 import { useLab } from '../helpers/lab.js';
 import { sleep } from './blade.js';
 

@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runEngineFuzz, type EngineFuzzFigures } from '../../src/reliability/engine-fuzz.js';
-import { recordFigures } from '../../src/reliability/figures.js';
+import { runEngineFuzz, type EngineFuzzFigures } from '../../tools/reliability/engine-fuzz.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
 
 const crasherDir = fileURLToPath(new URL('../fixtures/target-crashers/', import.meta.url));
 const FRAMES = Number(process.env.AOEKIT_FUZZ_FRAMES ?? 1_000_000);

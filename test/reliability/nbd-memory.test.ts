@@ -10,7 +10,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Command } from '../../src/nbd/protocol.js';
-import { recordFigures } from '../../src/reliability/figures.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
 import { RawClient } from '../nbd/raw-client.js';
 
 const MiB = 1024 * 1024;

@@ -4,10 +4,10 @@ import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { openDevice } from '../../src/initiator/index.js';
 import { MemoryHub, type MemoryLink } from '../../src/link/memory-link.js';
-import { fullRun, recordFigures } from '../../src/reliability/figures.js';
-import { OrderCheckingStore, stampSector } from '../../src/reliability/order-store.js';
+import { fullRun, recordFigures } from '../../tools/reliability/figures.js';
+import { OrderCheckingStore, stampSector } from '../../tools/reliability/order-store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { createTarget } from '../../src/target/index.js';
+import { createTarget } from '../../src/blade/index.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordFigures } from '../../src/reliability/figures.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
 import { useLab } from '../helpers/lab.js';
 import { BLADE, killBlades, requireBuild, sleep, startBlade, type Blade } from './blade.js';
 import { describeFailure, expectOneLineFailure, timed } from './startup-check.js';

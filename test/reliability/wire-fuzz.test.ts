@@ -1,7 +1,7 @@
 // Scenario 6 (codecs): the target fuzzer's edge-case and mutated frames through decodeFrame: only listed WireErrors, and what decodes re-encodes.
 import { describe, expect, it } from 'vitest';
-import { recordFigures } from '../../src/reliability/figures.js';
-import { FrameFuzzer } from '../../src/reliability/fuzz-frames.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
+import { FrameFuzzer } from '../../tools/reliability/fuzz-frames.js';
 import {
   aoeHeader, decodeFrame, encodeAtaFrame, encodeConfigFrame, encodeMaskFrame, encodeReserveFrame, ethernet, WIRE_ERROR_CODES, WireError, type DecodedFrame,
 } from '../../src/wire/index.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useLab } from '../helpers/lab.js';
-import { recordFigures } from '../../src/reliability/figures.js';
+import { recordFigures } from '../../tools/reliability/figures.js';
 import { runCli } from '../initiator/vblade-helpers.js';
 import { controlStats, killBlades, MiB, requireBuild, startBlade, type Blade } from './blade.js';
 

@@ -1,9 +1,9 @@
 // `aoe serve --config FILE`: run the target from a JSON config; also the signal loop shared with the aoeblade bin.
 import { Command } from 'commander';
 import { createLogger, type Logger } from '../../log.js';
-import { launchTarget } from '../../target/launch.js';
-import { loadServeConfig, type ServeConfig } from '../../target/serve-config.js';
-import type { Target } from '../../target/server.js';
+import { launchTarget } from '../../blade/launch.js';
+import { loadServeConfig, type ServeConfig } from '../../blade/serve-config.js';
+import type { Target } from '../../blade/server.js';
 
 /** The signals that stop a target cleanly. SIGHUP too: logs go to stderr, so there is no log file to reopen. */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;

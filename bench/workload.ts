@@ -1,0 +1,85 @@
+// One benchmark workload against an open initiator Device: seq/random read/write at a queue depth, timed, with latency percentiles and CPU.
+import type { Device } from '../src/initiator/index.js';
+import { runLoad, type LoadPattern } from '../src/initiator/workload.js';
+import { CpuMeter } from './cpu.js';
+
+export type Pattern = LoadPattern;
+
+export interface WorkloadSpec {
+  /** Short stable name used in tables and results.json ('seqread', 'randread-qd32', ...). */
+  name: string;
+  pattern: Pattern;
+  blockSize: number;
+  queueDepth: number;
+  seconds: number;
+}
+
+export interface WorkloadResult {
+  name: string;
+  pattern: Pattern;
+  blockSize: number;
+  queueDepth: number;
+  seconds: number;
+  operations: number;
+  bytes: number;
+  megabytesPerSecond: number;
+  iops: number;
+  latencyP50Us: number;
+  latencyP99Us: number;
+  /** CPU seconds of the target process(es) over the run (from /proc/PID/stat, 10 ms resolution). */
+  targetCpuSeconds: number;
+  /** CPU seconds of the initiator (client) process over the run. */
+  initiatorCpuSeconds: number;
+  targetCpuSecondsPerGB: number;
+  initiatorCpuSecondsPerGB: number;
+  /** Busy CPU-seconds per second of the whole machine during the run (other jobs included; 2 = both of 2 CPUs busy). */
+  machineBusyCores: number;
+  /** Of those, cores used by kernel threads (ksoftirqd, kworkers: mostly the network stack carrying this run's frames). */
+  kernelThreadCores: number;
+  /** Cores used by other user processes (not the target(s), the client or the bench runner; from /proc/PID/stat of all of them). The noise guard's measure. */
+  otherBusyCores: number;
+  /** Frames the device had acknowledged, summed over paths, during the run. */
+  frames: number;
+  retransmits: number;
+}
+
+/** The standard set of scenario (a): large sequential I/O and 4 KiB random I/O at QD1/QD32. */
+export function standardWorkloads(seconds: number, sequentialBlock = 1 << 20, sequentialDepth = 4): WorkloadSpec[] {
+  return [
+    { name: 'seqread', pattern: 'seqread', blockSize: sequentialBlock, queueDepth: sequentialDepth, seconds },
+    { name: 'seqwrite', pattern: 'seqwrite', blockSize: sequentialBlock, queueDepth: sequentialDepth, seconds },
+    { name: 'randread-qd1', pattern: 'randread', blockSize: 4096, queueDepth: 1, seconds },
+    { name: 'randread-qd32', pattern: 'randread', blockSize: 4096, queueDepth: 32, seconds },
+    { name: 'randwrite-qd32', pattern: 'randwrite', blockSize: 4096, queueDepth: 32, seconds },
+  ];
+}
+
+/** Runs `spec` against `device` over its first `spanBytes` bytes (the library's runLoad); CPU of `targetPids` is sampled around it. */
+export async function runWorkload(device: Device, spec: WorkloadSpec, spanBytes: number, targetPids: readonly number[]): Promise<WorkloadResult> {
+  const meter = new CpuMeter(targetPids);
+  const load = await runLoad(device, { pattern: spec.pattern, blockSize: spec.blockSize, queueDepth: spec.queueDepth, seconds: spec.seconds, spanBytes });
+  const cpu = meter.stop();
+  const gigabytes = load.bytes / 1e9;
+  return {
+    name: spec.name,
+    pattern: spec.pattern,
+    blockSize: spec.blockSize,
+    queueDepth: spec.queueDepth,
+    seconds: load.seconds,
+    operations: load.operations,
+    bytes: load.bytes,
+    megabytesPerSecond: load.megabytesPerSecond,
+    iops: load.iops,
+    latencyP50Us: load.latencyP50Us,
+    latencyP99Us: load.latencyP99Us,
+    targetCpuSeconds: cpu.targetCpuSeconds,
+    initiatorCpuSeconds: cpu.initiatorCpuSeconds,
+    targetCpuSecondsPerGB: gigabytes > 0 ? cpu.targetCpuSeconds / gigabytes : Number.NaN,
+    initiatorCpuSecondsPerGB: gigabytes > 0 ? cpu.initiatorCpuSeconds / gigabytes : Number.NaN,
+    machineBusyCores: cpu.machineBusySeconds / load.seconds,
+    kernelThreadCores: cpu.kernelThreadSeconds / load.seconds,
+    otherBusyCores: cpu.otherProcessSeconds / load.seconds,
+    frames: load.frames,
+    retransmits: load.retransmits,
+  };
+}
