@@ -1,26 +1,20 @@
-// In-process Ethernet hub and simulated links (batched slab delivery, MTU, carrier, seeded impairments) for unit tests.
+// Simulated links on an in-process hub (batched slab delivery, MTU, carrier, seeded impairments) for unit tests.
 import { EventEmitter } from 'node:events';
-import { BROADCAST_MAC, ETHERNET_HEADER_LENGTH } from '../wire/constants.js';
-import { readMac } from '../wire/mac.js';
+import { ETHERNET_HEADER_LENGTH } from '../wire/constants.js';
 import type { FrameBatchHandler, Link, LinkState, LinkStats } from './link.js';
+import type { MemoryHub } from './memory-hub.js';
 import { ReceiveSlab } from './memory-slab.js';
 import {
   MemoryLinkError,
-  addImpairmentStats,
   emptyImpairmentStats,
   resolveImpairment,
-  seededRandom,
   type Impairment,
   type ImpairmentStats,
   type ResolvedImpairment,
 } from './memory-impairment.js';
 
 export { MemoryLinkError, type Impairment, type ImpairmentStats } from './memory-impairment.js';
-
-export interface MemoryHubOptions {
-  /** PRNG seed for every impairment decision on this hub (default 1). */
-  seed?: number;
-}
+export { MemoryHub, type MemoryHubOptions } from './memory-hub.js';
 
 export interface MemoryLinkOptions {
   /** 48-bit MAC; default 02:00:00:00:00:NN, NN counting up per hub from 1. */
@@ -38,7 +32,6 @@ const DEFAULT_MTU = 1500;
 const DEFAULT_RECEIVE_SLOTS = 64;
 /** Slots fit jumbo frames by default, so raising the MTU up to 9216 never reallocates. */
 const MIN_SLOT_MTU = 9216;
-const LOCAL_MAC_BASE = 0x020000000000;
 
 function slotSizeFor(mtu: number): number {
   return Math.ceil((Math.max(mtu, MIN_SLOT_MTU) + ETHERNET_HEADER_LENGTH) / 64) * 64;
@@ -49,53 +42,6 @@ function checkMtu(mtu: number): number {
     throw new MemoryLinkError('ERR_INVALID_ARG_VALUE', `mtu must be an integer in [68, 65535], got ${mtu}`);
   }
   return mtu;
-}
-
-/** A shared L2 segment: broadcast/multicast reaches every other link, unicast the links with that MAC. */
-export class MemoryHub {
-  readonly seed: number;
-  /** @internal Draws every impairment decision, in send order. */
-  readonly random: () => number;
-  private readonly links = new Set<MemoryLink>();
-  private nextMacSuffix = 1;
-
-  constructor(options: MemoryHubOptions = {}) {
-    this.seed = options.seed ?? 1;
-    this.random = seededRandom(this.seed);
-  }
-
-  attach(name: string, options: MemoryLinkOptions = {}): MemoryLink {
-    const mac = options.mac ?? LOCAL_MAC_BASE + this.nextMacSuffix++;
-    const link = new MemoryLink(this, name, mac, options);
-    this.links.add(link);
-    return link;
-  }
-
-  /** Links currently attached, in attach order. */
-  get attached(): MemoryLink[] {
-    return [...this.links];
-  }
-
-  /** Sum of every attached link's impairment counters. */
-  impairmentStats(): ImpairmentStats {
-    const total = emptyImpairmentStats();
-    for (const link of this.links) addImpairmentStats(total, link.impairmentStats());
-    return total;
-  }
-
-  /** @internal */
-  detach(link: MemoryLink): void {
-    this.links.delete(link);
-  }
-
-  /** @internal Put one frame on the segment: every matching receiver copies it into its slab. */
-  route(sender: MemoryLink, frame: Uint8Array, length: number): void {
-    const destination = readMac(frame, 0);
-    const group = destination === BROADCAST_MAC || (frame[0] & 1) === 1;
-    for (const link of this.links) {
-      if (link !== sender && (group || link.mac === destination)) link.receiveFromWire(frame, length);
-    }
-  }
 }
 
 export class MemoryLink extends EventEmitter implements Link {

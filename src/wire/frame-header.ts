@@ -167,3 +167,8 @@ export function turnAround(buf: Uint8Array, sourceMac: number, shelf: number, sl
   buf[at + SHELF + 1] = shelf & 0xff;
   buf[at + SLOT] = slot;
 }
+
+/** True when the destination is a group address (broadcast or multicast: the I/G bit of its first byte, IEEE 802). */
+export function isGroupDestination(buf: Uint8Array, at = 0): boolean {
+  return (buf[at + DESTINATION] & 1) === 1;
+}
