@@ -31,8 +31,17 @@ export function computeMedians(runs: RawRun[]): Median[] {
       values[field] = medianOf(selection.runs.map((run) => (run.result as unknown as Record<string, number>)[field]));
     }
     return {
-      scenario: first.scenario, key: first.key, mtu: first.mtu, links: first.links, shaped: first.shaped, target: first.target, workload: first.workload,
-      runs: selection.runs.length, noisyRuns: selection.noisyRuns, noisyIncluded: selection.noisyIncluded, values,
+      scenario: first.scenario,
+      key: first.key,
+      mtu: first.mtu,
+      links: first.links,
+      shaped: first.shaped,
+      target: first.target,
+      workload: first.workload,
+      runs: selection.runs.length,
+      noisyRuns: selection.noisyRuns,
+      noisyIncluded: selection.noisyIncluded,
+      values,
     };
   });
 }
@@ -69,7 +78,14 @@ export function computeRatios(medians: Median[]): Ratio[] {
   return ratios;
 }
 
-function goal(id: string, description: string, measured: number | undefined, reference: number | undefined, factor: number, comparison: 'ge' | 'le'): Goal | undefined {
+function goal(
+  id: string,
+  description: string,
+  measured: number | undefined,
+  reference: number | undefined,
+  factor: number,
+  comparison: 'ge' | 'le',
+): Goal | undefined {
   if (measured === undefined || reference === undefined || reference === 0) return undefined;
   const threshold = reference * factor;
   const pass = comparison === 'ge' ? measured >= threshold : measured <= threshold;
@@ -82,30 +98,71 @@ export function computeGoals(medians: Median[], options: BenchOptions): Goal[] {
   for (const links of options.linkCounts) {
     const prefix9000 = `mtu9000/links${links}`;
     if (links <= 3) {
-      goals.push(goal(`multipath-9000-${links}`, `MTU 9000, ${links} link(s): aoekit >= 0.95 x ${links} x 124.5 MB/s`,
-        index.get(`${prefix9000}/aoeblade/seqread`, 'megabytesPerSecond'), links * GBE_PAYLOAD_MBPS[9000], 0.95, 'ge'));
+      goals.push(
+        goal(
+          `multipath-9000-${links}`,
+          `MTU 9000, ${links} link(s): aoekit >= 0.95 x ${links} x 124.5 MB/s`,
+          index.get(`${prefix9000}/aoeblade/seqread`, 'megabytesPerSecond'),
+          links * GBE_PAYLOAD_MBPS[9000],
+          0.95,
+          'ge',
+        ),
+      );
     }
     const prefix1500 = `mtu1500/links${links}`;
     const aoekit1500 = index.get(`${prefix1500}/aoeblade/seqread`, 'megabytesPerSecond');
-    goals.push(goal(`multipath-1500-${links}-vblade`, `MTU 1500, ${links} link(s): aoekit >= 1.0 x vblade-per-link`,
-      aoekit1500, index.get(`${prefix1500}/vblade/seqread`, 'megabytesPerSecond'), 1.0, 'ge'));
-    goals.push(goal(`multipath-1500-${links}-ceiling`, `MTU 1500, ${links} link(s): aoekit >= 0.9 x shaped one-way ceiling`,
-      aoekit1500, index.get(`${prefix1500}/shaped/transport/frames${dataFrameSize(1500)}`, 'payloadMegabytesPerSecond'), 0.9, 'ge'));
+    goals.push(
+      goal(
+        `multipath-1500-${links}-vblade`,
+        `MTU 1500, ${links} link(s): aoekit >= 1.0 x vblade-per-link`,
+        aoekit1500,
+        index.get(`${prefix1500}/vblade/seqread`, 'megabytesPerSecond'),
+        1.0,
+        'ge',
+      ),
+    );
+    goals.push(
+      goal(
+        `multipath-1500-${links}-ceiling`,
+        `MTU 1500, ${links} link(s): aoekit >= 0.9 x shaped one-way ceiling`,
+        aoekit1500,
+        index.get(`${prefix1500}/shaped/transport/frames${dataFrameSize(1500)}`, 'payloadMegabytesPerSecond'),
+        0.9,
+        'ge',
+      ),
+    );
   }
   for (const mtu of options.mtus) {
     const ratioGoal = (workload: string, field: string, factor: number, comparison: 'ge' | 'le', text: string): void => {
-      goals.push(goal(`target-${mtu}-${workload}-${field}`, `MTU ${mtu}, ${workload}: aoeblade ${text}`,
-        index.get(`mtu${mtu}/aoeblade/${workload}`, field), index.get(`mtu${mtu}/vblade/${workload}`, field), factor, comparison));
+      goals.push(
+        goal(
+          `target-${mtu}-${workload}-${field}`,
+          `MTU ${mtu}, ${workload}: aoeblade ${text}`,
+          index.get(`mtu${mtu}/aoeblade/${workload}`, field),
+          index.get(`mtu${mtu}/vblade/${workload}`, field),
+          factor,
+          comparison,
+        ),
+      );
     };
     ratioGoal('seqread', 'megabytesPerSecond', 1.0, 'ge', 'MB/s >= 1.0 x vblade');
     ratioGoal('seqwrite', 'megabytesPerSecond', 1.0, 'ge', 'MB/s >= 1.0 x vblade');
     ratioGoal('randread-qd32', 'iops', 1.0, 'ge', 'IOPS >= 1.0 x vblade');
     ratioGoal('randwrite-qd32', 'iops', 1.0, 'ge', 'IOPS >= 1.0 x vblade');
     ratioGoal('randread-qd1', 'latencyP50Us', 1.25, 'le', 'p50 latency <= 1.25 x vblade');
-    for (const workload of ['seqread', 'seqwrite', 'randread-qd32']) ratioGoal(workload, 'targetCpuSecondsPerGB', 1.0, 'le', 'CPU s/GB <= vblade');
+    for (const workload of ['seqread', 'seqwrite', 'randread-qd32'])
+      ratioGoal(workload, 'targetCpuSecondsPerGB', 1.0, 'le', 'CPU s/GB <= vblade');
   }
-  goals.push(goal('nbd-9000-seqread', 'MTU 9000, seqread: aoeblade over nbdkit (NBD, unix socket) MB/s >= 0.7 x aoeblade ram:',
-    index.get('nbd-mtu9000/aoeblade-nbd/seqread', 'megabytesPerSecond'), index.get('nbd-mtu9000/aoeblade-ram/seqread', 'megabytesPerSecond'), 0.7, 'ge'));
+  goals.push(
+    goal(
+      'nbd-9000-seqread',
+      'MTU 9000, seqread: aoeblade over nbdkit (NBD, unix socket) MB/s >= 0.7 x aoeblade ram:',
+      index.get('nbd-mtu9000/aoeblade-nbd/seqread', 'megabytesPerSecond'),
+      index.get('nbd-mtu9000/aoeblade-ram/seqread', 'megabytesPerSecond'),
+      0.7,
+      'ge',
+    ),
+  );
   return goals.filter((item): item is Goal => item !== undefined);
 }
 

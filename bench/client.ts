@@ -67,7 +67,13 @@ async function main(): Promise<void> {
   try {
     response = await runClient(request);
   } catch (error) {
-    response = { ok: false, error: `${(error as { code?: string }).code ?? 'Error'}: ${(error as Error).message}`, paths: 0, payloadBytes: [], results: [] };
+    response = {
+      ok: false,
+      error: `${(error as { code?: string }).code ?? 'Error'}: ${(error as Error).message}`,
+      paths: 0,
+      payloadBytes: [],
+      results: [],
+    };
   }
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(response)}\n`);
   process.exitCode = response.ok ? 0 : 1;

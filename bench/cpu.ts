@@ -110,7 +110,13 @@ export class CpuMeter {
   }
 
   /** CPU seconds since construction: the targets, this process, kernel threads, other user processes, and the whole machine. */
-  stop(): { targetCpuSeconds: number; initiatorCpuSeconds: number; kernelThreadSeconds: number; otherProcessSeconds: number; machineBusySeconds: number } {
+  stop(): {
+    targetCpuSeconds: number;
+    initiatorCpuSeconds: number;
+    kernelThreadSeconds: number;
+    otherProcessSeconds: number;
+    machineBusySeconds: number;
+  } {
     const machine = machineBusySeconds() - this.machineStart;
     const initiator = selfCpuSeconds() - this.selfStart;
     const target = processesCpuSeconds(this.targetPids) - this.targetStart;

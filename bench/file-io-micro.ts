@@ -23,7 +23,13 @@ interface Options {
 type Variant = (runs: number) => void;
 
 function parse(argv: string[]): Options {
-  const options: Options = { runs: 200_000, frames: 16, bytes: 1024, rounds: 5, directory: fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir() };
+  const options: Options = {
+    runs: 200_000,
+    frames: 16,
+    bytes: 1024,
+    rounds: 5,
+    directory: fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(),
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i].replace(/^--/, '') as keyof Options;
     if (!(name in options)) throw new Error(`unknown option ${argv[i]} (--runs --frames --bytes --rounds --directory)`);
@@ -39,17 +45,27 @@ function variants(io: SlabFileIo, fd: number, file: string, options: Options): R
   const runBytes = frames * bytes;
   const runsPerFile = Math.floor(FILE_BYTES / runBytes);
   const pool = Buffer.alloc(POOL_FRAMES * frameSize);
-  const views = Array.from({ length: POOL_FRAMES }, (_, slot) => pool.subarray(slot * frameSize + ATA_DATA_OFFSET, slot * frameSize + ATA_DATA_OFFSET + bytes));
+  const views = Array.from({ length: POOL_FRAMES }, (_, slot) =>
+    pool.subarray(slot * frameSize + ATA_DATA_OFFSET, slot * frameSize + ATA_DATA_OFFSET + bytes),
+  );
   const runViews: Buffer[] = new Array(frames);
   const offsets = new Uint32Array(frames);
   const lengths = new Uint32Array(frames).fill(bytes);
   const check = (done: number) => {
     if (done !== runBytes) throw new Error(`short transfer: ${done} of ${runBytes}`);
   };
-  const replies = Array.from({ length: POOL_FRAMES }, (_, index) => ({
-    pool, offset: index * frameSize, frame: pool.subarray(index * frameSize, (index + 1) * frameSize),
-    onRead: (error: Error | null, done: number) => { if (error !== null || done !== bytes) throw error ?? new Error('short read'); },
-  }) as unknown as ReplyFrame);
+  const replies = Array.from(
+    { length: POOL_FRAMES },
+    (_, index) =>
+      ({
+        pool,
+        offset: index * frameSize,
+        frame: pool.subarray(index * frameSize, (index + 1) * frameSize),
+        onRead: (error: Error | null, done: number) => {
+          if (error !== null || done !== bytes) throw error ?? new Error('short read');
+        },
+      }) as unknown as ReplyFrame,
+  );
   const merged = (useNative: boolean): Variant => {
     FileStore.nativeSlabIo = useNative;
     const runtime = { store: FileStore.open(file, { readOnly: true }) } as unknown as ExportRuntime;
@@ -72,7 +88,7 @@ function variants(io: SlabFileIo, fd: number, file: string, options: Options): R
         check(fs.readvSync(fd, runViews, (run % runsPerFile) * runBytes));
       }
     },
-    'fileReadSlab': (runs) => {
+    fileReadSlab: (runs) => {
       for (let run = 0; run < runs; run++) {
         const first = (run * frames) % POOL_FRAMES;
         for (let i = 0; i < frames; i++) offsets[i] = ((first + i) % POOL_FRAMES) * frameSize + ATA_DATA_OFFSET;
@@ -112,12 +128,15 @@ function main(): void {
       }
     }
     fs.closeSync(fd);
-    console.log(`${options.runs} runs x ${options.frames} frames x ${options.bytes} B from ${options.directory}, ${options.rounds} alternating rounds`);
+    console.log(
+      `${options.runs} runs x ${options.frames} frames x ${options.bytes} B from ${options.directory}, ${options.rounds} alternating rounds`,
+    );
     console.log(`${'variant'.padEnd(24)} wall: median ns/run, ns/frame (min-max)   cpu (user+sys): median ns/run, ns/frame (min-max)`);
     for (const name of names) {
       const wall = samples.get(name)!;
       const cpu = cpuSamples.get(name)!;
-      const cell = (values: number[]) => `${median(values).toFixed(0).padStart(6)} ${(median(values) / options.frames).toFixed(1).padStart(6)} (${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)})`;
+      const cell = (values: number[]) =>
+        `${median(values).toFixed(0).padStart(6)} ${(median(values) / options.frames).toFixed(1).padStart(6)} (${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)})`;
       console.log(`${name.padEnd(24)} ${cell(wall).padEnd(34)} ${cell(cpu)}`);
     }
   } finally {

@@ -12,6 +12,18 @@ export async function runInitiatorOverhead(context: ScenarioContext): Promise<vo
   const link = context.lab.links[0];
   const backing = `ram:${options.sizeMiB}M`;
   for (let run = 1; run <= options.runs; run++) {
-    await measureTarget(context, 'initiator', 'aoeblade', 'aoeblade-ram', backing, [link.targetIf], [link.initiatorIf], workloads, run, `mtu${context.mtu}`, false);
+    await measureTarget(
+      context,
+      'initiator',
+      'aoeblade',
+      'aoeblade-ram',
+      backing,
+      [link.targetIf],
+      [link.initiatorIf],
+      workloads,
+      run,
+      `mtu${context.mtu}`,
+      false,
+    );
   }
 }

@@ -22,17 +22,19 @@ export function limitOf(median: Median, cpus: number): Limit {
   const targetCores = (values.targetCpuSeconds ?? 0) / seconds;
   const initiatorCores = (values.initiatorCpuSeconds ?? 0) / seconds;
   const lineRate = GBE_PAYLOAD_MBPS[median.mtu];
-  const linkShare = median.shaped && lineRate !== undefined && values.megabytesPerSecond !== undefined
-    ? values.megabytesPerSecond / (median.links * lineRate) : undefined;
+  const linkShare =
+    median.shaped && lineRate !== undefined && values.megabytesPerSecond !== undefined
+      ? values.megabytesPerSecond / (median.links * lineRate)
+      : undefined;
   let limit: string;
   if (linkShare !== undefined && linkShare >= 0.9) limit = 'link rate (tbf 1 Gbit/s per link)';
   else if (targetCores >= PROCESS_SATURATED && targetCores >= initiatorCores) limit = `target CPU (${median.target} event loop, one core)`;
   else if (initiatorCores >= PROCESS_SATURATED) limit = 'initiator CPU (client event loop, one core)';
-  else if (targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus) limit = `both cores (target + initiator + kernel softirq on ${cpus} CPUs)`;
+  else if (targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus)
+    limit = `both cores (target + initiator + kernel softirq on ${cpus} CPUs)`;
   else if ((values.machineBusyCores ?? 0) >= MACHINE_SATURATED_SHARE * cpus) {
     limit = `all ${cpus} CPUs busy, ${(values.otherBusyCores ?? 0).toFixed(2)} cores of it other processes (noisy run)`;
-  }
-  else if (values.queueDepth === 1) limit = 'round-trip latency (one request in flight)';
+  } else if (values.queueDepth === 1) limit = 'round-trip latency (one request in flight)';
   else limit = 'window/latency: no CPU or link saturated (pipelining stalls)';
   return { targetCores, initiatorCores, otherCores: values.otherBusyCores ?? 0, linkShare, limit };
 }

@@ -78,7 +78,10 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
         const context: ScenarioContext = { lab, mtu, options, backingFile: backing.path, ...hooks };
         if (wanted('transport')) {
           const sizes = [...new Set([dataFrameSize(1500), dataFrameSize(mtu)])];
-          await runCeiling({ lab, mtu, runs: options.runs, seconds: Math.min(options.seconds, 3), shaped: false, guard: noiseGuardOf(options), ...hooks }, sizes);
+          await runCeiling(
+            { lab, mtu, runs: options.runs, seconds: Math.min(options.seconds, 3), shaped: false, guard: noiseGuardOf(options), ...hooks },
+            sizes,
+          );
         }
         if (wanted('target')) await runTargetVsVblade(context);
         if (wanted('initiator')) await runInitiatorOverhead(context);
@@ -92,8 +95,14 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
   if (wanted('multipath')) await runMultipath(options, { ...hooks, makeBacking: (prefix) => makeBacking(prefix, options.sizeMiB) });
   const medians = computeMedians(runs);
   return {
-    machine: machineInfo(), options, runs, medians, ratios: computeRatios(medians), goals: computeGoals(medians, options),
-    projections: computeProjections(medians, options.mtus), errors,
+    machine: machineInfo(),
+    options,
+    runs,
+    medians,
+    ratios: computeRatios(medians),
+    goals: computeGoals(medians, options),
+    projections: computeProjections(medians, options.mtus),
+    errors,
   };
 }
 
@@ -107,7 +116,9 @@ async function main(): Promise<void> {
     write(`\nre-rendered from ${parsed.jsonPath}${parsed.markdownPath === undefined ? '' : ` into ${parsed.markdownPath}`}\n`);
     return;
   }
-  write(`aoekit bench: scenarios ${parsed.options.scenarios.join(', ')}; ${parsed.options.runs} run(s) x ${parsed.options.seconds} s; MTU ${parsed.options.mtus.join(', ')}\n`);
+  write(
+    `aoekit bench: scenarios ${parsed.options.scenarios.join(', ')}; ${parsed.options.runs} run(s) x ${parsed.options.seconds} s; MTU ${parsed.options.mtus.join(', ')}\n`,
+  );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       killClients(); // labs were torn down by the lab's own handler, registered first; files go in the 'exit' hook
@@ -115,9 +126,10 @@ async function main(): Promise<void> {
     });
   }
   const measured = await runBench(parsed.options, (text) => write(`${text}\n`));
-  const results = parsed.merge && existsSync(parsed.jsonPath)
-    ? mergeResults(JSON.parse(await readFile(parsed.jsonPath, 'utf8')) as BenchResults, measured)
-    : measured;
+  const results =
+    parsed.merge && existsSync(parsed.jsonPath)
+      ? mergeResults(JSON.parse(await readFile(parsed.jsonPath, 'utf8')) as BenchResults, measured)
+      : measured;
   printSummary(measured, write);
   writeJson(parsed.jsonPath, results);
   write(`\nwrote ${parsed.jsonPath}\n`);

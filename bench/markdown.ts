@@ -32,16 +32,41 @@ function limitCell(median: Median | undefined, cpus: number): string {
 
 function targetSection(results: BenchResults, mtu: number): string {
   const byKey = new Map(results.medians.map((median) => [median.key, median]));
-  const workloads = [...new Set(results.medians.filter((median) => median.scenario === 'target' && median.mtu === mtu).map((median) => median.workload))];
+  const workloads = [
+    ...new Set(results.medians.filter((median) => median.scenario === 'target' && median.mtu === mtu).map((median) => median.workload)),
+  ];
   if (workloads.length === 0) return '';
-  const rows = [['workload', 'aoeblade MB/s', 'vblade MB/s', 'IOPS a / v', 'p50 µs a / v', 'p99 µs a / v', 'target CPU s/GB a / v', 'ratio MB/s', 'limit (aoeblade)', 'limit (vblade)', 'runs a / v']];
+  const rows = [
+    [
+      'workload',
+      'aoeblade MB/s',
+      'vblade MB/s',
+      'IOPS a / v',
+      'p50 µs a / v',
+      'p99 µs a / v',
+      'target CPU s/GB a / v',
+      'ratio MB/s',
+      'limit (aoeblade)',
+      'limit (vblade)',
+      'runs a / v',
+    ],
+  ];
   for (const workload of workloads) {
     const a = byKey.get(`mtu${mtu}/aoeblade/${workload}`)?.values ?? {};
     const v = byKey.get(`mtu${mtu}/vblade/${workload}`)?.values ?? {};
-    rows.push([workload, num(a.megabytesPerSecond), num(v.megabytesPerSecond), `${num(a.iops, 0)} / ${num(v.iops, 0)}`, `${num(a.latencyP50Us, 0)} / ${num(v.latencyP50Us, 0)}`,
-      `${num(a.latencyP99Us, 0)} / ${num(v.latencyP99Us, 0)}`, `${num(a.targetCpuSecondsPerGB, 2)} / ${num(v.targetCpuSecondsPerGB, 2)}`,
-      num(a.megabytesPerSecond / v.megabytesPerSecond, 2), limitCell(byKey.get(`mtu${mtu}/aoeblade/${workload}`), results.machine.cpus), limitCell(byKey.get(`mtu${mtu}/vblade/${workload}`), results.machine.cpus),
-      `${runsCell(byKey.get(`mtu${mtu}/aoeblade/${workload}`))} / ${runsCell(byKey.get(`mtu${mtu}/vblade/${workload}`))}`]);
+    rows.push([
+      workload,
+      num(a.megabytesPerSecond),
+      num(v.megabytesPerSecond),
+      `${num(a.iops, 0)} / ${num(v.iops, 0)}`,
+      `${num(a.latencyP50Us, 0)} / ${num(v.latencyP50Us, 0)}`,
+      `${num(a.latencyP99Us, 0)} / ${num(v.latencyP99Us, 0)}`,
+      `${num(a.targetCpuSecondsPerGB, 2)} / ${num(v.targetCpuSecondsPerGB, 2)}`,
+      num(a.megabytesPerSecond / v.megabytesPerSecond, 2),
+      limitCell(byKey.get(`mtu${mtu}/aoeblade/${workload}`), results.machine.cpus),
+      limitCell(byKey.get(`mtu${mtu}/vblade/${workload}`), results.machine.cpus),
+      `${runsCell(byKey.get(`mtu${mtu}/aoeblade/${workload}`))} / ${runsCell(byKey.get(`mtu${mtu}/vblade/${workload}`))}`,
+    ]);
   }
   return `### MTU ${mtu}\n\n${table(rows)}\n`;
 }
@@ -49,14 +74,32 @@ function targetSection(results: BenchResults, mtu: number): string {
 function multipathSection(results: BenchResults): string {
   const index = new MedianIndex(results.medians);
   const byKey = new Map(results.medians.map((median) => [median.key, median]));
-  const rows = [['MTU', 'links', 'aoekit + aoeblade MB/s', 'aoekit + vblade/link MB/s', 'shaped one-way ceiling MB/s (frames/s)', 'line rate MB/s', 'limit (aoeblade)', 'runs a / v / ceiling']];
+  const rows = [
+    [
+      'MTU',
+      'links',
+      'aoekit + aoeblade MB/s',
+      'aoekit + vblade/link MB/s',
+      'shaped one-way ceiling MB/s (frames/s)',
+      'line rate MB/s',
+      'limit (aoeblade)',
+      'runs a / v / ceiling',
+    ],
+  ];
   for (const median of results.medians.filter((item) => item.scenario === 'multipath' && item.target === 'aoeblade')) {
     const prefix = `mtu${median.mtu}/links${median.links}`;
     const ceiling = results.medians.find((item) => item.scenario === 'transport' && item.shaped && item.key.startsWith(`${prefix}/`));
     const line = median.mtu === 9000 ? 124.5 : 120.75;
-    rows.push([String(median.mtu), String(median.links), num(median.values.megabytesPerSecond), num(index.get(`${prefix}/vblade/seqread`, 'megabytesPerSecond')),
-      ceiling ? `${num(ceiling.values.payloadMegabytesPerSecond)} (${num(ceiling.values.framesPerSecond, 0)})` : '-', num(line * median.links, 1), limitCell(byKey.get(median.key), results.machine.cpus),
-      `${runsCell(median)} / ${runsCell(byKey.get(`${prefix}/vblade/seqread`))} / ${runsCell(ceiling)}`]);
+    rows.push([
+      String(median.mtu),
+      String(median.links),
+      num(median.values.megabytesPerSecond),
+      num(index.get(`${prefix}/vblade/seqread`, 'megabytesPerSecond')),
+      ceiling ? `${num(ceiling.values.payloadMegabytesPerSecond)} (${num(ceiling.values.framesPerSecond, 0)})` : '-',
+      num(line * median.links, 1),
+      limitCell(byKey.get(median.key), results.machine.cpus),
+      `${runsCell(median)} / ${runsCell(byKey.get(`${prefix}/vblade/seqread`))} / ${runsCell(ceiling)}`,
+    ]);
   }
   return rows.length > 1 ? table(rows) : '_not run_';
 }
@@ -65,8 +108,16 @@ function transportSection(results: BenchResults): string {
   const rows = [['link(s)', 'MTU', 'frame bytes', 'frames/s', 'payload MB/s', 'lost', 'CPU s per 1M frames', 'runs']];
   for (const median of results.medians.filter((item) => item.scenario === 'transport')) {
     const values = median.values;
-    rows.push([median.shaped ? `${median.links} x tbf ${results.options.rate}` : '1 unshaped', String(median.mtu), num(values.frameSize, 0), num(values.framesPerSecond, 0),
-      num(values.payloadMegabytesPerSecond), num(values.framesLost, 0), num(values.cpuSecondsPerMillionFrames, 2), runsCell(median)]);
+    rows.push([
+      median.shaped ? `${median.links} x tbf ${results.options.rate}` : '1 unshaped',
+      String(median.mtu),
+      num(values.frameSize, 0),
+      num(values.framesPerSecond, 0),
+      num(values.payloadMegabytesPerSecond),
+      num(values.framesLost, 0),
+      num(values.cpuSecondsPerMillionFrames, 2),
+      runsCell(median),
+    ]);
   }
   return rows.length > 1 ? table(rows) : '_not run_';
 }
@@ -74,26 +125,56 @@ function transportSection(results: BenchResults): string {
 function initiatorSection(results: BenchResults): string {
   const rows = [['MTU', 'workload', 'MB/s', 'initiator CPU s/GB', 'target (RAM) CPU s/GB', 'limit']];
   for (const median of results.medians.filter((item) => item.scenario === 'initiator')) {
-    rows.push([String(median.mtu), median.workload, num(median.values.megabytesPerSecond), num(median.values.initiatorCpuSecondsPerGB, 2), num(median.values.targetCpuSecondsPerGB, 2), limitCell(median, results.machine.cpus)]);
+    rows.push([
+      String(median.mtu),
+      median.workload,
+      num(median.values.megabytesPerSecond),
+      num(median.values.initiatorCpuSecondsPerGB, 2),
+      num(median.values.targetCpuSecondsPerGB, 2),
+      limitCell(median, results.machine.cpus),
+    ]);
   }
   return rows.length > 1 ? table(rows) : '_not run_';
 }
 
 function nbdSection(results: BenchResults): string {
   const byKey = new Map(results.medians.map((median) => [median.key, median]));
-  const rows = [['MTU', 'workload', 'ram: MB/s', 'NBD MB/s', 'ratio NBD / ram:', 'target CPU s/GB ram: / NBD (aoeblade + nbdkit)', 'limit (NBD)', 'runs ram: / NBD']];
+  const rows = [
+    [
+      'MTU',
+      'workload',
+      'ram: MB/s',
+      'NBD MB/s',
+      'ratio NBD / ram:',
+      'target CPU s/GB ram: / NBD (aoeblade + nbdkit)',
+      'limit (NBD)',
+      'runs ram: / NBD',
+    ],
+  ];
   for (const median of results.medians.filter((item) => item.scenario === 'nbd' && item.target === 'aoeblade-nbd')) {
     const ram = byKey.get(median.key.replace('/aoeblade-nbd/', '/aoeblade-ram/'));
     const nbd = median.values;
-    rows.push([String(median.mtu), median.workload, num(ram?.values.megabytesPerSecond), num(nbd.megabytesPerSecond),
+    rows.push([
+      String(median.mtu),
+      median.workload,
+      num(ram?.values.megabytesPerSecond),
+      num(nbd.megabytesPerSecond),
       num(nbd.megabytesPerSecond / (ram?.values.megabytesPerSecond ?? Number.NaN), 2),
-      `${num(ram?.values.targetCpuSecondsPerGB, 2)} / ${num(nbd.targetCpuSecondsPerGB, 2)}`, limitCell(median, results.machine.cpus), `${runsCell(ram)} / ${runsCell(median)}`]);
+      `${num(ram?.values.targetCpuSecondsPerGB, 2)} / ${num(nbd.targetCpuSecondsPerGB, 2)}`,
+      limitCell(median, results.machine.cpus),
+      `${runsCell(ram)} / ${runsCell(median)}`,
+    ]);
   }
   if (rows.length === 1) return '_not run_';
   const merged = results.merged?.find((item) => item.scenarios.includes('nbd'));
-  const when = merged === undefined ? '' : `Measured ${merged.date} (${merged.runs} run(s) x ${merged.seconds} s, ${merged.sizeMiB} MiB; ${merged.noisyRuns} of ${merged.rawRuns} raw runs noisy) and merged into this report with \`--merge\`. `;
-  return `${when}aoeblade on one unshaped link serves \`ram:${results.options.sizeMiB}M\` or the same memory in nbdkit's memory plugin (\`allocator=malloc\`) `
-    + `on a unix socket (\`nbd+unix:///?socket=...\`), both with \`-b ${results.options.nbdBufferCount ?? 64}\`; sequential 1 MiB requests, 4 in flight.\n\n${table(rows)}`;
+  const when =
+    merged === undefined
+      ? ''
+      : `Measured ${merged.date} (${merged.runs} run(s) x ${merged.seconds} s, ${merged.sizeMiB} MiB; ${merged.noisyRuns} of ${merged.rawRuns} raw runs noisy) and merged into this report with \`--merge\`. `;
+  return (
+    `${when}aoeblade on one unshaped link serves \`ram:${results.options.sizeMiB}M\` or the same memory in nbdkit's memory plugin (\`allocator=malloc\`) ` +
+    `on a unix socket (\`nbd+unix:///?socket=...\`), both with \`-b ${results.options.nbdBufferCount ?? 64}\`; sequential 1 MiB requests, 4 in flight.\n\n${table(rows)}`
+  );
 }
 
 function medianMethod(results: BenchResults): string {
@@ -101,13 +182,14 @@ function medianMethod(results: BenchResults): string {
   const measured = options.noiseLimitCores !== undefined;
   const limit = options.noiseLimitCores ?? DEFAULT_NOISE_LIMIT_CORES;
   const retries = options.noiseRetries ?? DEFAULT_NOISE_RETRIES;
-  const guard = `Noise guard${measured ? '' : ' (added after these numbers were measured: none of the runs below was checked, "other" was then /proc/stat busy time minus the measured processes, kernel threads and softirq included)'}: `
-    + `a run is **noisy** when other user processes used more than ${limit} cores over the run: the CPU time of every process from /proc/PID/stat `
-    + `(utime+stime, plus the time of children it reaped, so short-lived processes of other jobs count too), leaving out the target(s), the client, the bench `
-    + `itself and kernel threads (ksoftirqd and kworkers mostly carry our own frames); `
-    + `a noisy measurement is re-run at once, up to ${retries} time(s) (\`--noise-limit\`, \`--noise-retries\`). Every attempt stays in results.json with \`noisy\`, \`otherLoadCores\` `
-    + `and \`attempt\`. A median uses only the clean runs when at least 3 exist, otherwise all runs; the "runs" columns say which ("noisy incl." = fewer than 3 clean runs, `
-    + `that median includes noisy ones).`;
+  const guard =
+    `Noise guard${measured ? '' : ' (added after these numbers were measured: none of the runs below was checked, "other" was then /proc/stat busy time minus the measured processes, kernel threads and softirq included)'}: ` +
+    `a run is **noisy** when other user processes used more than ${limit} cores over the run: the CPU time of every process from /proc/PID/stat ` +
+    `(utime+stime, plus the time of children it reaped, so short-lived processes of other jobs count too), leaving out the target(s), the client, the bench ` +
+    `itself and kernel threads (ksoftirqd and kworkers mostly carry our own frames); ` +
+    `a noisy measurement is re-run at once, up to ${retries} time(s) (\`--noise-limit\`, \`--noise-retries\`). Every attempt stays in results.json with \`noisy\`, \`otherLoadCores\` ` +
+    `and \`attempt\`. A median uses only the clean runs when at least 3 exist, otherwise all runs; the "runs" columns say which ("noisy incl." = fewer than 3 clean runs, ` +
+    `that median includes noisy ones).`;
   return `- Each figure is the median of ${options.runs} run(s)${measured ? ' (with re-runs of noisy ones)' : ''}; every raw run is in bench/results.json.\n- ${guard}${measured ? ` This run: ${noiseSummary(results) ?? '-'}.` : ''}`;
 }
 
@@ -115,21 +197,41 @@ function transportMethod(results: BenchResults): string {
   const seconds = Math.min(results.options.seconds, 3);
   const perProcess = results.runs.some((run) => run.scenario === 'transport' && 'linkProcesses' in run.result);
   if (!perProcess) {
-    return `- Transport ceilings: \`measureTransport\` (addon only, no AoE logic), every link's sender a worker thread of the bench process and every receiver on its event loop, `
-      + `all links at once, ${seconds} s. On 3-4 shaped links that one process is CPU-bound, so those ceilings are the harness's, not the links'.`;
+    return (
+      `- Transport ceilings: \`measureTransport\` (addon only, no AoE logic), every link's sender a worker thread of the bench process and every receiver on its event loop, ` +
+      `all links at once, ${seconds} s. On 3-4 shaped links that one process is CPU-bound, so those ceilings are the harness's, not the links'.`
+    );
   }
-  return `- Transport ceilings: \`measureTransport\` (addon only, no AoE logic), one child process per link (\`dist-tools/bench/transport-link.js\`: receiver on its event loop, sender in a worker thread, `
-    + `flow-controlled by a window of frames in flight), all links started together, ${seconds} s; frames/s is the sum over links. A sender whose frames the kernel refuses `
-    + `(a full tbf queue answers ENOBUFS) waits for receiver progress instead of retrying at once, so the shaped ceiling measures the links' rate, not the CPU. `
-    + `"CPU s per 1M frames" is the link processes' CPU.`;
+  return (
+    `- Transport ceilings: \`measureTransport\` (addon only, no AoE logic), one child process per link (\`dist-tools/bench/transport-link.js\`: receiver on its event loop, sender in a worker thread, ` +
+    `flow-controlled by a window of frames in flight), all links started together, ${seconds} s; frames/s is the sum over links. A sender whose frames the kernel refuses ` +
+    `(a full tbf queue answers ENOBUFS) waits for receiver progress instead of retrying at once, so the shaped ceiling measures the links' rate, not the CPU. ` +
+    `"CPU s per 1M frames" is the link processes' CPU.`
+  );
 }
 
 export function renderMarkdown(results: BenchResults, analysis: string): string {
   const { machine, options } = results;
-  const goals = table([['goal', 'measured', 'threshold', 'ratio', 'verdict'],
-    ...results.goals.map((goal) => [goal.description, num(goal.measured, 2), `${goal.comparison === 'ge' ? '≥' : '≤'} ${num(goal.threshold, 2)}`, num(goal.ratio, 3), goal.pass ? 'PASS' : '**FAIL**'])]);
-  const projections = table([['side', 'MTU', 'frames per CPU-second (seq read)', '10 GbE line rate, frames/s', 'cores needed'],
-    ...results.projections.map((item) => [item.side, String(item.mtu), num(item.framesPerCpuSecond, 0), num(item.lineRateFrames, 0), num(item.coresNeeded, 1)])]);
+  const goals = table([
+    ['goal', 'measured', 'threshold', 'ratio', 'verdict'],
+    ...results.goals.map((goal) => [
+      goal.description,
+      num(goal.measured, 2),
+      `${goal.comparison === 'ge' ? '≥' : '≤'} ${num(goal.threshold, 2)}`,
+      num(goal.ratio, 3),
+      goal.pass ? 'PASS' : '**FAIL**',
+    ]),
+  ]);
+  const projections = table([
+    ['side', 'MTU', 'frames per CPU-second (seq read)', '10 GbE line rate, frames/s', 'cores needed'],
+    ...results.projections.map((item) => [
+      item.side,
+      String(item.mtu),
+      num(item.framesPerCpuSecond, 0),
+      num(item.lineRateFrames, 0),
+      num(item.coresNeeded, 1),
+    ]),
+  ]);
   return `# aoekit benchmarks
 
 <!-- Generated by \`npm run bench\` (src/bench/markdown.ts) from bench/results.json. Edit only the analysis block near the end: it is kept across runs. -->
@@ -151,7 +253,12 @@ ${transportMethod(results)}
 
 ## (a) aoeblade against vblade, one unshaped link
 
-${options.mtus.map((mtu) => targetSection(results, mtu)).filter(Boolean).join('\n') || '_not run_'}
+${
+  options.mtus
+    .map((mtu) => targetSection(results, mtu))
+    .filter(Boolean)
+    .join('\n') || '_not run_'
+}
 
 ## (b) Multipath, tbf ${options.rate} per link, sequential read
 

@@ -19,12 +19,24 @@ export function mergeResults(previous: BenchResults, current: BenchResults): Ben
   const merged = [
     ...(previous.merged ?? []).filter((item) => !item.scenarios.every((scenario) => replaced.has(scenario))),
     {
-      scenarios: current.options.scenarios, date: current.machine.date, runs: current.options.runs, seconds: current.options.seconds,
-      sizeMiB: current.options.sizeMiB, noisyRuns: current.runs.filter((run) => run.noisy).length, rawRuns: current.runs.length,
+      scenarios: current.options.scenarios,
+      date: current.machine.date,
+      runs: current.options.runs,
+      seconds: current.options.seconds,
+      sizeMiB: current.options.sizeMiB,
+      noisyRuns: current.runs.filter((run) => run.noisy).length,
+      rawRuns: current.runs.length,
     },
   ];
   return {
-    machine: previous.machine, merged, options, runs, medians, ratios: computeRatios(medians), goals: computeGoals(medians, options),
-    projections: computeProjections(medians, options.mtus), errors: [...previous.errors, ...current.errors],
+    machine: previous.machine,
+    merged,
+    options,
+    runs,
+    medians,
+    ratios: computeRatios(medians),
+    goals: computeGoals(medians, options),
+    projections: computeProjections(medians, options.mtus),
+    errors: [...previous.errors, ...current.errors],
   };
 }

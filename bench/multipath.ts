@@ -28,15 +28,38 @@ export async function runMultipath(options: BenchOptions, hooks: MultipathHooks)
       }
       const backing = await hooks.makeBacking(lab.prefix);
       try {
-        const context: ScenarioContext = { lab, mtu, options, backingFile: backing.path, record: hooks.record, fail: hooks.fail, log: hooks.log };
+        const context: ScenarioContext = {
+          lab,
+          mtu,
+          options,
+          backingFile: backing.path,
+          record: hooks.record,
+          fail: hooks.fail,
+          log: hooks.log,
+        };
         const targetIfs = lab.links.map((link) => link.targetIf);
         const initiatorIfs = lab.links.map((link) => link.initiatorIf);
         // (c) on the same shaped links: the ceiling this scenario is judged against, so it is always measured here.
-        await runCeiling({ lab, mtu, runs: options.runs, seconds: Math.min(options.seconds, 3), shaped: true, guard: noiseGuardOf(options), ...hooks }, [dataFrameSize(mtu)]);
+        await runCeiling(
+          { lab, mtu, runs: options.runs, seconds: Math.min(options.seconds, 3), shaped: true, guard: noiseGuardOf(options), ...hooks },
+          [dataFrameSize(mtu)],
+        );
         // aoeblade and vblade back to back per run, order alternating by run, as in (a).
         for (let run = 1; run <= options.runs; run++) {
           for (const kind of targetOrder(options.targets, run)) {
-            await measureTarget(context, 'multipath', kind, kind, backing.path, targetIfs, initiatorIfs, workloads, run, `mtu${mtu}/links${links}`, true);
+            await measureTarget(
+              context,
+              'multipath',
+              kind,
+              kind,
+              backing.path,
+              targetIfs,
+              initiatorIfs,
+              workloads,
+              run,
+              `mtu${mtu}/links${links}`,
+              true,
+            );
           }
         }
       } finally {

@@ -26,10 +26,25 @@ export async function runNbdBacked(baseContext: ScenarioContext): Promise<void> 
   ];
   const link = context.lab.links[0];
   const backing = `ram:${options.sizeMiB}M`;
-  const kinds: Array<[TargetKind, string]> = [['aoeblade', 'aoeblade-ram'], ['aoeblade-nbd', 'aoeblade-nbd']];
+  const kinds: Array<[TargetKind, string]> = [
+    ['aoeblade', 'aoeblade-ram'],
+    ['aoeblade-nbd', 'aoeblade-nbd'],
+  ];
   for (let run = 1; run <= options.runs; run++) {
     for (const [kind, label] of targetOrder(kinds, run)) {
-      await measureTarget(context, 'nbd', kind, label, backing, [link.targetIf], [link.initiatorIf], workloads, run, `${NBD_KEY_PREFIX}${context.mtu}`, false);
+      await measureTarget(
+        context,
+        'nbd',
+        kind,
+        label,
+        backing,
+        [link.targetIf],
+        [link.initiatorIf],
+        workloads,
+        run,
+        `${NBD_KEY_PREFIX}${context.mtu}`,
+        false,
+      );
     }
   }
 }

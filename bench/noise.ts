@@ -52,7 +52,9 @@ export interface GuardHooks {
  * noisy or not from its other load, records them all, and measures again while a run was noisy and retries are left.
  */
 export async function measureGuarded(
-  guard: NoiseGuard, hooks: GuardHooks, what: string,
+  guard: NoiseGuard,
+  hooks: GuardHooks,
+  what: string,
   measure: (attempt: number) => Promise<Array<Omit<RawRun, 'noisy' | 'attempt'>> | undefined>,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -62,6 +64,8 @@ export async function measureGuarded(
     for (const run of runs) hooks.record(run);
     if (!shouldRetry(runs, attempt, guard)) return;
     const worst = Math.max(...runs.map((run) => run.otherLoadCores).filter(Number.isFinite));
-    hooks.log(`  noisy: ${what} saw ${worst.toFixed(2)} cores of other load (limit ${guard.limitCores}); re-running (retry ${attempt + 1} of ${guard.retries})`);
+    hooks.log(
+      `  noisy: ${what} saw ${worst.toFixed(2)} cores of other load (limit ${guard.limitCores}); re-running (retry ${attempt + 1} of ${guard.retries})`,
+    );
   }
 }

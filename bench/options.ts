@@ -54,21 +54,37 @@ function nonNegativeNumber(text: string | undefined, flag: string): number {
 
 /** 1-8 chars [a-z0-9] starting with a letter, so prefix + pid + counter stays within the lab's 16. */
 function labPrefix(text: string | undefined, flag: string): string {
-  if (text === undefined || !/^[a-z][a-z0-9]{0,7}$/.test(text)) fail(`${flag} needs 1-8 characters [a-z0-9] starting with a letter, got '${text}'`);
+  if (text === undefined || !/^[a-z][a-z0-9]{0,7}$/.test(text))
+    fail(`${flag} needs 1-8 characters [a-z0-9] starting with a letter, got '${text}'`);
   return text;
 }
 
 function list(text: string | undefined, flag: string): string[] {
   if (text === undefined || text.trim() === '') fail(`${flag} needs a comma-separated list`);
-  return text.split(',').map((item) => item.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
   const quick = argv.includes('--quick');
   const options: BenchOptions = {
-    scenarios: [], runs: quick ? 1 : 3, seconds: quick ? 1 : 5, mtus: [1500, 9000], linkCounts: quick ? [1, 2] : [1, 2, 3, 4], rate: '1gbit',
-    sizeMiB: quick ? 64 : 512, bufferCount: 16, nbdBufferCount: 64, workloads: undefined, targets: ['aoeblade', 'vblade'], profileDir: undefined, quick,
-    noiseLimitCores: DEFAULT_NOISE_LIMIT_CORES, noiseRetries: DEFAULT_NOISE_RETRIES,
+    scenarios: [],
+    runs: quick ? 1 : 3,
+    seconds: quick ? 1 : 5,
+    mtus: [1500, 9000],
+    linkCounts: quick ? [1, 2] : [1, 2, 3, 4],
+    rate: '1gbit',
+    sizeMiB: quick ? 64 : 512,
+    bufferCount: 16,
+    nbdBufferCount: 64,
+    workloads: undefined,
+    targets: ['aoeblade', 'vblade'],
+    profileDir: undefined,
+    quick,
+    noiseLimitCores: DEFAULT_NOISE_LIMIT_CORES,
+    noiseRetries: DEFAULT_NOISE_RETRIES,
     labPrefix: process.env.AOEKIT_LAB_PREFIX ? labPrefix(process.env.AOEKIT_LAB_PREFIX, 'AOEKIT_LAB_PREFIX') : undefined,
   };
   let jsonPath = join(root, 'bench', 'results.json');
@@ -79,32 +95,72 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
     const argument = argv[i];
     const next = (): string | undefined => argv[++i];
     switch (argument) {
-      case '--quick': break;
-      case '--runs': options.runs = Math.round(positiveNumber(next(), '--runs')); break;
-      case '--seconds': options.seconds = positiveNumber(next(), '--seconds'); break;
-      case '--mtu': options.mtus = list(next(), '--mtu').map((item) => positiveNumber(item, '--mtu')); break;
-      case '--links': options.linkCounts = list(next(), '--links').map((item) => Math.round(positiveNumber(item, '--links'))); break;
-      case '--rate': options.rate = next() ?? fail('--rate needs a value'); break;
-      case '--size-mib': options.sizeMiB = Math.round(positiveNumber(next(), '--size-mib')); break;
-      case '--buffers': options.bufferCount = Math.round(positiveNumber(next(), '--buffers')); break;
-      case '--nbd-buffers': options.nbdBufferCount = Math.round(positiveNumber(next(), '--nbd-buffers')); break;
-      case '--workloads': options.workloads = list(next(), '--workloads'); break;
+      case '--quick':
+        break;
+      case '--runs':
+        options.runs = Math.round(positiveNumber(next(), '--runs'));
+        break;
+      case '--seconds':
+        options.seconds = positiveNumber(next(), '--seconds');
+        break;
+      case '--mtu':
+        options.mtus = list(next(), '--mtu').map((item) => positiveNumber(item, '--mtu'));
+        break;
+      case '--links':
+        options.linkCounts = list(next(), '--links').map((item) => Math.round(positiveNumber(item, '--links')));
+        break;
+      case '--rate':
+        options.rate = next() ?? fail('--rate needs a value');
+        break;
+      case '--size-mib':
+        options.sizeMiB = Math.round(positiveNumber(next(), '--size-mib'));
+        break;
+      case '--buffers':
+        options.bufferCount = Math.round(positiveNumber(next(), '--buffers'));
+        break;
+      case '--nbd-buffers':
+        options.nbdBufferCount = Math.round(positiveNumber(next(), '--nbd-buffers'));
+        break;
+      case '--workloads':
+        options.workloads = list(next(), '--workloads');
+        break;
       case '--targets': {
         const targets = list(next(), '--targets');
         if (targets.some((target) => target !== 'aoeblade' && target !== 'vblade')) fail('--targets takes aoeblade and/or vblade');
         options.targets = targets as BenchOptions['targets'];
         break;
       }
-      case '--noise-limit': options.noiseLimitCores = nonNegativeNumber(next(), '--noise-limit'); break;
-      case '--noise-retries': options.noiseRetries = Math.round(nonNegativeNumber(next(), '--noise-retries')); break;
-      case '--lab-prefix': options.labPrefix = labPrefix(next(), '--lab-prefix'); break;
-      case '--profile': options.profileDir = next() ?? fail('--profile needs a directory'); break;
-      case '--json': jsonPath = next() ?? fail('--json needs a path'); break;
-      case '--markdown': markdownPath = next() ?? fail('--markdown needs a path'); break;
-      case '--no-markdown': markdownPath = undefined; break;
-      case '--report-only': reportOnly = true; break;
-      case '--merge': merge = true; break;
-      case '--help': case '-h': process.stdout.write(`${BENCH_USAGE}\n`); process.exit(0);
+      case '--noise-limit':
+        options.noiseLimitCores = nonNegativeNumber(next(), '--noise-limit');
+        break;
+      case '--noise-retries':
+        options.noiseRetries = Math.round(nonNegativeNumber(next(), '--noise-retries'));
+        break;
+      case '--lab-prefix':
+        options.labPrefix = labPrefix(next(), '--lab-prefix');
+        break;
+      case '--profile':
+        options.profileDir = next() ?? fail('--profile needs a directory');
+        break;
+      case '--json':
+        jsonPath = next() ?? fail('--json needs a path');
+        break;
+      case '--markdown':
+        markdownPath = next() ?? fail('--markdown needs a path');
+        break;
+      case '--no-markdown':
+        markdownPath = undefined;
+        break;
+      case '--report-only':
+        reportOnly = true;
+        break;
+      case '--merge':
+        merge = true;
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(`${BENCH_USAGE}\n`);
+        process.exit(0);
       default:
         if (argument.startsWith('-')) fail(`unknown option ${argument}`);
         if (!SCENARIOS.includes(argument as ScenarioName)) fail(`unknown scenario '${argument}' (use ${SCENARIOS.join(', ')})`);

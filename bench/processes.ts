@@ -81,8 +81,17 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
   }
   if (options.kind === 'aoeblade' || options.kind === 'aoeblade-nbd') {
     const argv = [
-      process.execPath, ...(options.nodeFlags ?? []), `${distRoot}cli/aoeblade.js`, '-b', String(options.bufferCount), '--log-level', 'info',
-      String(options.shelf), String(options.slot), options.interfaces.join(','), backing,
+      process.execPath,
+      ...(options.nodeFlags ?? []),
+      `${distRoot}cli/aoeblade.js`,
+      '-b',
+      String(options.bufferCount),
+      '--log-level',
+      'info',
+      String(options.shelf),
+      String(options.slot),
+      options.interfaces.join(','),
+      backing,
     ];
     const child = lab.spawn(lab.targetNs, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
@@ -123,7 +132,10 @@ let nbdkitCounter = 0;
 function accepts(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = net.connect(socket);
-    probe.once('connect', () => { probe.destroy(); resolve(true); });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
     probe.once('error', () => resolve(false));
   });
 }
@@ -134,10 +146,13 @@ function accepts(socket: string): Promise<boolean> {
  */
 async function startNbdkitMemory(spec: string): Promise<{ child: ChildProcess; uri: string }> {
   const size = /^ram:(\d+[kmgt]?)$/i.exec(spec)?.[1];
-  if (size === undefined) throw Object.assign(new Error(`aoeblade-nbd needs a ram:SIZE backing, got '${spec}'`), { code: 'ERR_BENCH_CONFIG' });
+  if (size === undefined)
+    throw Object.assign(new Error(`aoeblade-nbd needs a ram:SIZE backing, got '${spec}'`), { code: 'ERR_BENCH_CONFIG' });
   const socket = `/tmp/aoekit-bench-nbdkit-${process.pid}-${nbdkitCounter++}.sock`;
   rmSync(socket, { force: true });
-  const child = spawn('nbdkit', ['-f', '--exit-with-parent', '-U', socket, 'memory', `size=${size}`, 'allocator=malloc'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('nbdkit', ['-f', '--exit-with-parent', '-U', socket, 'memory', `size=${size}`, 'allocator=malloc'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.once('exit', () => rmSync(socket, { force: true }));
   const until = Date.now() + READY_TIMEOUT_MS;
   while (!existsSync(socket) || !(await accepts(socket))) {
@@ -167,7 +182,9 @@ export function killClients(): void {
 /** Runs the client process (it enters the initiator namespace through the addon) and parses its JSON line. */
 export async function runClientProcess(request: ClientRequest, nodeFlags: string[] = []): Promise<ClientResponse> {
   const budgetMs = request.openTimeoutMs + request.workloads.reduce((sum, spec) => sum + spec.seconds * 1000, 0) + 60_000;
-  const child = spawn(process.execPath, [...nodeFlags, packagePath("dist-tools", "bench", "client.js"), JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, packagePath('dist-tools', 'bench', 'client.js'), JSON.stringify(request)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   trackClient(child);
   let stdout = '';
   let stderr = '';
@@ -178,7 +195,13 @@ export async function runClientProcess(request: ClientRequest, nodeFlags: string
   clearTimeout(timer);
   const line = stdout.split('\n').find((text) => text.startsWith(RESULT_PREFIX));
   if (line === undefined) {
-    return { ok: false, error: `client exited with code ${code} and no result: ${stderr.slice(-600)}`, paths: 0, payloadBytes: [], results: [] };
+    return {
+      ok: false,
+      error: `client exited with code ${code} and no result: ${stderr.slice(-600)}`,
+      paths: 0,
+      payloadBytes: [],
+      results: [],
+    };
   }
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as ClientResponse;
 }

@@ -4,8 +4,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 /** Rows of [share of all samples, 'function file:line'], largest first; '(idle)' is time the event loop waited. */
 export function summarizeProfile(profile: CpuProfile, limit = 25): Array<[number, string]> {
@@ -20,7 +27,10 @@ export function summarizeProfile(profile: CpuProfile, limit = 25): Array<[number
     const name = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').slice(-2).join('/')}:${frame.lineNumber + 1}`;
     selfTime.set(name, (selfTime.get(name) ?? 0) + time);
   }
-  return [...selfTime].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, time]) => [total > 0 ? time / total : 0, name]);
+  return [...selfTime]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([name, time]) => [total > 0 ? time / total : 0, name]);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -39,12 +39,33 @@ type UnguardedRun = Omit<RawRun, 'noisy' | 'attempt'>;
  * `label` names the target in results ('aoeblade', 'vblade', 'aoeblade-ram').
  */
 export async function measureTarget(
-  context: ScenarioContext, scenario: RawRun['scenario'], kind: TargetKind, label: string, backing: string,
-  targetInterfaces: string[], initiatorInterfaces: string[], workloads: WorkloadSpec[], run: number, keyPrefix: string, shaped: boolean,
+  context: ScenarioContext,
+  scenario: RawRun['scenario'],
+  kind: TargetKind,
+  label: string,
+  backing: string,
+  targetInterfaces: string[],
+  initiatorInterfaces: string[],
+  workloads: WorkloadSpec[],
+  run: number,
+  keyPrefix: string,
+  shaped: boolean,
 ): Promise<void> {
-  const measurement: Measurement = { scenario, kind, label, backing, targetInterfaces, initiatorInterfaces, workloads, run, keyPrefix, shaped };
-  await measureGuarded(noiseGuardOf(context.options), context, `${scenario}-mtu${context.mtu}-${label} run ${run}`,
-    (attempt) => measureOnce(context, measurement, attempt));
+  const measurement: Measurement = {
+    scenario,
+    kind,
+    label,
+    backing,
+    targetInterfaces,
+    initiatorInterfaces,
+    workloads,
+    run,
+    keyPrefix,
+    shaped,
+  };
+  await measureGuarded(noiseGuardOf(context.options), context, `${scenario}-mtu${context.mtu}-${label} run ${run}`, (attempt) =>
+    measureOnce(context, measurement, attempt),
+  );
 }
 
 interface Measurement {
@@ -68,7 +89,12 @@ async function measureOnce(context: ScenarioContext, measurement: Measurement, a
   let target;
   try {
     target = await startTarget(lab, {
-      kind, shelf: SHELF, slot: SLOT, interfaces: targetInterfaces, backing, bufferCount: options.bufferCount,
+      kind,
+      shelf: SHELF,
+      slot: SLOT,
+      interfaces: targetInterfaces,
+      backing,
+      bufferCount: options.bufferCount,
       nodeFlags: profileFlags(options, `${who}-target`),
     });
   } catch (error) {
@@ -76,10 +102,18 @@ async function measureOnce(context: ScenarioContext, measurement: Measurement, a
     return undefined;
   }
   try {
-    const response = await runClientProcess({
-      device: `e${SHELF}.${SLOT}`, netns: lab.initiatorNs, interfaces: initiatorInterfaces, workloads,
-      spanBytes: options.sizeMiB * 1024 * 1024, targetPids: target.pids, openTimeoutMs: OPEN_TIMEOUT_MS,
-    }, profileFlags(options, `${who}-initiator`));
+    const response = await runClientProcess(
+      {
+        device: `e${SHELF}.${SLOT}`,
+        netns: lab.initiatorNs,
+        interfaces: initiatorInterfaces,
+        workloads,
+        spanBytes: options.sizeMiB * 1024 * 1024,
+        targetPids: target.pids,
+        openTimeoutMs: OPEN_TIMEOUT_MS,
+      },
+      profileFlags(options, `${who}-initiator`),
+    );
     if (!response.ok) {
       context.fail(`${who} ${runName}: client failed: ${response.error ?? 'unknown error'}`);
       return undefined;
@@ -88,12 +122,22 @@ async function measureOnce(context: ScenarioContext, measurement: Measurement, a
       context.fail(`${who} ${runName}: only ${response.paths} of ${initiatorInterfaces.length} paths found`);
     }
     return response.results.map((result) => {
-      context.log(`  ${who.padEnd(34)} ${runName.padEnd(7)} ${result.name.padEnd(15)} ${result.megabytesPerSecond.toFixed(1).padStart(7)} MB/s `
-        + `${Math.round(result.iops).toString().padStart(7)} IOPS p50 ${result.latencyP50Us} us  target ${result.targetCpuSecondsPerGB.toFixed(2)} s/GB`
-        + `  other ${result.otherBusyCores.toFixed(2)} cores`);
+      context.log(
+        `  ${who.padEnd(34)} ${runName.padEnd(7)} ${result.name.padEnd(15)} ${result.megabytesPerSecond.toFixed(1).padStart(7)} MB/s ` +
+          `${Math.round(result.iops).toString().padStart(7)} IOPS p50 ${result.latencyP50Us} us  target ${result.targetCpuSecondsPerGB.toFixed(2)} s/GB` +
+          `  other ${result.otherBusyCores.toFixed(2)} cores`,
+      );
       return {
-        scenario, key: `${keyPrefix}/${label}/${result.name}`, run, mtu: context.mtu, links: targetInterfaces.length, shaped,
-        target: label, workload: result.name, otherLoadCores: result.otherBusyCores, result,
+        scenario,
+        key: `${keyPrefix}/${label}/${result.name}`,
+        run,
+        mtu: context.mtu,
+        links: targetInterfaces.length,
+        shaped,
+        target: label,
+        workload: result.name,
+        otherLoadCores: result.otherBusyCores,
+        result,
       };
     });
   } finally {
@@ -117,7 +161,19 @@ export async function runTargetVsVblade(context: ScenarioContext): Promise<void>
     const kinds = targetOrder(context.options.targets, run);
     for (const workload of workloads) {
       for (const kind of kinds) {
-        await measureTarget(context, 'target', kind, kind, context.backingFile, [link.targetIf], [link.initiatorIf], [workload], run, `mtu${context.mtu}`, false);
+        await measureTarget(
+          context,
+          'target',
+          kind,
+          kind,
+          context.backingFile,
+          [link.targetIf],
+          [link.initiatorIf],
+          [workload],
+          run,
+          `mtu${context.mtu}`,
+          false,
+        );
       }
     }
   }

@@ -29,9 +29,14 @@ interface LinkProcess {
 function startLinkProcess(lab: Lab, linkIndex: number, frameSize: number, durationMs: number): LinkProcess {
   const link = lab.links[linkIndex];
   const request: LinkRequest = {
-    sender: { netns: lab.initiatorNs, ifname: link.initiatorIf }, receiver: { netns: lab.targetNs, ifname: link.targetIf }, frameSize, durationMs,
+    sender: { netns: lab.initiatorNs, ifname: link.initiatorIf },
+    receiver: { netns: lab.targetNs, ifname: link.targetIf },
+    frameSize,
+    durationMs,
   };
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./transport-link.js', import.meta.url)), JSON.stringify(request)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./transport-link.js', import.meta.url)), JSON.stringify(request)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   trackClient(child);
   let stdout = '';
   let stderr = '';
@@ -46,7 +51,10 @@ function startLinkProcess(lab: Lab, linkIndex: number, frameSize: number, durati
   const result = once(child, 'exit').then(([code]) => {
     clearTimeout(timer);
     const line = stdout.split('\n').find((text) => text.startsWith(LINK_RESULT_PREFIX));
-    if (line === undefined) throw Object.assign(new Error(`link ${linkIndex} process exited with code ${code} and no result: ${stderr.slice(-600)}`), { code: 'ERR_BENCH_LINK' });
+    if (line === undefined)
+      throw Object.assign(new Error(`link ${linkIndex} process exited with code ${code} and no result: ${stderr.slice(-600)}`), {
+        code: 'ERR_BENCH_LINK',
+      });
     return JSON.parse(line.slice(LINK_RESULT_PREFIX.length)) as TransportResult;
   });
   result.catch(() => {}); // awaited by measureCeiling, unless another link failed first
@@ -112,12 +120,24 @@ export async function runCeiling(context: CeilingContext, frameSizes: number[]):
         const runName = attempt === 0 ? `run ${run}` : `run ${run}.${attempt}`;
         try {
           const result = await measureCeiling(context.lab, linkCount, frameSize, context.seconds * 1000);
-          context.log(`  transport ${prefix.padEnd(26)} ${runName.padEnd(7)} ${String(frameSize).padStart(5)} B ${Math.round(result.framesPerSecond).toString().padStart(8)} frames/s `
-            + `${result.payloadMegabytesPerSecond.toFixed(1).padStart(7)} MB/s payload, lost ${result.framesLost}, ${result.cpuSecondsPerMillionFrames.toFixed(2)} CPU s/1M frames, other ${result.otherBusyCores.toFixed(2)} cores`);
-          return [{
-            scenario: 'transport' as const, key: `${prefix}/transport/${workload}`, run, mtu: context.mtu, links: linkCount, shaped: context.shaped,
-            target: 'transport', workload, otherLoadCores: result.otherBusyCores, result,
-          }];
+          context.log(
+            `  transport ${prefix.padEnd(26)} ${runName.padEnd(7)} ${String(frameSize).padStart(5)} B ${Math.round(result.framesPerSecond).toString().padStart(8)} frames/s ` +
+              `${result.payloadMegabytesPerSecond.toFixed(1).padStart(7)} MB/s payload, lost ${result.framesLost}, ${result.cpuSecondsPerMillionFrames.toFixed(2)} CPU s/1M frames, other ${result.otherBusyCores.toFixed(2)} cores`,
+          );
+          return [
+            {
+              scenario: 'transport' as const,
+              key: `${prefix}/transport/${workload}`,
+              run,
+              mtu: context.mtu,
+              links: linkCount,
+              shaped: context.shaped,
+              target: 'transport',
+              workload,
+              otherLoadCores: result.otherBusyCores,
+              result,
+            },
+          ];
         } catch (error) {
           context.fail(`transport ${prefix} ${frameSize} B ${runName}: ${(error as Error).message}`);
           return undefined;

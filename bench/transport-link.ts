@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   });
   go.catch(() => {}); // observed in ready() below
   const result: TransportResult = await measureTransport({
-    sender: request.sender, receiver: request.receiver, frameSize: request.frameSize, durationMs: request.durationMs,
+    sender: request.sender,
+    receiver: request.receiver,
+    frameSize: request.frameSize,
+    durationMs: request.durationMs,
     ready: async () => {
       process.stdout.write(`${LINK_READY}\n`);
       await go;

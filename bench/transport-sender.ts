@@ -42,7 +42,8 @@ async function runSender(setup: SenderSetup): Promise<SenderReport> {
   const lengths = new Uint32Array(setup.batchSize).fill(setup.frameSize);
   let sent = 0;
   Atomics.store(control, Control.ready, 1);
-  while (Atomics.load(control, Control.start) === 0 && Atomics.load(control, Control.stop) === 0) Atomics.wait(control, Control.start, 0, 50);
+  while (Atomics.load(control, Control.start) === 0 && Atomics.load(control, Control.stop) === 0)
+    Atomics.wait(control, Control.start, 0, 50);
   const started = performance.now();
   while (Atomics.load(control, Control.stop) === 0) {
     const receivedSnapshot = Atomics.load(control, Control.received);

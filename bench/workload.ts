@@ -55,9 +55,20 @@ export function standardWorkloads(seconds: number, sequentialBlock = 1 << 20, se
 }
 
 /** Runs `spec` against `device` over its first `spanBytes` bytes (the library's runLoad); CPU of `targetPids` is sampled around it. */
-export async function runWorkload(device: Device, spec: WorkloadSpec, spanBytes: number, targetPids: readonly number[]): Promise<WorkloadResult> {
+export async function runWorkload(
+  device: Device,
+  spec: WorkloadSpec,
+  spanBytes: number,
+  targetPids: readonly number[],
+): Promise<WorkloadResult> {
   const meter = new CpuMeter(targetPids);
-  const load = await runLoad(device, { pattern: spec.pattern, blockSize: spec.blockSize, queueDepth: spec.queueDepth, seconds: spec.seconds, spanBytes });
+  const load = await runLoad(device, {
+    pattern: spec.pattern,
+    blockSize: spec.blockSize,
+    queueDepth: spec.queueDepth,
+    seconds: spec.seconds,
+    spanBytes,
+  });
   const cpu = meter.stop();
   const gigabytes = load.bytes / 1e9;
   return {

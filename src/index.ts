@@ -6,5 +6,23 @@ export * from './blade/index.js';
 export * from './initiator/index.js';
 export * from './copy/index.js';
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
-export { NbdServer, MemoryBlockDevice, nbdErrorFor, DEFAULT_LIMITS as NBD_DEFAULT_LIMITS, resolveLimits as resolveNbdLimits, type BlockDevice, type NbdServerOptions, type NbdLimits, type NbdServerStats } from './nbd/index.js';
-export { NbdClient, NbdClientError, probeNbdExport, parseNbdUri, isNbdUri, type NbdClientOptions, type ExportDetails } from './nbd/client-index.js';
+export {
+  NbdServer,
+  MemoryBlockDevice,
+  nbdErrorFor,
+  DEFAULT_LIMITS as NBD_DEFAULT_LIMITS,
+  resolveLimits as resolveNbdLimits,
+  type BlockDevice,
+  type NbdServerOptions,
+  type NbdLimits,
+  type NbdServerStats,
+} from './nbd/index.js';
+export {
+  NbdClient,
+  NbdClientError,
+  probeNbdExport,
+  parseNbdUri,
+  isNbdUri,
+  type NbdClientOptions,
+  type ExportDetails,
+} from './nbd/client-index.js';

@@ -11,7 +11,8 @@ export function packageRoot(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(directory, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'aoekit') return (cached = directory);
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'aoekit')
+      return (cached = directory);
     const parent = dirname(directory);
     if (parent === directory) throw new Error(`aoekit: no package.json of aoekit above ${import.meta.url}`);
     directory = parent;

@@ -15,7 +15,12 @@ export const FLUSH_FAILED = AtaErrorBit.Uncorrectable;
 /** ATA error bits for a failed write: ABRT for "refused" conditions (no space, read-only, permissions), UNC for I/O errors. */
 export function writeErrorBits(error: Error): number {
   switch ((error as { code?: unknown }).code) {
-    case 'ENOSPC': case 'EDQUOT': case 'EFBIG': case 'EROFS': case 'EPERM': case 'EACCES':
+    case 'ENOSPC':
+    case 'EDQUOT':
+    case 'EFBIG':
+    case 'EROFS':
+    case 'EPERM':
+    case 'EACCES':
       return AtaErrorBit.Abort;
     default:
       return AtaErrorBit.Uncorrectable;

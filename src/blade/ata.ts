@@ -1,6 +1,14 @@
 // The target's ATA path (AoEr11 §3.1), as a ladder like vblade's aoeata → atacmd: decode → check → execute; replies in ata-reply.ts.
 import {
-  ataCommandStatus, ataFlags, ataLba, ataRequestProblem, ataSectorCount, echoAtaArg, isAtaWriteCommand, setAtaResult, setAtaSectorCount,
+  ataCommandStatus,
+  ataFlags,
+  ataLba,
+  ataRequestProblem,
+  ataSectorCount,
+  echoAtaArg,
+  isAtaWriteCommand,
+  setAtaResult,
+  setAtaSectorCount,
 } from '../wire/ata-arg.js';
 import { AoeError, AtaCommand, AtaErrorBit, AtaStatus, ATA_DATA_OFFSET, SECTOR_SIZE } from '../wire/constants.js';
 import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
@@ -37,7 +45,11 @@ export function decodeAta(registers: AtaRegisters, slab: Buffer, offset: number,
  * IDENTIFY (as vblade), and a WRITE must carry the data it announces. The mask list was checked before dispatch.
  */
 export function checkAta(runtime: ExportRuntime, registers: AtaRegisters, slab: Buffer, offset: number, length: number): number {
-  if (runtime.reservation.length !== 0 && registers.command !== AtaCommand.Identify && !runtime.reservationAllows(readSourceMac(slab, offset))) {
+  if (
+    runtime.reservation.length !== 0 &&
+    registers.command !== AtaCommand.Identify &&
+    !runtime.reservationAllows(readSourceMac(slab, offset))
+  ) {
     runtime.counters.reservedDenied++;
     return AoeError.TargetReserved;
   }
@@ -49,7 +61,14 @@ export function checkAta(runtime: ExportRuntime, registers: AtaRegisters, slab: 
  * Rung 3, execute (the ATA level: failures go in the ATA registers): IDENTIFY, READ/WRITE (EXT) inside the
  * export's window, FLUSH (EXT) behind the sticky write failure, CHECK POWER MODE; any other command ABRT.
  */
-export function executeAta(engine: NicEngine, runtime: ExportRuntime, registers: AtaRegisters, reply: ReplyFrame, slab: Buffer, offset: number): void {
+export function executeAta(
+  engine: NicEngine,
+  runtime: ExportRuntime,
+  registers: AtaRegisters,
+  reply: ReplyFrame,
+  slab: Buffer,
+  offset: number,
+): void {
   const frame = reply.frame;
   echoAtaArg(frame, 0, slab, offset);
   setAtaResult(frame, 0, AtaStatus.Ready, 0);
@@ -100,7 +119,15 @@ export function executeAta(engine: NicEngine, runtime: ExportRuntime, registers:
 }
 
 /** A WRITE's payload goes to the store straight from the receive slab (merged, or synchronous), else via the reply frame. */
-function writeData(engine: NicEngine, runtime: ExportRuntime, reply: ReplyFrame, slab: Buffer, offset: number, bytes: number, position: number): void {
+function writeData(
+  engine: NicEngine,
+  runtime: ExportRuntime,
+  reply: ReplyFrame,
+  slab: Buffer,
+  offset: number,
+  bytes: number,
+  position: number,
+): void {
   const store = runtime.store;
   if (runtime.mergeable) engine.merger.write(runtime, reply, slab, offset, bytes, position);
   else if (store.synchronous) store.write(slab, offset + ATA_DATA_OFFSET, bytes, position, reply.onWrite);

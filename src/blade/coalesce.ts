@@ -82,8 +82,12 @@ export class RequestMerger {
   private join(runtime: ExportRuntime, writing: boolean, position: number, slab: Buffer): void {
     if (
       this.count > 0 &&
-      (runtime !== this.runtime || writing !== this.writing || position !== this.next || slab !== this.runSlab ||
-        this.count >= MAX_RUN || this.bytes >= MAX_RUN_BYTES)
+      (runtime !== this.runtime ||
+        writing !== this.writing ||
+        position !== this.next ||
+        slab !== this.runSlab ||
+        this.count >= MAX_RUN ||
+        this.bytes >= MAX_RUN_BYTES)
     ) {
       this.flush();
     }

@@ -32,7 +32,11 @@ function controlError(message: string, code: string): Error {
 function answers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = net.connect(socketPath);
-    const done = (live: boolean) => { clearTimeout(timer); probe.destroy(); resolve(live); };
+    const done = (live: boolean) => {
+      clearTimeout(timer);
+      probe.destroy();
+      resolve(live);
+    };
     const timer = setTimeout(() => done(true), PROBE_MS);
     probe.once('connect', () => done(true));
     probe.once('error', () => done(false));
@@ -51,13 +55,18 @@ async function clearPath(socketPath: string): Promise<void> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw controlError(`control socket ${socketPath}: ${(error as Error).message}`, (error as NodeJS.ErrnoException).code ?? 'EIO');
   }
-  if (!existing.isSocket()) throw controlError(`control socket ${socketPath} exists and is not a socket (refusing to replace it)`, 'EEXIST');
+  if (!existing.isSocket())
+    throw controlError(`control socket ${socketPath} exists and is not a socket (refusing to replace it)`, 'EEXIST');
   if (await answers(socketPath)) throw controlError(`control socket ${socketPath} is in use by another process`, 'EADDRINUSE');
   fs.unlinkSync(socketPath);
 }
 
 /** Commands: {"cmd":"stats"} -> {"ok":true,"stats":{...}}; {"cmd":"ping"} -> {"ok":true}; anything else -> {"ok":false,"error":"..."}. */
-export async function openControlSocket(socketPath: string, stats: () => TargetStats, options: ControlSocketOptions = {}): Promise<ControlSocket> {
+export async function openControlSocket(
+  socketPath: string,
+  stats: () => TargetStats,
+  options: ControlSocketOptions = {},
+): Promise<ControlSocket> {
   const maxConnections = options.maxConnections ?? DEFAULT_CONTROL_CONNECTIONS;
   await clearPath(socketPath);
   const connections = new Set<net.Socket>();
@@ -73,7 +82,9 @@ export async function openControlSocket(socketPath: string, stats: () => TargetS
     serveConnection(connection, stats);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(controlError(`cannot listen on control socket ${socketPath}: ${error.message}`, error.code ?? 'EIO')));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(controlError(`cannot listen on control socket ${socketPath}: ${error.message}`, error.code ?? 'EIO')),
+    );
     server.listen(socketPath, () => {
       server.removeAllListeners('error');
       resolve();

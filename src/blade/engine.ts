@@ -2,12 +2,27 @@
 import type { Link, LinkState } from '../link/link.js';
 import type { Logger } from '../log.js';
 import {
-  AoeError, BROADCAST_MAC, BROADCAST_SHELF, BROADCAST_SLOT, Command, ETHERNET_MIN_FRAME, FLAG_RESPONSE, sectorsForMtu,
+  AoeError,
+  BROADCAST_MAC,
+  BROADCAST_SHELF,
+  BROADCAST_SLOT,
+  Command,
+  ETHERNET_MIN_FRAME,
+  FLAG_RESPONSE,
+  sectorsForMtu,
 } from '../wire/constants.js';
 import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
 import { echoFixedArgument } from '../wire/frame.js';
 import {
-  isAoeFrame, isResponse, readCommand, readShelf, readSlot, readSourceMac, requestHeaderProblem, writeHeader, writeReplyHeader,
+  isAoeFrame,
+  isResponse,
+  readCommand,
+  readShelf,
+  readSlot,
+  readSourceMac,
+  requestHeaderProblem,
+  writeHeader,
+  writeReplyHeader,
 } from '../wire/frame-header.js';
 import { AtaRegisters, handleAta } from './ata.js';
 import { RequestMerger } from './coalesce.js';
@@ -48,7 +63,11 @@ export class NicEngine {
   private lastState: LinkState;
   private readonly logger: Logger;
 
-  constructor(readonly link: Link, readonly exports: ExportRuntime[], private readonly options: NicEngineOptions) {
+  constructor(
+    readonly link: Link,
+    readonly exports: ExportRuntime[],
+    private readonly options: NicEngineOptions,
+  ) {
     this.logger = options.logger;
     this.maxSectors = sectorsForMtu(link.mtu);
     this.frameSize = this.frameSizeFor(link.mtu);
@@ -158,11 +177,20 @@ export class NicEngine {
       return;
     }
     switch (readCommand(slab, offset)) {
-      case Command.Ata: handleAta(this, runtime, slab, offset, length); return;
-      case Command.QueryConfig: handleConfig(this, runtime, slab, offset, length); return;
-      case Command.MacMask: handleMask(this, runtime, slab, offset, length); return;
-      case Command.ReserveRelease: handleReserve(this, runtime, slab, offset, length); return;
-      default: this.replyError(runtime, slab, offset, length, AoeError.UnrecognizedCommand); // vendor commands: none served
+      case Command.Ata:
+        handleAta(this, runtime, slab, offset, length);
+        return;
+      case Command.QueryConfig:
+        handleConfig(this, runtime, slab, offset, length);
+        return;
+      case Command.MacMask:
+        handleMask(this, runtime, slab, offset, length);
+        return;
+      case Command.ReserveRelease:
+        handleReserve(this, runtime, slab, offset, length);
+        return;
+      default:
+        this.replyError(runtime, slab, offset, length, AoeError.UnrecognizedCommand); // vendor commands: none served
     }
   }
 

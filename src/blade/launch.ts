@@ -14,7 +14,10 @@ function setInterfaceMtu(name: string, mtu: number, netns: string | undefined): 
   } catch (error) {
     const code = (error as { code?: string }).code;
     const message = (error as Error).message;
-    const hint = (code === 'EPERM' || code === 'EACCES') && !message.includes('CAP_NET_ADMIN') ? ' (setting the MTU needs CAP_NET_ADMIN: run as root or drop --mtu)' : '';
+    const hint =
+      (code === 'EPERM' || code === 'EACCES') && !message.includes('CAP_NET_ADMIN')
+        ? ' (setting the MTU needs CAP_NET_ADMIN: run as root or drop --mtu)'
+        : '';
     const failure = `cannot set the MTU of ${name} to ${mtu}: ${message}${hint}`;
     throw code === undefined ? new ConfigError(failure) : Object.assign(new Error(failure), { code });
   }
@@ -63,9 +66,16 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
   const stores: BlockStore[] = [];
   try {
     for (const item of config.exports) {
-      stores.push(await openStoreAsync(item.path, {
-        readOnly: item.readOnly, sync: item.sync, direct: item.direct, offsetSectors: item.offset, lengthSectors: item.length, logger,
-      }));
+      stores.push(
+        await openStoreAsync(item.path, {
+          readOnly: item.readOnly,
+          sync: item.sync,
+          direct: item.direct,
+          offsetSectors: item.offset,
+          lengthSectors: item.length,
+          logger,
+        }),
+      );
     }
   } catch (error) {
     await Promise.allSettled(stores.map((store) => store.close()));
@@ -111,8 +121,14 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
       .map((engine) => `${engine.link.name} (${formatMac(engine.link.mac)}, MTU ${engine.link.mtu}, ${engine.maxSectors} sectors/frame)`);
     logger.info(
       {
-        target: runtime.name, store: runtime.store.description, sectors: runtime.sectors, bytes: runtime.store.size,
-        readOnly: runtime.readOnly, bufferCount: runtime.bufferCount, nics, macMask: runtime.macMask.map(formatMac),
+        target: runtime.name,
+        store: runtime.store.description,
+        sectors: runtime.sectors,
+        bytes: runtime.store.size,
+        readOnly: runtime.readOnly,
+        bufferCount: runtime.bufferCount,
+        nics,
+        macMask: runtime.macMask.map(formatMac),
         configString: runtime.configString.subarray(0, runtime.configLength).toString('utf8'),
       },
       `serving ${runtime.name}: ${runtime.sectors} sectors from ${runtime.store.description} on ${nics.join(', ')}`,

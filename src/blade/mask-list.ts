@@ -2,7 +2,13 @@
 import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
 import { DirectiveCommand, MaskCommand, MaskError } from '../wire/constants.js';
 import {
-  maskCommand, maskDirectiveCommand, maskDirectiveCount, maskDirectiveMac, maskRequestProblem, writeMaskArg, type MaskDirective,
+  maskCommand,
+  maskDirectiveCommand,
+  maskDirectiveCount,
+  maskDirectiveMac,
+  maskRequestProblem,
+  writeMaskArg,
+  type MaskDirective,
 } from '../wire/mask-arg.js';
 import type { NicEngine } from './engine.js';
 import { MASK_LIST_MAX, type ExportRuntime } from './export.js';

@@ -1,7 +1,5 @@
 // Query Config (AoEr11 §3.2) for one export: read, test, test prefix, set, force set; and the reply the announcement shares.
-import {
-  configCommand, configRequestProblem, configStringLength, configStringOffset, writeConfigArg,
-} from '../wire/config-arg.js';
+import { configCommand, configRequestProblem, configStringLength, configStringOffset, writeConfigArg } from '../wire/config-arg.js';
 import { AOE_VERSION, AoeError, ConfigCommand } from '../wire/constants.js';
 import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
 import type { NicEngine } from './engine.js';
@@ -10,7 +8,17 @@ import type { ExportRuntime } from './export.js';
 /** Writes the Query Config reply argument + string into `frame` (at 0); returns the frame length. */
 export function writeConfigReply(engine: NicEngine, runtime: ExportRuntime, frame: Buffer, command: number): number {
   // The sector count is per NIC: it follows this link's MTU.
-  return writeConfigArg(frame, 0, runtime.bufferCount, runtime.firmwareVersion, engine.maxSectors, AOE_VERSION, command, runtime.configString, runtime.configLength);
+  return writeConfigArg(
+    frame,
+    0,
+    runtime.bufferCount,
+    runtime.firmwareVersion,
+    engine.maxSectors,
+    AOE_VERSION,
+    command,
+    runtime.configString,
+    runtime.configLength,
+  );
 }
 
 /** True when the request's string equals (`prefix` false) or starts (`prefix` true) the export's config string. */

@@ -21,7 +21,10 @@ export class ReplyFrame {
   readonly onRead: IoCallback;
   readonly onWrite: IoCallback;
   readonly onFlush: FlushCallback;
-  constructor(readonly engine: NicEngine, readonly index: number) {
+  constructor(
+    readonly engine: NicEngine,
+    readonly index: number,
+  ) {
     this.onRead = (error, bytes) => completeRead(this, error, bytes);
     this.onWrite = (error, bytes) => completeWrite(this, error, bytes);
     this.onFlush = (error) => completeFlush(this, error);
@@ -34,7 +37,12 @@ export class ReplyPool {
   private slab: Buffer = EMPTY;
   private frameSize = 0;
 
-  constructor(engine: NicEngine, size: number, private readonly mac: number, frameSize: number) {
+  constructor(
+    engine: NicEngine,
+    size: number,
+    private readonly mac: number,
+    frameSize: number,
+  ) {
     for (let i = 0; i < size; i++) this.frames.push(new ReplyFrame(engine, i));
     for (let i = size - 1; i >= 0; i--) this.free.push(this.frames[i]);
     this.ensureFrameSize(frameSize);
@@ -73,4 +81,3 @@ export class ReplyPool {
     reply.frame = this.slab.subarray(offset, offset + this.frameSize);
   }
 }
-

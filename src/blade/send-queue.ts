@@ -40,7 +40,12 @@ export class SendQueue<T extends QueuedFrame> {
   private retryDelay = 0;
   private retriesInRow = 0;
 
-  constructor(private readonly link: Link, private readonly counters: NicCounters, capacity: number, private readonly release: (slot: T) => void) {
+  constructor(
+    private readonly link: Link,
+    private readonly counters: NicCounters,
+    capacity: number,
+    private readonly release: (slot: T) => void,
+  ) {
     this.lengths = new Uint32Array(capacity);
     this.offsets = new Uint32Array(capacity);
   }
@@ -91,9 +96,10 @@ export class SendQueue<T extends QueuedFrame> {
     if (count === 0 || this.retryTimer !== null) return;
     const link = this.link;
     const pool = this.pool;
-    const sent = pool !== null && link.sendSlab !== undefined
-      ? link.sendSlab(pool, this.offsets, this.lengths, count)
-      : link.send(this.frames, this.lengths, count);
+    const sent =
+      pool !== null && link.sendSlab !== undefined
+        ? link.sendSlab(pool, this.offsets, this.lengths, count)
+        : link.send(this.frames, this.lengths, count);
     const accepted = Math.max(0, Math.min(count, sent));
     const counters = this.counters;
     for (let i = 0; i < accepted; i++) {

@@ -84,8 +84,22 @@ function identifyText(max: number): (value: unknown, where: string) => string {
 }
 
 const EXPORT_KEYS = new Set([
-  'shelf', 'slot', 'path', 'interfaces', 'readOnly', 'sync', 'direct', 'offset', 'length', 'macMask', 'configString', 'bufferCount',
-  'serial', 'model', 'firmware', 'physicalSectorSize',
+  'shelf',
+  'slot',
+  'path',
+  'interfaces',
+  'readOnly',
+  'sync',
+  'direct',
+  'offset',
+  'length',
+  'macMask',
+  'configString',
+  'bufferCount',
+  'serial',
+  'model',
+  'firmware',
+  'physicalSectorSize',
 ]);
 const TOP_KEYS = new Set(['exports', 'stateDir', 'statsInterval', 'controlSocket', 'announce', 'mtu', 'netns']);
 
@@ -96,13 +110,19 @@ function parseExport(value: unknown, where: string): ServeExportConfig {
   const slot = integer(value.slot, `${where}.slot`, 0, SLOT_MAX);
   const storePath = string(value.path, `${where}.path`);
   const interfaces = value.interfaces;
-  if (!Array.isArray(interfaces) || interfaces.length === 0) throw new ConfigError(`${where}.interfaces must be a non-empty array of interface names`);
+  if (!Array.isArray(interfaces) || interfaces.length === 0)
+    throw new ConfigError(`${where}.interfaces must be a non-empty array of interface names`);
   const macMask = value.macMask;
   if (macMask !== undefined && !Array.isArray(macMask)) throw new ConfigError(`${where}.macMask must be an array of MAC addresses`);
-  const configString = optional(value, 'configString', (text, at) => {
-    if (typeof text !== 'string' || Buffer.byteLength(text) > 1024) throw new ConfigError(`${at} must be a string of at most 1024 bytes`);
-    return text;
-  }, where);
+  const configString = optional(
+    value,
+    'configString',
+    (text, at) => {
+      if (typeof text !== 'string' || Buffer.byteLength(text) > 1024) throw new ConfigError(`${at} must be a string of at most 1024 bytes`);
+      return text;
+    },
+    where,
+  );
   return {
     shelf,
     slot,
@@ -125,10 +145,15 @@ function parseExport(value: unknown, where: string): ServeExportConfig {
     serial: optional(value, 'serial', identifyText(20), where),
     model: optional(value, 'model', identifyText(40), where),
     firmware: optional(value, 'firmware', identifyText(8), where),
-    physicalSectorSize: optional(value, 'physicalSectorSize', (number, at) => {
-      if (number !== 512 && number !== 4096) throw new ConfigError(`${at} must be 512 or 4096`);
-      return number;
-    }, where),
+    physicalSectorSize: optional(
+      value,
+      'physicalSectorSize',
+      (number, at) => {
+        if (number !== 512 && number !== 4096) throw new ConfigError(`${at} must be 512 or 4096`);
+        return number;
+      },
+      where,
+    ),
   };
 }
 
@@ -143,7 +168,8 @@ export function parseServeConfig(value: unknown): ServeConfig {
     for (const name of item.interfaces) {
       const key = `${item.shelf}.${item.slot}@${name}`;
       const previous = seen.get(key);
-      if (previous !== undefined) throw new ConfigError(`exports[${index}] repeats e${item.shelf}.${item.slot} on ${name} (see exports[${previous}])`);
+      if (previous !== undefined)
+        throw new ConfigError(`exports[${index}] repeats e${item.shelf}.${item.slot} on ${name} (see exports[${previous}])`);
       seen.set(key, index);
     }
   });

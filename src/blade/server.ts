@@ -44,7 +44,6 @@ export interface Target {
   logStats(): void;
 }
 
-
 export function validateExports(exports: ExportOptions[]): void {
   if (exports.length === 0) throw new ConfigError('no exports configured');
   const seen = new Set<string>();
@@ -66,10 +65,11 @@ export function createTarget(options: TargetOptions): Target {
   const announce = options.announce ?? true;
   const exports = options.exports.map((exportOptions) => new ExportRuntime(exportOptions));
   for (const runtime of exports) {
-    runtime.onWriteFailure = (failed, error) => logger.error(
-      { err: error, target: failed.name, code: failed.writeFailure?.code },
-      `${failed.name}: write failed (${failed.writeFailure?.code}); every FLUSH fails from now on until the export is reopened`,
-    );
+    runtime.onWriteFailure = (failed, error) =>
+      logger.error(
+        { err: error, target: failed.name, code: failed.writeFailure?.code },
+        `${failed.name}: write failed (${failed.writeFailure?.code}); every FLUSH fails from now on until the export is reopened`,
+      );
   }
   const engines: NicEngine[] = [];
   const ownedLinks: Link[] = [];
@@ -122,7 +122,9 @@ export function createTarget(options: TargetOptions): Target {
           const stateDir = options.stateDir;
           // The files reflect the state we start with (CLI overrides included); a directory we cannot write fails the start.
           for (const runtime of exports) await saveExportState(stateDir, runtime);
-          persister = new StatePersister(stateDir, (error, runtime) => logger.error({ err: error, target: runtime.name }, 'cannot save export state'));
+          persister = new StatePersister(stateDir, (error, runtime) =>
+            logger.error({ err: error, target: runtime.name }, 'cannot save export state'),
+          );
           for (const runtime of exports) runtime.onChange = (changed) => persister?.schedule(changed);
         }
       } catch (error) {
@@ -158,7 +160,10 @@ export function createTarget(options: TargetOptions): Target {
         const runtime = writable[index];
         if (result.status === 'rejected') logger.error({ err: result.reason, target: runtime.name }, 'flush on stop failed');
         else if (runtime.writeFailure !== null) {
-          logger.error({ target: runtime.name, code: runtime.writeFailure.code }, `${runtime.name}: a write failed while serving (${runtime.writeFailure.code}): data may be lost`);
+          logger.error(
+            { target: runtime.name, code: runtime.writeFailure.code },
+            `${runtime.name}: a write failed while serving (${runtime.writeFailure.code}): data may be lost`,
+          );
         }
       });
       await controlSocket?.close();

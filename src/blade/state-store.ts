@@ -33,7 +33,8 @@ export async function makeStateDirectory(stateDir: string): Promise<string[]> {
       isDirectory = (await fs.stat(current)).isDirectory();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-      if (code !== 'ENOENT' || path.dirname(current) === current) throw stateError(`cannot use state directory ${stateDir}: ${(error as Error).message}`, code);
+      if (code !== 'ENOENT' || path.dirname(current) === current)
+        throw stateError(`cannot use state directory ${stateDir}: ${(error as Error).message}`, code);
       missing.unshift(current);
       continue;
     }
@@ -133,7 +134,10 @@ export class StatePersister {
   private readonly dirty = new Set<ExportRuntime>();
   private readonly idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly stateDir: string, private readonly onError: (error: Error, runtime: ExportRuntime) => void) {}
+  constructor(
+    private readonly stateDir: string,
+    private readonly onError: (error: Error, runtime: ExportRuntime) => void,
+  ) {}
 
   schedule(runtime: ExportRuntime): void {
     if (this.busy.has(runtime)) {

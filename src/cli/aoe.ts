@@ -14,10 +14,19 @@ import { serveCommand } from './commands/serve.js';
 import { statCommand } from './commands/stat.js';
 
 async function main(): Promise<void> {
-  const program = configureProgram(new Command('aoe'))
-    .description('ATA over Ethernet multipath initiator tools')
-    .showHelpAfterError(false);
-  for (const command of [discoverCommand(), statCommand(), copyCommand(), benchCommand(), cfgCommand(), maskCommand(), reserveCommand(), probeMtuCommand(), nbdCommand(), serveCommand()]) {
+  const program = configureProgram(new Command('aoe')).description('ATA over Ethernet multipath initiator tools').showHelpAfterError(false);
+  for (const command of [
+    discoverCommand(),
+    statCommand(),
+    copyCommand(),
+    benchCommand(),
+    cfgCommand(),
+    maskCommand(),
+    reserveCommand(),
+    probeMtuCommand(),
+    nbdCommand(),
+    serveCommand(),
+  ]) {
     program.addCommand(configureProgram(command));
   }
   await program.parseAsync(process.argv);

@@ -38,7 +38,10 @@ function buildProgram(): Command {
     .argument('<shelf>', `AoE shelf (major) number, 0..${SHELF_MAX}`)
     .argument('<slot>', `AoE slot (minor) number, 0..${SLOT_MAX}`)
     .argument('<netif>', 'network interface(s) to serve on, comma separated (e.g. eth1,eth2)')
-    .argument('<filename>', 'file or block device to export, ram:SIZE for a RAM disk (e.g. ram:1G), or an NBD export (nbd://host[:port]/name, nbd+unix:///name?socket=PATH)')
+    .argument(
+      '<filename>',
+      'file or block device to export, ram:SIZE for a RAM disk (e.g. ram:1G), or an NBD export (nbd://host[:port]/name, nbd+unix:///name?socket=PATH)',
+    )
     .option('-b, --buffers <count>', 'buffer count advertised to initiators (vblade -b)', '16')
     .option('-o, --offset <sectors>', 'export window start, in 512-byte sectors (vblade -o)')
     .option('-l, --length <sectors>', 'export window length, in 512-byte sectors (vblade -l; default: to the end)')
@@ -50,7 +53,11 @@ function buildProgram(): Command {
     .option('--config-string <text>', 'initial AoE config string (max 1024 bytes); overrides the one in --state-dir')
     .option('--state-dir <dir>', 'persist config string, mask list and reservations here across restarts')
     .option('--no-announce', 'do not broadcast a Query Config response at start-up (vblade always does)')
-    .addOption(new Option('--physical-sector <bytes>', 'physical sector size advertised in IDENTIFY (512e when 4096)').choices(['512', '4096']).default('512'))
+    .addOption(
+      new Option('--physical-sector <bytes>', 'physical sector size advertised in IDENTIFY (512e when 4096)')
+        .choices(['512', '4096'])
+        .default('512'),
+    )
     .option('--serial <text>', 'IDENTIFY serial number (20 chars max)')
     .option('--model <text>', 'IDENTIFY model string (40 chars max)')
     .option('--stats-interval <seconds>', 'log a stats line every N seconds (0 = off); SIGUSR1 logs one on demand', '0')
@@ -58,7 +65,9 @@ function buildProgram(): Command {
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--pretty', 'human-readable logs instead of JSON')
     .option('--netns <name>', 'open the NICs inside this network namespace (/run/netns/NAME)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Signals: SIGTERM, SIGINT and SIGHUP stop it cleanly (requests in flight finish, state is saved, the store is
 flushed, exit 0); SIGUSR1 logs one stats line. A start that fails prints one line, exits non-zero and leaves
 nothing behind (no control socket, no state directory it made, NIC MTUs put back).
@@ -67,11 +76,15 @@ Examples:
   aoeblade 1 1 eth1 /dev/sdb                       # like vblade
   aoeblade --mtu 9000 -s 1 1 eth1,eth2 /srv/disk.img  # two NICs, jumbo frames, O_SYNC
   aoeblade --control-socket /run/aoeblade.sock 0 1 eth1 ram:1G
-  echo '{"cmd":"stats"}' | socat - UNIX-CONNECT:/run/aoeblade.sock`);
+  echo '{"cmd":"stats"}' | socat - UNIX-CONNECT:/run/aoeblade.sock`,
+    );
 }
 
 function toServeConfig(shelf: string, slot: string, netifs: string, filename: string, options: AoebladeOptions): ServeConfig {
-  const interfaces = netifs.split(',').map((name) => name.trim()).filter(Boolean);
+  const interfaces = netifs
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (interfaces.length === 0) throw new UsageError(`netif must name at least one interface, got '${netifs}'`);
   if (new Set(interfaces).size !== interfaces.length) throw new UsageError(`netif lists an interface twice: '${netifs}'`);
   if (filename.startsWith('ram:')) {
@@ -83,16 +96,22 @@ function toServeConfig(shelf: string, slot: string, netifs: string, filename: st
   }
   let macMask: number[] | undefined;
   if (options.mask !== undefined) {
-    macMask = options.mask.split(',').filter(Boolean).map((text) => {
-      try {
-        return parseMac(text.trim());
-      } catch {
-        throw new UsageError(`-m: '${text}' is not a MAC address (use 00:11:22:33:44:55)`);
-      }
-    });
+    macMask = options.mask
+      .split(',')
+      .filter(Boolean)
+      .map((text) => {
+        try {
+          return parseMac(text.trim());
+        } catch {
+          throw new UsageError(`-m: '${text}' is not a MAC address (use 00:11:22:33:44:55)`);
+        }
+      });
     if (macMask.length > 64) throw new UsageError(`-m: at most 64 MACs, got ${macMask.length}`);
   }
-  for (const [flag, text, max] of [['--serial', options.serial, 20], ['--model', options.model, 40]] as const) {
+  for (const [flag, text, max] of [
+    ['--serial', options.serial, 20],
+    ['--model', options.model, 40],
+  ] as const) {
     const problem = text === undefined ? undefined : identifyTextProblem(text, max);
     if (problem) throw new UsageError(`${flag} ${problem}`);
   }
@@ -100,23 +119,25 @@ function toServeConfig(shelf: string, slot: string, netifs: string, filename: st
     throw new UsageError('--config-string must be at most 1024 bytes');
   }
   return {
-    exports: [{
-      shelf: parseInteger(shelf, 'shelf', 0, SHELF_MAX),
-      slot: parseInteger(slot, 'slot', 0, SLOT_MAX),
-      path: filename,
-      interfaces,
-      readOnly: options.readOnly,
-      sync: options.sync,
-      direct: options.direct,
-      offset: options.offset === undefined ? undefined : parseInteger(options.offset, '-o offset'),
-      length: options.length === undefined ? undefined : parseInteger(options.length, '-l length', 1),
-      macMask,
-      configString: options.configString,
-      bufferCount: parseInteger(options.buffers, '-b bufcnt', 1, 0xffff),
-      serial: options.serial,
-      model: options.model,
-      physicalSectorSize: options.physicalSector === '4096' ? 4096 : 512,
-    }],
+    exports: [
+      {
+        shelf: parseInteger(shelf, 'shelf', 0, SHELF_MAX),
+        slot: parseInteger(slot, 'slot', 0, SLOT_MAX),
+        path: filename,
+        interfaces,
+        readOnly: options.readOnly,
+        sync: options.sync,
+        direct: options.direct,
+        offset: options.offset === undefined ? undefined : parseInteger(options.offset, '-o offset'),
+        length: options.length === undefined ? undefined : parseInteger(options.length, '-l length', 1),
+        macMask,
+        configString: options.configString,
+        bufferCount: parseInteger(options.buffers, '-b bufcnt', 1, 0xffff),
+        serial: options.serial,
+        model: options.model,
+        physicalSectorSize: options.physicalSector === '4096' ? 4096 : 512,
+      },
+    ],
     stateDir: options.stateDir,
     statsInterval: parseInteger(options.statsInterval, '--stats-interval', 0, 86400),
     controlSocket: options.controlSocket,

@@ -34,12 +34,12 @@ async function openAoe(spec: string, options: EndpointOptions): Promise<Opened<C
 
 /** Open a path (in the thread pool: a FIFO's open waits for its other side without stalling anything else). */
 async function openPath(spec: string, flags: number): Promise<{ fd: number; stat: fs.Stats }> {
-  const fd = await new Promise<number>((resolve, reject) => fs.open(spec, flags, 0o644, (error, opened) => (error ? reject(error) : resolve(opened)))).catch(
-    (error: unknown) => {
-      const code = (error as { code?: string }).code ?? 'EIO';
-      throw new CopyError(code, `cannot open ${spec}: ${code}`);
-    },
-  );
+  const fd = await new Promise<number>((resolve, reject) =>
+    fs.open(spec, flags, 0o644, (error, opened) => (error ? reject(error) : resolve(opened))),
+  ).catch((error: unknown) => {
+    const code = (error as { code?: string }).code ?? 'EIO';
+    throw new CopyError(code, `cannot open ${spec}: ${code}`);
+  });
   const stat = fs.fstatSync(fd);
   if (stat.isDirectory()) {
     fs.closeSync(fd);

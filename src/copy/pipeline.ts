@@ -29,7 +29,10 @@ export function plannedLength(source: CopySource, destination: CopyDestination, 
   }
   const planned = length ?? source.size;
   if (planned !== undefined && destination.size !== undefined && planned > destination.size) {
-    throw new CopyError('ERR_AOE_RANGE', `${planned} bytes from ${source.label} do not fit in ${destination.label}, which holds ${destination.size}`);
+    throw new CopyError(
+      'ERR_AOE_RANGE',
+      `${planned} bytes from ${source.label} do not fit in ${destination.label}, which holds ${destination.size}`,
+    );
   }
   return planned;
 }
@@ -42,7 +45,8 @@ export function plannedLength(source: CopySource, destination: CopyDestination, 
  */
 export async function copy(source: CopySource, destination: CopyDestination, options: CopyOptions = {}): Promise<CopyResult> {
   const chunkBytes = options.chunkBytes ?? 1024 * 1024;
-  if (chunkBytes <= 0 || chunkBytes % SECTOR_SIZE !== 0) throw new CopyError('ERR_AOE_RANGE', `the chunk size must be a positive multiple of ${SECTOR_SIZE}`);
+  if (chunkBytes <= 0 || chunkBytes % SECTOR_SIZE !== 0)
+    throw new CopyError('ERR_AOE_RANGE', `the chunk size must be a positive multiple of ${SECTOR_SIZE}`);
   const depth = Math.max(1, options.depth ?? 8);
   const planned = plannedLength(source, destination, options.length);
   // A stream with no length given is read to its end, but never past what the destination holds (+1 byte to notice).
@@ -83,7 +87,10 @@ export async function copy(source: CopySource, destination: CopyDestination, opt
       if (piece === null || piece.bytes === 0) return;
       const { position, bytes } = piece;
       if (destination.size !== undefined && position + bytes > destination.size) {
-        throw new CopyError('ERR_AOE_RANGE', `${source.label} holds more than the ${destination.size} bytes ${destination.label} can take (give --length)`);
+        throw new CopyError(
+          'ERR_AOE_RANGE',
+          `${source.label} holds more than the ${destination.size} bytes ${destination.label} can take (give --length)`,
+        );
       }
       let data = buffer.subarray(0, bytes);
       if (destination.sectorAligned && bytes % SECTOR_SIZE !== 0) {
@@ -100,10 +107,12 @@ export async function copy(source: CopySource, destination: CopyDestination, opt
     }
   };
 
-  const workers = Array.from({ length: depth }, () => worker().catch((error: unknown) => {
-    failure ??= error;
-    order.fail(error);
-  }));
+  const workers = Array.from({ length: depth }, () =>
+    worker().catch((error: unknown) => {
+      failure ??= error;
+      order.fail(error);
+    }),
+  );
   await Promise.all(workers);
   if (failure !== undefined) throw failure;
   if (planned !== undefined && copied !== planned) {

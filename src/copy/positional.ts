@@ -61,15 +61,24 @@ export function fileEndpoint(label: string, fd: number, stat: fs.Stats, forWrite
         });
       }
     },
-    finish: () => (forWrite ? fsync(fd).catch((error: unknown) => { throw ioError(`cannot sync ${label}`, error); }) : Promise.resolve()),
+    finish: () =>
+      forWrite
+        ? fsync(fd).catch((error: unknown) => {
+            throw ioError(`cannot sync ${label}`, error);
+          })
+        : Promise.resolve(),
     close: () => close(fd),
   };
 }
 
 const read = (fd: number, buffer: Buffer, offset: number, length: number, position: number) =>
-  new Promise<number>((resolve, reject) => fs.read(fd, buffer, offset, length, position, (error, bytes) => (error ? reject(error) : resolve(bytes))));
+  new Promise<number>((resolve, reject) =>
+    fs.read(fd, buffer, offset, length, position, (error, bytes) => (error ? reject(error) : resolve(bytes))),
+  );
 const write = (fd: number, buffer: Buffer, offset: number, length: number, position: number) =>
-  new Promise<number>((resolve, reject) => fs.write(fd, buffer, offset, length, position, (error, bytes) => (error ? reject(error) : resolve(bytes))));
+  new Promise<number>((resolve, reject) =>
+    fs.write(fd, buffer, offset, length, position, (error, bytes) => (error ? reject(error) : resolve(bytes))),
+  );
 const fsync = (fd: number) => new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
 const close = (fd: number) => new Promise<void>((resolve, reject) => fs.close(fd, (error) => (error ? reject(error) : resolve())));
 

@@ -66,9 +66,10 @@ export function streamSource(label: string, fd: number, stat: fs.Stats, ownsFd: 
     label,
     size: undefined,
     sequential: true,
-    read: (buffer, _position, length) => reader.read(buffer.subarray(0, length)).catch((error: unknown) => {
-      throw ioError(`cannot read ${label}`, error);
-    }),
+    read: (buffer, _position, length) =>
+      reader.read(buffer.subarray(0, length)).catch((error: unknown) => {
+        throw ioError(`cannot read ${label}`, error);
+      }),
     // Destroying a socket closes its descriptor (libuv owns it); a file stream closes it only when it owns it.
     close: async () => {
       stream.destroy();
@@ -92,23 +93,25 @@ export function streamDestination(label: string, fd: number, stat: fs.Stats, own
     sequential: true,
     sectorAligned: false,
     // The callback runs once the bytes left our buffer, so the caller may reuse `data` afterwards.
-    write: (data) => new Promise<void>((resolve, reject) => {
-      if (failure !== null) {
-        reject(ioError(`cannot write ${label}`, failure));
-        return;
-      }
-      stream.write(data, (error) => {
-        if (error) reject(ioError(`cannot write ${label}`, error));
-        else resolve();
-      });
-    }),
-    finish: () => new Promise<void>((resolve, reject) => {
-      if (failure !== null) {
-        reject(ioError(`cannot write ${label}`, failure));
-        return;
-      }
-      stream.end(() => (failure !== null ? reject(ioError(`cannot write ${label}`, failure)) : resolve()));
-    }),
+    write: (data) =>
+      new Promise<void>((resolve, reject) => {
+        if (failure !== null) {
+          reject(ioError(`cannot write ${label}`, failure));
+          return;
+        }
+        stream.write(data, (error) => {
+          if (error) reject(ioError(`cannot write ${label}`, error));
+          else resolve();
+        });
+      }),
+    finish: () =>
+      new Promise<void>((resolve, reject) => {
+        if (failure !== null) {
+          reject(ioError(`cannot write ${label}`, failure));
+          return;
+        }
+        stream.end(() => (failure !== null ? reject(ioError(`cannot write ${label}`, failure)) : resolve()));
+      }),
     // Destroying a socket closes its descriptor (libuv owns it); a file stream closes it only when it owns it.
     close: async () => {
       stream.destroy();

@@ -63,12 +63,24 @@ export class MemoryLink extends EventEmitter implements Link {
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
   private readonly counters: LinkStats = {
-    framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, batchesIn: 0, sendBlocked: 0, sendErrors: 0, kernelDrops: 0,
+    framesIn: 0,
+    bytesIn: 0,
+    framesOut: 0,
+    bytesOut: 0,
+    batchesIn: 0,
+    sendBlocked: 0,
+    sendErrors: 0,
+    kernelDrops: 0,
   };
   private readonly impairmentCounters = emptyImpairmentStats();
 
   /** Use MemoryHub.attach(). */
-  constructor(private readonly hub: MemoryHub, name: string, mac: number, options: MemoryLinkOptions) {
+  constructor(
+    private readonly hub: MemoryHub,
+    name: string,
+    mac: number,
+    options: MemoryLinkOptions,
+  ) {
     super();
     this.name = name;
     this.mac = mac;

@@ -8,7 +8,10 @@ export class ReceiveSlab {
   private filling = 0;
   private pendingCount = 0;
 
-  constructor(private readonly slotCount: number, slotSize: number) {
+  constructor(
+    private readonly slotCount: number,
+    slotSize: number,
+  ) {
     this.slotSize = slotSize;
     this.slabs = [Buffer.alloc(slotCount * slotSize), Buffer.alloc(slotCount * slotSize)];
     this.lengthArrays = [new Uint32Array(slotCount), new Uint32Array(slotCount)];

@@ -87,7 +87,9 @@ export function interfaceInfo(name: string, netns?: string): InterfaceInfo {
 
 /** Every NIC of the (optionally given) network namespace. */
 export function listInterfaces(netns?: string): InterfaceInfo[] {
-  return loadAddon().packetListInterfaces(netns ?? null).map(toInfo);
+  return loadAddon()
+    .packetListInterfaces(netns ?? null)
+    .map(toInfo);
 }
 
 /** Sets a NIC's MTU (SIOCSIFMTU). EPERM means CAP_NET_ADMIN is missing. */

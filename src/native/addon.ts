@@ -72,8 +72,18 @@ export type SlabFileIo = Pick<PacketAddon, 'fileReadSlab' | 'fileWriteSlab'>;
 
 /** Names of the shared counters' slots; their indices come from C (enum packet_counter), never mirrored by hand. */
 export const COUNTER_NAMES = [
-  'framesIn', 'bytesIn', 'framesOut', 'bytesOut', 'batchesIn', 'sendBlocked', 'sendErrors', 'truncated', 'kernelDrops',
-  'receiveErrors', 'flags', 'mtu',
+  'framesIn',
+  'bytesIn',
+  'framesOut',
+  'bytesOut',
+  'batchesIn',
+  'sendBlocked',
+  'sendErrors',
+  'truncated',
+  'kernelDrops',
+  'receiveErrors',
+  'flags',
+  'mtu',
 ] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
@@ -112,7 +122,8 @@ export function loadAddon(): PacketAddon {
   }
   const addon = createRequire(import.meta.url)(found) as PacketAddon;
   const missing = COUNTER_NAMES.filter((name) => typeof addon.counters?.[name] !== 'number');
-  if (missing.length > 0) throw new Error(`aoekit: the addon does not export counter ${missing.join(', ')}; rebuild it (npm run build:native)`);
+  if (missing.length > 0)
+    throw new Error(`aoekit: the addon does not export counter ${missing.join(', ')}; rebuild it (npm run build:native)`);
   cached = addon;
   return addon;
 }

@@ -17,10 +17,15 @@ export class MemoryBlockDevice implements BlockDevice {
   readonly data: Buffer;
   flushes = 0;
   failNext: { code: string } | undefined;
-  constructor(size: number, private readonly delay?: (kind: 'read' | 'write' | 'flush', offset: number) => number) {
+  constructor(
+    size: number,
+    private readonly delay?: (kind: 'read' | 'write' | 'flush', offset: number) => number,
+  ) {
     this.data = Buffer.alloc(size);
   }
-  get size(): number { return this.data.length; }
+  get size(): number {
+    return this.data.length;
+  }
 
   async readInto(buffer: Uint8Array, offset: number): Promise<void> {
     await this.wait('read', offset);

@@ -10,7 +10,10 @@ const zeros = Buffer.alloc(ZERO_CHUNK);
 export class BlockIo {
   private rmwTail: Promise<void> = Promise.resolve();
 
-  constructor(readonly device: BlockDevice, private readonly pool: BufferPool) {}
+  constructor(
+    readonly device: BlockDevice,
+    private readonly pool: BufferPool,
+  ) {}
 
   /** Read `target.length` bytes at `offset` into `target` (aligned requests go straight to the device). */
   async read(target: Buffer, offset: number): Promise<void> {

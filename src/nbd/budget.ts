@@ -52,7 +52,11 @@ export class ConnectionLedger<Item extends Charged> {
   charged = 0;
   private readonly live = new Set<Item>();
 
-  constructor(private readonly server: ByteBudget, private readonly connectionLimit: number, private readonly smallRequestBytes: number) {}
+  constructor(
+    private readonly server: ByteBudget,
+    private readonly connectionLimit: number,
+    private readonly smallRequestBytes: number,
+  ) {}
 
   /**
    * Charge `cost` bytes if both budgets have room. A connection with nothing charged may always start one request

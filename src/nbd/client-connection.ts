@@ -35,12 +35,20 @@ export class ClientConnection implements ReplyHandler {
   private readonly flushOutputBound = (): void => this.flushOutput();
 
   constructor(
-    readonly socket: Socket, receiver: Receiver, readonly details: ExportDetails, readonly id: number,
-    private readonly table: RequestTable, private readonly journal: Buffer, private readonly events: ConnectionEvents, leftover: Buffer,
+    readonly socket: Socket,
+    receiver: Receiver,
+    readonly details: ExportDetails,
+    readonly id: number,
+    private readonly table: RequestTable,
+    private readonly journal: Buffer,
+    private readonly events: ConnectionEvents,
+    leftover: Buffer,
   ) {
     this.parser = new ReplyParser(this, details.structuredReplies);
     receiver.deliver = (chunk: Buffer) => this.receive(chunk);
-    socket.on('error', (error: NodeJS.ErrnoException) => this.drop(new NbdClientError(`NBD connection ${id}: ${error.message}`, error.code ?? 'ECONNRESET')));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      this.drop(new NbdClientError(`NBD connection ${id}: ${error.message}`, error.code ?? 'ECONNRESET')),
+    );
     socket.on('close', () => this.drop(new NbdClientError(`NBD connection ${id} closed by the server`, 'ECONNRESET')));
     if (leftover.length > 0) this.receive(leftover);
   }
@@ -131,13 +139,31 @@ export class ClientConnection implements ReplyHandler {
       if (request.kind === RequestKind.Write) {
         journal = this.journal;
         const start = request.journalStart;
-        writeRequestHeader(journal, start, request.commandFlags, Command.Write, request.serial, request.index, request.position, request.length);
+        writeRequestHeader(
+          journal,
+          start,
+          request.commandFlags,
+          Command.Write,
+          request.serial,
+          request.index,
+          request.position,
+          request.length,
+        );
         const end = start + REQUEST_LENGTH + request.length;
         if (ranges.length > 0 && ranges[ranges.length - 1] === start) ranges[ranges.length - 1] = end;
         else ranges.push(start, end);
       } else {
         const command = request.kind === RequestKind.Read ? Command.Read : Command.Flush;
-        writeRequestHeader(this.arena, this.arenaUsed, request.commandFlags, command, request.serial, request.index, request.position, request.length);
+        writeRequestHeader(
+          this.arena,
+          this.arenaUsed,
+          request.commandFlags,
+          command,
+          request.serial,
+          request.index,
+          request.position,
+          request.length,
+        );
         this.arenaUsed += REQUEST_LENGTH;
       }
     }

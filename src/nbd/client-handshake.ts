@@ -3,8 +3,21 @@ import net, { type Socket } from 'node:net';
 import { ByteQueue } from './byte-queue.js';
 import { NbdClientError } from './client-errors.js';
 import {
-  ClientFlag, DEFAULT_MAX_PAYLOAD, encodeInfoRequest, encodeOption, GREETING_LENGTH, HandshakeFlag, Info, NBD_CLISERV_MAGIC, NBD_MAGIC,
-  NBD_OPTS_MAGIC, NBD_REP_MAGIC, Option, OPTION_REPLY_HEADER_LENGTH, Reply, TransmissionFlag,
+  ClientFlag,
+  DEFAULT_MAX_PAYLOAD,
+  encodeInfoRequest,
+  encodeOption,
+  GREETING_LENGTH,
+  HandshakeFlag,
+  Info,
+  NBD_CLISERV_MAGIC,
+  NBD_MAGIC,
+  NBD_OPTS_MAGIC,
+  NBD_REP_MAGIC,
+  Option,
+  OPTION_REPLY_HEADER_LENGTH,
+  Reply,
+  TransmissionFlag,
 } from './protocol.js';
 import type { NbdEndpoint } from './uri.js';
 
@@ -61,7 +74,10 @@ export function connectSocket(endpoint: NbdEndpoint, timeoutMs = 10_000): Promis
         return true;
       },
     };
-    const socket = endpoint.kind === 'unix' ? net.connect({ path: endpoint.socket, onread }) : net.connect({ port: endpoint.port, host: endpoint.host, onread });
+    const socket =
+      endpoint.kind === 'unix'
+        ? net.connect({ path: endpoint.socket, onread })
+        : net.connect({ port: endpoint.port, host: endpoint.host, onread });
     const where = endpoint.kind === 'unix' ? endpoint.socket : `${endpoint.host}:${endpoint.port}`;
     const timer = setTimeout(() => {
       socket.destroy();
@@ -86,11 +102,19 @@ class HandshakeReader {
   private waiting: { count: number; resolve: (bytes: Buffer) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
   /** The receive buffer is reused: keep a copy. */
-  private readonly onData = (chunk: Buffer): void => { this.queue.push(Buffer.from(chunk)); this.wake(); };
-  private readonly onEnd = (): void => this.fail(new NbdClientError('the NBD server closed the connection during the handshake', 'ECONNRESET'));
-  private readonly onError = (error: NodeJS.ErrnoException): void => this.fail(new NbdClientError(`NBD handshake: ${error.message}`, error.code ?? 'ECONNRESET'));
+  private readonly onData = (chunk: Buffer): void => {
+    this.queue.push(Buffer.from(chunk));
+    this.wake();
+  };
+  private readonly onEnd = (): void =>
+    this.fail(new NbdClientError('the NBD server closed the connection during the handshake', 'ECONNRESET'));
+  private readonly onError = (error: NodeJS.ErrnoException): void =>
+    this.fail(new NbdClientError(`NBD handshake: ${error.message}`, error.code ?? 'ECONNRESET'));
 
-  constructor(private readonly socket: Socket, private readonly receiver: Receiver) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly receiver: Receiver,
+  ) {
     receiver.deliver = this.onData;
     socket.on('end', this.onEnd);
     socket.on('close', this.onEnd);
@@ -99,7 +123,10 @@ class HandshakeReader {
 
   read(count: number): Promise<Buffer> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => { this.waiting = { count, resolve, reject }; this.wake(); });
+    return new Promise((resolve, reject) => {
+      this.waiting = { count, resolve, reject };
+      this.wake();
+    });
   }
 
   fail(error: Error): void {
@@ -134,15 +161,23 @@ function violation(message: string): NbdClientError {
 function optionError(option: string, type: number, text: string, exportName: string): NbdClientError {
   const detail = text === '' ? '' : ` (${text})`;
   switch (type) {
-    case Reply.ErrUnknown: return new NbdClientError(`the NBD server has no export named '${exportName}'${detail}`, 'ENOENT');
-    case Reply.ErrPolicy: return new NbdClientError(`the NBD server refused ${option} by policy${detail}`, 'EACCES');
-    case Reply.ErrTlsReqd: return new NbdClientError(`the NBD server requires TLS, which aoekit does not speak${detail}`, 'ERR_NBD_TLS_REQUIRED');
-    case Reply.ErrShutdown: return new NbdClientError(`the NBD server is shutting down${detail}`, 'ESHUTDOWN');
-    default: return new NbdClientError(`the NBD server refused ${option} (reply 0x${type.toString(16)})${detail}`, 'ERR_NBD_HANDSHAKE');
+    case Reply.ErrUnknown:
+      return new NbdClientError(`the NBD server has no export named '${exportName}'${detail}`, 'ENOENT');
+    case Reply.ErrPolicy:
+      return new NbdClientError(`the NBD server refused ${option} by policy${detail}`, 'EACCES');
+    case Reply.ErrTlsReqd:
+      return new NbdClientError(`the NBD server requires TLS, which aoekit does not speak${detail}`, 'ERR_NBD_TLS_REQUIRED');
+    case Reply.ErrShutdown:
+      return new NbdClientError(`the NBD server is shutting down${detail}`, 'ESHUTDOWN');
+    default:
+      return new NbdClientError(`the NBD server refused ${option} (reply 0x${type.toString(16)})${detail}`, 'ERR_NBD_HANDSHAKE');
   }
 }
 
-interface OptionReply { type: number; data: Buffer }
+interface OptionReply {
+  type: number;
+  data: Buffer;
+}
 
 async function readOptionReply(reader: HandshakeReader, option: number): Promise<OptionReply> {
   const header = await reader.read(OPTION_REPLY_HEADER_LENGTH);
@@ -193,7 +228,11 @@ function validateBlockSizes(details: ExportDetails): void {
  * mode the handshake is aborted (NBD_OPT_ABORT) and the socket closed. Any bytes that arrived after the handshake
  * are returned in `leftover`.
  */
-export async function negotiate(socket: Socket, receiver: Receiver, options: HandshakeOptions): Promise<{ details: ExportDetails; leftover: Buffer }> {
+export async function negotiate(
+  socket: Socket,
+  receiver: Receiver,
+  options: HandshakeOptions,
+): Promise<{ details: ExportDetails; leftover: Buffer }> {
   const reader = new HandshakeReader(socket, receiver);
   const timer = setTimeout(() => {
     reader.fail(new NbdClientError('the NBD handshake timed out', 'ETIMEDOUT'));
@@ -224,8 +263,17 @@ async function haggle(socket: Socket, reader: HandshakeReader, options: Handshak
   clientFlags.writeUInt32BE((fixed ? ClientFlag.FixedNewstyle : 0) | (noZeroes ? ClientFlag.NoZeroes : 0));
   socket.write(clientFlags);
   const details: ExportDetails = {
-    size: -1, flags: 0, readOnly: false, canFlush: false, canFua: false, canMultiConn: false,
-    minimumBlock: 1, preferredBlock: 4096, maximumPayload: DEFAULT_MAX_PAYLOAD, structuredReplies: false, description: undefined,
+    size: -1,
+    flags: 0,
+    readOnly: false,
+    canFlush: false,
+    canFua: false,
+    canMultiConn: false,
+    minimumBlock: 1,
+    preferredBlock: 4096,
+    maximumPayload: DEFAULT_MAX_PAYLOAD,
+    structuredReplies: false,
+    description: undefined,
   };
   const mode = options.mode ?? 'go';
   if (!fixed) {
@@ -242,7 +290,10 @@ async function haggle(socket: Socket, reader: HandshakeReader, options: Handshak
   socket.write(encodeOption(option, encodeInfoRequest(options.exportName, wanted)));
   for (;;) {
     const reply = await readOptionReply(reader, option);
-    if (reply.type === Reply.Info) { applyInfo(details, reply.data); continue; }
+    if (reply.type === Reply.Info) {
+      applyInfo(details, reply.data);
+      continue;
+    }
     if (reply.type === Reply.Ack) break;
     if ((reply.type & ERROR_BIT) !== 0) {
       if (reply.type === Reply.ErrUnsup && mode === 'go') return exportName(socket, reader, options.exportName, noZeroes, details);
@@ -260,7 +311,13 @@ async function haggle(socket: Socket, reader: HandshakeReader, options: Handshak
 }
 
 /** NBD_OPT_EXPORT_NAME (servers without NBD_OPT_GO): size u64 | flags u16 | 124 zeros unless NO_ZEROES. */
-async function exportName(socket: Socket, reader: HandshakeReader, name: string, noZeroes: boolean, details: ExportDetails): Promise<ExportDetails> {
+async function exportName(
+  socket: Socket,
+  reader: HandshakeReader,
+  name: string,
+  noZeroes: boolean,
+  details: ExportDetails,
+): Promise<ExportDetails> {
   socket.write(encodeOption(Option.ExportName, Buffer.from(name, 'utf8')));
   const reply = await reader.read(8 + 2 + (noZeroes ? 0 : 124));
   details.size = Number(reply.readBigUInt64BE(0));

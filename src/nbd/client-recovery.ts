@@ -64,7 +64,10 @@ export class ClientRecovery {
       return;
     }
     this.lastError = error;
-    client.logger.warn({ nbd: client.target.uri, reason: error.message, lostRequests: client.scheduler.retry.length }, 'NBD connection lost; reconnecting');
+    client.logger.warn(
+      { nbd: client.target.uri, reason: error.message, lostRequests: client.scheduler.retry.length },
+      'NBD connection lost; reconnecting',
+    );
     this.progress();
     if (client.state === 'ready') {
       client.state = 'recovering';
@@ -101,7 +104,10 @@ export class ClientRecovery {
   offlineError(): NbdClientError {
     const client = this.client;
     const cause = this.lastError === null ? '' : ` (${this.lastError.message})`;
-    return new NbdClientError(`the NBD server at ${client.target.uri} was not back within ${client.options.reconnectTimeoutMs / 1000} s${cause}`, 'EIO');
+    return new NbdClientError(
+      `the NBD server at ${client.target.uri} was not back within ${client.options.reconnectTimeoutMs / 1000} s${cause}`,
+      'EIO',
+    );
   }
 
   stop(): void {
@@ -134,7 +140,10 @@ export class ClientRecovery {
           delay = Math.min(delay * 2, client.state === 'offline' ? OFFLINE_BACKOFF_MS : MAX_BACKOFF_MS);
           continue;
         }
-        if (!this.active) { connection.destroy(); return; }
+        if (!this.active) {
+          connection.destroy();
+          return;
+        }
         client.scheduler.counters.reconnects += 1;
         if (!(await this.wait('drain', connection))) continue;
         if (!(await this.replay(connection))) continue;
@@ -165,7 +174,10 @@ export class ClientRecovery {
     const client = this.client;
     const entries = client.scheduler.journal.acknowledgedInOrder();
     if (entries.length === 0) return true;
-    client.logger.info({ nbd: client.target.uri, writes: entries.length, bytes: client.scheduler.journal.ackedBytes }, 'replaying writes not yet covered by a flush');
+    client.logger.info(
+      { nbd: client.target.uri, writes: entries.length, bytes: client.scheduler.journal.ackedBytes },
+      'replaying writes not yet covered by a flush',
+    );
     let index = 0;
     while (index < entries.length) {
       this.overlapStarts.length = 0;
@@ -173,7 +185,10 @@ export class ClientRecovery {
       let waveBytes = 0;
       while (index < entries.length && this.overlapStarts.length < MAX_WAVE) {
         const entry = entries[index];
-        if (entry.state !== RequestState.Acked || entry.journalRecord < 0) { index += 1; continue; }
+        if (entry.state !== RequestState.Acked || entry.journalRecord < 0) {
+          index += 1;
+          continue;
+        }
         if (this.overlaps(entry.position, entry.position + entry.length)) break;
         if (waveBytes > 0 && waveBytes + entry.length > client.options.maxBytesInFlight) break;
         this.overlapStarts.push(entry.position);

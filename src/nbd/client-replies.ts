@@ -2,7 +2,13 @@
 import { NbdClientError } from './client-errors.js';
 import { RequestKind, type NbdRequest } from './client-requests.js';
 import {
-  NBD_SIMPLE_REPLY_MAGIC, NBD_STRUCTURED_REPLY_MAGIC, NbdError, REPLY_TYPE_ERROR_BIT, ReplyFlag, ReplyType, SIMPLE_REPLY_LENGTH,
+  NBD_SIMPLE_REPLY_MAGIC,
+  NBD_STRUCTURED_REPLY_MAGIC,
+  NbdError,
+  REPLY_TYPE_ERROR_BIT,
+  ReplyFlag,
+  ReplyType,
+  SIMPLE_REPLY_LENGTH,
   STRUCTURED_REPLY_LENGTH,
 } from './protocol.js';
 
@@ -35,7 +41,10 @@ export class ReplyParser {
   private dataLeft = 0;
   private dataAt = 0;
 
-  constructor(private readonly handler: ReplyHandler, private readonly structured: boolean) {}
+  constructor(
+    private readonly handler: ReplyHandler,
+    private readonly structured: boolean,
+  ) {}
 
   /** Consume one socket chunk. Throws ERR_NBD_PROTOCOL on a violation (the connection must then be dropped). */
   feed(chunk: Buffer): void {
@@ -43,18 +52,25 @@ export class ReplyParser {
     const end = chunk.length;
     while (at < end) {
       switch (this.state) {
-        case State.Header: at = this.readHeader(chunk, at, end); break;
+        case State.Header:
+          at = this.readHeader(chunk, at, end);
+          break;
         case State.SimpleData:
-        case State.ChunkData: at = this.copyData(chunk, at, end); break;
+        case State.ChunkData:
+          at = this.copyData(chunk, at, end);
+          break;
         case State.ChunkOffset:
-        case State.ChunkPayload: at = this.readSmall(chunk, at, end); break;
+        case State.ChunkPayload:
+          at = this.readSmall(chunk, at, end);
+          break;
       }
     }
   }
 
   private readHeader(chunk: Buffer, at: number, end: number): number {
     const header = this.header;
-    let need = this.headerHave >= 4 && header.readUInt32BE(0) === NBD_STRUCTURED_REPLY_MAGIC ? STRUCTURED_REPLY_LENGTH : SIMPLE_REPLY_LENGTH;
+    let need =
+      this.headerHave >= 4 && header.readUInt32BE(0) === NBD_STRUCTURED_REPLY_MAGIC ? STRUCTURED_REPLY_LENGTH : SIMPLE_REPLY_LENGTH;
     while (at < end && this.headerHave < need) {
       header[this.headerHave++] = chunk[at++];
       if (this.headerHave === 4) need = this.magicLength(header.readUInt32BE(0));

@@ -147,7 +147,8 @@ export class RequestTable {
   /** The request a reply's cookie names, if it is in flight on `connection`; null otherwise (a protocol violation). */
   lookup(high: number, low: number, connection: RequestOwner): NbdRequest | null {
     const request = this.requests[low];
-    if (request === undefined || request.serial !== high || request.connection !== connection || request.state !== RequestState.InFlight) return null;
+    if (request === undefined || request.serial !== high || request.connection !== connection || request.state !== RequestState.InFlight)
+      return null;
     return request;
   }
 

@@ -2,7 +2,14 @@
 import type { ClientConnection } from './client-connection.js';
 import { NbdClientError, replyError } from './client-errors.js';
 import {
-  MAX_SEGMENTS, Operation, OperationQueue, RequestKind, RequestTable, type FlushDone, type IoDone, type NbdRequest,
+  MAX_SEGMENTS,
+  Operation,
+  OperationQueue,
+  RequestKind,
+  RequestTable,
+  type FlushDone,
+  type IoDone,
+  type NbdRequest,
 } from './client-requests.js';
 import type { NbdClient } from './client.js';
 import { CommandFlag, REQUEST_LENGTH } from './protocol.js';
@@ -31,7 +38,10 @@ export class RequestScheduler {
   /** The request queued last (a merge candidate while it is still `queued`). */
   private lastQueued: NbdRequest | null = null;
 
-  constructor(private readonly client: NbdClient, journalBytes: number) {
+  constructor(
+    private readonly client: NbdClient,
+    journalBytes: number,
+  ) {
     this.journal = new WriteJournal(journalBytes);
     // A piece must always fit the journal (with room to spare), whatever the server allows.
     const limit = Math.min(MAX_PIECE, client.details.maximumPayload, Math.floor(journalBytes / 4));
@@ -39,8 +49,14 @@ export class RequestScheduler {
   }
 
   submit(
-    kind: number, buffer: Uint8Array | null, bufferOffset: number, length: number, position: number, fua: boolean,
-    ioDone: IoDone | null, flushDone: FlushDone | null,
+    kind: number,
+    buffer: Uint8Array | null,
+    bufferOffset: number,
+    length: number,
+    position: number,
+    fua: boolean,
+    ioDone: IoDone | null,
+    flushDone: FlushDone | null,
   ): void {
     const operation = this.table.acquireOperation();
     operation.kind = kind;
@@ -55,12 +71,16 @@ export class RequestScheduler {
     operation.remaining = 0;
     operation.started = 0;
     const refusal = this.refusal(operation);
-    if (refusal !== null) { this.failOperation(operation, refusal); return; }
+    if (refusal !== null) {
+      this.failOperation(operation, refusal);
+      return;
+    }
     if (this.waiting.length > 0 || !this.start(operation)) this.waiting.push(operation);
   }
 
   private refusal(operation: Operation): NbdClientError | null {
-    if (this.client.state === 'closing' || this.client.state === 'closed') return new NbdClientError('the NBD client is closed', 'ESHUTDOWN');
+    if (this.client.state === 'closing' || this.client.state === 'closed')
+      return new NbdClientError('the NBD client is closed', 'ESHUTDOWN');
     if (this.client.state === 'offline') return this.client.recovery.offlineError();
     if (operation.kind === RequestKind.Flush) return null;
     const { length, position } = operation;
@@ -69,7 +89,8 @@ export class RequestScheduler {
       return new NbdClientError(`${length} bytes at ${position} lie outside the ${this.client.size}-byte NBD export`, 'EINVAL');
     }
     const block = this.client.details.minimumBlock;
-    if (position % block !== 0 || length % block !== 0) return new NbdClientError(`the NBD server needs ${block}-byte aligned requests`, 'EINVAL');
+    if (position % block !== 0 || length % block !== 0)
+      return new NbdClientError(`the NBD server needs ${block}-byte aligned requests`, 'EINVAL');
     return null;
   }
 
@@ -80,9 +101,16 @@ export class RequestScheduler {
    */
   start(operation: Operation): boolean {
     if (this.client.state !== 'ready') return false;
-    if (operation.kind === RequestKind.Flush) { this.startFlush(operation); return true; }
+    if (operation.kind === RequestKind.Flush) {
+      this.startFlush(operation);
+      return true;
+    }
     const length = operation.length;
-    if (length === 0) { operation.remaining = 1; this.settle(operation, null, 0); return true; }
+    if (length === 0) {
+      operation.remaining = 1;
+      this.settle(operation, null, 0);
+      return true;
+    }
     const limit = this.client.options.maxBytesInFlight;
     if (operation.started === 0) {
       const inFlight = this.client.bytesInFlight;
@@ -143,9 +171,17 @@ export class RequestScheduler {
   }
 
   private startFlush(operation: Operation): void {
-    if (this.writeBackError !== null) { operation.remaining = 1; this.settle(operation, this.writeBackError, 0); return; }
+    if (this.writeBackError !== null) {
+      operation.remaining = 1;
+      this.settle(operation, this.writeBackError, 0);
+      return;
+    }
     operation.flushSequence = this.journal.sequence;
-    if (!this.client.details.canFlush) { operation.remaining = 1; this.settle(operation, null, 0); return; }
+    if (!this.client.details.canFlush) {
+      operation.remaining = 1;
+      this.settle(operation, null, 0);
+      return;
+    }
     operation.remaining = this.client.connections.length;
     this.lastQueued = null;
     for (const connection of this.client.connections) {
@@ -181,7 +217,10 @@ export class RequestScheduler {
   replied(_connection: ClientConnection, request: NbdRequest, errorValue: number, message: string): void {
     const error = errorValue === 0 ? null : replyError(kindName(request.kind), request.position, request.length, errorValue, message);
     if (request.kind === RequestKind.Write) {
-      if (request.segmentCount === 0) { this.client.recovery.replayed(request, error); return; }
+      if (request.segmentCount === 0) {
+        this.client.recovery.replayed(request, error);
+        return;
+      }
       if (error !== null || (request.commandFlags & CommandFlag.Fua) !== 0 || !this.client.details.canFlush) {
         if (error !== null) this.latch(error);
         this.settleSegments(request, error);
@@ -243,7 +282,10 @@ export class RequestScheduler {
   latch(error: NbdClientError): void {
     if (this.writeBackError !== null) return;
     this.writeBackError = error;
-    this.client.logger.error({ err: error, nbd: this.client.target.uri }, 'NBD write or flush failed: every later flush of this export fails');
+    this.client.logger.error(
+      { err: error, nbd: this.client.target.uri },
+      'NBD write or flush failed: every later flush of this export fails',
+    );
   }
 
   failOperation(operation: Operation, error: NbdClientError): void {
@@ -264,7 +306,10 @@ export class RequestScheduler {
 
   /** Fail a waiting operation. One that started some pieces completes when those answer; only the rest is dropped. */
   private abandon(operation: Operation, error: NbdClientError): void {
-    if (operation.started === 0) { this.failOperation(operation, error); return; }
+    if (operation.started === 0) {
+      this.failOperation(operation, error);
+      return;
+    }
     const unstarted = Math.ceil(operation.length / this.pieceLimit) - Math.ceil(operation.started / this.pieceLimit);
     operation.error ??= error;
     operation.remaining -= unstarted;

@@ -66,7 +66,9 @@ export class NbdClient implements ConnectionEvents {
     const parsed = typeof target === 'string' ? parseNbdUri(target) : target;
     const { socket, receiver } = await connectSocket(parsed.endpoint, options.handshakeTimeoutMs);
     const { details, leftover } = await negotiate(socket, receiver, {
-      exportName: parsed.exportName, structuredReplies: options.structuredReplies, timeoutMs: options.handshakeTimeoutMs,
+      exportName: parsed.exportName,
+      structuredReplies: options.structuredReplies,
+      timeoutMs: options.handshakeTimeoutMs,
     });
     const client = new NbdClient(parsed, details, options);
     client.adopt(socket, receiver, details, leftover);
@@ -81,9 +83,12 @@ export class NbdClient implements ConnectionEvents {
     this.readOnly = details.readOnly;
     this.logger = options.logger ?? silentLogger;
     this.options = {
-      connections: Math.max(1, options.connections ?? 2), maxBytesInFlight: options.maxBytesInFlight ?? 16 * 1024 * 1024,
-      journalBytes: options.journalBytes ?? 64 * 1024 * 1024, reconnectTimeoutMs: options.reconnectTimeoutMs ?? 30_000,
-      structuredReplies: options.structuredReplies ?? true, handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      connections: Math.max(1, options.connections ?? 2),
+      maxBytesInFlight: options.maxBytesInFlight ?? 16 * 1024 * 1024,
+      journalBytes: options.journalBytes ?? 64 * 1024 * 1024,
+      reconnectTimeoutMs: options.reconnectTimeoutMs ?? 30_000,
+      structuredReplies: options.structuredReplies ?? true,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
     };
     this.watchdog = setInterval(() => this.checkStalls(), Math.min(1000, this.options.stallTimeoutMs / 4));
@@ -120,8 +125,12 @@ export class NbdClient implements ConnectionEvents {
   stats(): NbdClientStats {
     const scheduler = this.scheduler;
     return {
-      state: this.state, connections: this.connections.length, ...scheduler.counters, bytesInFlight: this.bytesInFlight,
-      unflushedBytes: scheduler.journal.ackedBytes, waiting: scheduler.waiting.length,
+      state: this.state,
+      connections: this.connections.length,
+      ...scheduler.counters,
+      bytesInFlight: this.bytesInFlight,
+      unflushedBytes: scheduler.journal.ackedBytes,
+      waiting: scheduler.waiting.length,
     };
   }
 
@@ -138,7 +147,9 @@ export class NbdClient implements ConnectionEvents {
     }
     this.state = 'closed';
     for (const connection of [...this.connections]) connection.disconnect();
-    setTimeout(() => { for (const connection of this.connections) connection.destroy(); }, 1000).unref();
+    setTimeout(() => {
+      for (const connection of this.connections) connection.destroy();
+    }, 1000).unref();
   }
 
   // ---- connections ----
@@ -170,9 +181,11 @@ export class NbdClient implements ConnectionEvents {
   pickConnection(): ClientConnection {
     const connections = this.connections;
     let best = connections[0];
-    for (let index = 1; index < connections.length; index += 1) if (connections[index].inflightBytes < best.inflightBytes) best = connections[index];
+    for (let index = 1; index < connections.length; index += 1)
+      if (connections[index].inflightBytes < best.inflightBytes) best = connections[index];
     const last = this.lastPicked;
-    if (last !== null && last !== best && last.alive && last.batching && last.inflightBytes - best.inflightBytes < STICKY_BYTES) return last;
+    if (last !== null && last !== best && last.alive && last.batching && last.inflightBytes - best.inflightBytes < STICKY_BYTES)
+      return last;
     this.lastPicked = best;
     return best;
   }
@@ -181,7 +194,9 @@ export class NbdClient implements ConnectionEvents {
   async dial(): Promise<ClientConnection> {
     const { socket, receiver } = await connectSocket(this.target.endpoint, this.options.handshakeTimeoutMs);
     const { details, leftover } = await negotiate(socket, receiver, {
-      exportName: this.target.exportName, structuredReplies: this.options.structuredReplies, timeoutMs: this.options.handshakeTimeoutMs,
+      exportName: this.target.exportName,
+      structuredReplies: this.options.structuredReplies,
+      timeoutMs: this.options.handshakeTimeoutMs,
     });
     if (details.size !== this.size) {
       socket.destroy();
@@ -192,7 +207,16 @@ export class NbdClient implements ConnectionEvents {
 
   private adopt(socket: Socket, receiver: Receiver, details: ExportDetails, leftover: Buffer): ClientConnection {
     const scheduler = this.scheduler;
-    const connection = new ClientConnection(socket, receiver, details, this.nextConnectionId++, scheduler.table, scheduler.journal.memory, this, leftover);
+    const connection = new ClientConnection(
+      socket,
+      receiver,
+      details,
+      this.nextConnectionId++,
+      scheduler.table,
+      scheduler.journal.memory,
+      this,
+      leftover,
+    );
     this.connections.push(connection);
     return connection;
   }

@@ -9,8 +9,17 @@ import { handleOption, type ExportInfo } from './handshake.js';
 import type { IoScheduler } from './io-scheduler.js';
 import { REQUEST_COST_BYTES, requestCost, SMALL_REQUEST_BYTES, type NbdLimits } from './limits.js';
 import {
-  ClientFlag, Command, encodeGreeting, MAX_OPTION_LENGTH, NBD_OPTS_MAGIC, NBD_REQUEST_MAGIC, NbdError,
-  OPTION_HEADER_LENGTH, REQUEST_LENGTH, SIMPLE_REPLY_LENGTH, writeSimpleReply,
+  ClientFlag,
+  Command,
+  encodeGreeting,
+  MAX_OPTION_LENGTH,
+  NBD_OPTS_MAGIC,
+  NBD_REQUEST_MAGIC,
+  NbdError,
+  OPTION_HEADER_LENGTH,
+  REQUEST_LENGTH,
+  SIMPLE_REPLY_LENGTH,
+  writeSimpleReply,
 } from './protocol.js';
 import { executeRequest, type Outcome, type Request } from './request.js';
 
@@ -51,8 +60,16 @@ export class NbdConnection {
   private pendingWrite: Request | undefined;
   private readonly wake = () => this.process();
 
-  constructor(private readonly socket: Socket, private readonly context: ConnectionContext, private readonly onClosed: (connection: NbdConnection) => void) {
-    this.ledger = new ConnectionLedger(context.serverBudget, context.limits.connectionBufferBytes, SMALL_REQUEST_BYTES + REQUEST_COST_BYTES);
+  constructor(
+    private readonly socket: Socket,
+    private readonly context: ConnectionContext,
+    private readonly onClosed: (connection: NbdConnection) => void,
+  ) {
+    this.ledger = new ConnectionLedger(
+      context.serverBudget,
+      context.limits.connectionBufferBytes,
+      SMALL_REQUEST_BYTES + REQUEST_COST_BYTES,
+    );
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       if (this.state === 'closing' || this.state === 'closed') return; // nothing more is read after DISC
@@ -71,7 +88,10 @@ export class NbdConnection {
   /** Stop taking requests; close once those in flight have replied. */
   shutdown(): void {
     if (this.state === 'closed') return;
-    if (this.state !== 'transmission' || this.inflight === 0) { this.close(); return; }
+    if (this.state !== 'transmission' || this.inflight === 0) {
+      this.close();
+      return;
+    }
     this.state = 'closing';
   }
 
@@ -116,7 +136,10 @@ export class NbdConnection {
   private clientFlags(): Step {
     if (this.input.length < 4) return 'need-input';
     const flags = this.input.take(4).readUInt32BE(0);
-    if ((flags & ~KNOWN_CLIENT_FLAGS) !== 0) { this.violation(`unknown client flags 0x${flags.toString(16)}`); return 'stop'; }
+    if ((flags & ~KNOWN_CLIENT_FLAGS) !== 0) {
+      this.violation(`unknown client flags 0x${flags.toString(16)}`);
+      return 'stop';
+    }
     this.noZeroes = (flags & ClientFlag.NoZeroes) !== 0;
     this.state = 'options';
     return 'continue';
@@ -127,9 +150,15 @@ export class NbdConnection {
     if (!this.pendingOption) {
       if (this.input.length < OPTION_HEADER_LENGTH) return 'need-input';
       const header = this.input.take(OPTION_HEADER_LENGTH);
-      if (header.readBigUInt64BE(0) !== NBD_OPTS_MAGIC) { this.violation('bad option magic'); return 'stop'; }
+      if (header.readBigUInt64BE(0) !== NBD_OPTS_MAGIC) {
+        this.violation('bad option magic');
+        return 'stop';
+      }
       const length = header.readUInt32BE(12);
-      if (length > MAX_OPTION_LENGTH) { this.violation(`option of ${length} bytes is too long`); return 'stop'; }
+      if (length > MAX_OPTION_LENGTH) {
+        this.violation(`option of ${length} bytes is too long`);
+        return 'stop';
+      }
       this.pendingOption = { option: header.readUInt32BE(8), length };
     }
     const { option, length } = this.pendingOption;
@@ -138,7 +167,10 @@ export class NbdConnection {
     const data = this.input.take(length);
     const outcome = handleOption(this.context.exported, option, data, this.noZeroes);
     for (const reply of outcome.replies) this.socket.write(reply);
-    if (outcome.next === 'close') { this.close(); return 'stop'; }
+    if (outcome.next === 'close') {
+      this.close();
+      return 'stop';
+    }
     if (outcome.next === 'transmission') this.state = 'transmission';
     return 'continue';
   }
@@ -162,7 +194,10 @@ export class NbdConnection {
     if (this.inflight >= this.context.limits.queueDepth) return 'blocked';
     if (this.input.length < REQUEST_LENGTH) return 'need-input';
     const header = this.input.peek(REQUEST_LENGTH);
-    if (header.readUInt32BE(0) !== NBD_REQUEST_MAGIC) { this.violation(`bad request magic 0x${header.readUInt32BE(0).toString(16)}`); return 'stop'; }
+    if (header.readUInt32BE(0) !== NBD_REQUEST_MAGIC) {
+      this.violation(`bad request magic 0x${header.readUInt32BE(0).toString(16)}`);
+      return 'stop';
+    }
     const type = header.readUInt16BE(6);
     const length = header.readUInt32BE(24);
     const offset = Number(header.readBigUInt64BE(16));
@@ -205,8 +240,18 @@ export class NbdConnection {
     request.running = true;
     const context = this.context;
     const running = executeRequest(
-      { exported: context.exported, io: context.io, pool: context.pool, scheduler: context.scheduler, owner: this, maxRequestBytes: context.limits.maxRequestBytes, writes: this.writes, logger: context.logger },
-      request, payload,
+      {
+        exported: context.exported,
+        io: context.io,
+        pool: context.pool,
+        scheduler: context.scheduler,
+        owner: this,
+        maxRequestBytes: context.limits.maxRequestBytes,
+        writes: this.writes,
+        logger: context.logger,
+      },
+      request,
+      payload,
     ).then((outcome) => this.reply(request, outcome));
     if (payload) {
       this.writes.add(running);
@@ -232,7 +277,10 @@ export class NbdConnection {
     } else if (data) {
       this.socket.cork();
       this.socket.write(request.reply);
-      this.socket.write(data.subarray(0, request.length), (failure) => { pool.release(data); this.written(request, failure); });
+      this.socket.write(data.subarray(0, request.length), (failure) => {
+        pool.release(data);
+        this.written(request, failure);
+      });
       this.socket.uncork();
     } else {
       this.socket.write(request.reply, (failure) => this.written(request, failure));
@@ -248,11 +296,17 @@ export class NbdConnection {
   }
 
   private pause(): void {
-    if (!this.paused) { this.paused = true; this.socket.pause(); }
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
   }
 
   private resume(): void {
-    if (this.paused) { this.paused = false; this.socket.resume(); }
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
   }
 
   /** A protocol violation ends this connection only. */

@@ -1,7 +1,15 @@
 // Fixed-newstyle option haggling: one option in, the replies to send and what happens next (pure, no I/O).
 import {
-  encodeExportNameReply, encodeInfoBlockSize, encodeInfoExport, encodeInfoText, encodeOptionReply, encodeServerEntry,
-  Info, Option, Reply, TransmissionFlag,
+  encodeExportNameReply,
+  encodeInfoBlockSize,
+  encodeInfoExport,
+  encodeInfoText,
+  encodeOptionReply,
+  encodeServerEntry,
+  Info,
+  Option,
+  Reply,
+  TransmissionFlag,
 } from './protocol.js';
 
 export interface ExportInfo {
@@ -55,8 +63,11 @@ export function handleOption(exported: ExportInfo, option: number, data: Buffer,
 }
 
 function infoOrGo(
-  exported: ExportInfo, option: number, data: Buffer,
-  reply: (type: number, payload?: Uint8Array) => Buffer, error: (type: number, message: string) => OptionOutcome,
+  exported: ExportInfo,
+  option: number,
+  data: Buffer,
+  reply: (type: number, payload?: Uint8Array) => Buffer,
+  error: (type: number, message: string) => OptionOutcome,
 ): OptionOutcome {
   // name length u32 | name | request count u16 | request types u16 each
   if (data.length < 4 + 2) return error(Reply.ErrInvalid, 'short NBD_OPT_INFO/GO');
@@ -68,7 +79,10 @@ function infoOrGo(
   if (!known(exported, name)) return error(Reply.ErrUnknown, `no export named '${name}'`);
   const requested = new Set<number>();
   for (let index = 0; index < count; index += 1) requested.add(data.readUInt16BE(4 + nameLength + 2 + 2 * index));
-  const replies = [reply(Reply.Info, encodeInfoExport(exported.size, transmissionFlags(exported))), reply(Reply.Info, encodeInfoBlockSize(exported.maxRequestBytes))];
+  const replies = [
+    reply(Reply.Info, encodeInfoExport(exported.size, transmissionFlags(exported))),
+    reply(Reply.Info, encodeInfoBlockSize(exported.maxRequestBytes)),
+  ];
   if (requested.has(Info.Name)) replies.push(reply(Reply.Info, encodeInfoText(Info.Name, exported.name)));
   if (requested.has(Info.Description)) replies.push(reply(Reply.Info, encodeInfoText(Info.Description, exported.description)));
   replies.push(reply(Reply.Ack));

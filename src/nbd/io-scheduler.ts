@@ -68,7 +68,7 @@ export class IoScheduler {
   async runChunked(owner: object, offset: number, length: number, task: (offset: number, length: number) => Promise<void>): Promise<void> {
     const pieces: Promise<void>[] = [];
     const end = offset + length;
-    for (let position = offset; position < end;) {
+    for (let position = offset; position < end; ) {
       const next = Math.min(end, (Math.floor(position / this.chunkBytes) + 1) * this.chunkBytes);
       const pieceOffset = position;
       pieces.push(this.run(owner, next - position, () => task(pieceOffset, next - pieceOffset)));

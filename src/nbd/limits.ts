@@ -45,7 +45,11 @@ export class NbdOptionsError extends Error {
 
 /** 33554432 -> '32 MiB', 1000 -> '1000 bytes'. */
 function formatBytes(bytes: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
   }
   return `${bytes} bytes`;
@@ -56,7 +60,10 @@ function formatBytes(bytes: number): string {
  * (the CLI passes its flag names).
  */
 export function resolveLimits(given: Partial<NbdLimits> = {}, names: Partial<Record<keyof NbdLimits, string>> = {}): NbdLimits {
-  const limits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) } as NbdLimits;
+  const limits = {
+    ...DEFAULT_LIMITS,
+    ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+  } as NbdLimits;
   const check = (key: keyof NbdLimits, min: number, max: number, bytes: boolean, minName?: keyof NbdLimits) => {
     const value = limits[key];
     if (Number.isSafeInteger(value) && value >= min && value <= max) return;
@@ -78,7 +85,8 @@ export function resolveLimits(given: Partial<NbdLimits> = {}, names: Partial<Rec
  * and the fixed cost. Requests refused before they touch memory (too long, beyond the end) cost the fixed part only.
  */
 export function requestCost(type: number, offset: number, length: number, limits: NbdLimits, exportSize: number): number {
-  const payload = (type === Command.Read || type === Command.Write) && length > 0 && length <= limits.maxRequestBytes && offset + length <= exportSize;
+  const payload =
+    (type === Command.Read || type === Command.Write) && length > 0 && length <= limits.maxRequestBytes && offset + length <= exportSize;
   if (!payload) return REQUEST_COST_BYTES;
   const unaligned = offset % 512 !== 0 || length % 512 !== 0;
   const scratch = unaligned ? 2 * pooledSize(Math.min(length, CHUNK_BYTES) + 1024) : 0;

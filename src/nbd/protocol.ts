@@ -16,19 +16,48 @@ export const ClientFlag = { FixedNewstyle: 1 << 0, NoZeroes: 1 << 1 } as const;
 
 /** Transmission flags (16 bits), sent with the export size. */
 export const TransmissionFlag = {
-  HasFlags: 1 << 0, ReadOnly: 1 << 1, SendFlush: 1 << 2, SendFua: 1 << 3, Rotational: 1 << 4, SendTrim: 1 << 5,
-  SendWriteZeroes: 1 << 6, SendDf: 1 << 7, CanMultiConn: 1 << 8, SendResize: 1 << 9, SendCache: 1 << 10, SendFastZero: 1 << 11,
+  HasFlags: 1 << 0,
+  ReadOnly: 1 << 1,
+  SendFlush: 1 << 2,
+  SendFua: 1 << 3,
+  Rotational: 1 << 4,
+  SendTrim: 1 << 5,
+  SendWriteZeroes: 1 << 6,
+  SendDf: 1 << 7,
+  CanMultiConn: 1 << 8,
+  SendResize: 1 << 9,
+  SendCache: 1 << 10,
+  SendFastZero: 1 << 11,
 } as const;
 
 export const Option = {
-  ExportName: 1, Abort: 2, List: 3, PeekExport: 4, StartTls: 5, Info: 6, Go: 7, StructuredReply: 8, ListMetaContext: 9, SetMetaContext: 10,
+  ExportName: 1,
+  Abort: 2,
+  List: 3,
+  PeekExport: 4,
+  StartTls: 5,
+  Info: 6,
+  Go: 7,
+  StructuredReply: 8,
+  ListMetaContext: 9,
+  SetMetaContext: 10,
 } as const;
 
 const ERR = 0x80000000;
 export const Reply = {
-  Ack: 1, Server: 2, Info: 3, MetaContext: 4,
-  ErrUnsup: ERR + 1, ErrPolicy: ERR + 2, ErrInvalid: ERR + 3, ErrPlatform: ERR + 4, ErrTlsReqd: ERR + 5, ErrUnknown: ERR + 6,
-  ErrShutdown: ERR + 7, ErrBlockSizeReqd: ERR + 8, ErrTooBig: ERR + 9,
+  Ack: 1,
+  Server: 2,
+  Info: 3,
+  MetaContext: 4,
+  ErrUnsup: ERR + 1,
+  ErrPolicy: ERR + 2,
+  ErrInvalid: ERR + 3,
+  ErrPlatform: ERR + 4,
+  ErrTlsReqd: ERR + 5,
+  ErrUnknown: ERR + 6,
+  ErrShutdown: ERR + 7,
+  ErrBlockSizeReqd: ERR + 8,
+  ErrTooBig: ERR + 9,
 } as const;
 
 export const Info = { Export: 0, Name: 1, Description: 2, BlockSize: 3 } as const;
@@ -163,7 +192,14 @@ export function nbdErrorName(value: number): string {
 
 /** Write a request header (28 bytes) at `offset`: the cookie is two u32 halves so nothing allocates a BigInt. */
 export function writeRequestHeader(
-  buffer: Buffer, offset: number, flags: number, type: number, cookieHigh: number, cookieLow: number, position: number, length: number,
+  buffer: Buffer,
+  offset: number,
+  flags: number,
+  type: number,
+  cookieHigh: number,
+  cookieLow: number,
+  position: number,
+  length: number,
 ): void {
   buffer.writeUInt32BE(NBD_REQUEST_MAGIC, offset);
   buffer.writeUInt16BE(flags, offset + 4);

@@ -86,7 +86,8 @@ export async function executeRequest(context: RequestContext, request: Request, 
     }
   } catch (failure) {
     if (data) context.pool.release(data);
-    if ((failure as { code?: unknown }).code !== 'ERR_NBD_CANCELLED') context.logger.debug({ err: failure, type, offset, length }, 'nbd request failed');
+    if ((failure as { code?: unknown }).code !== 'ERR_NBD_CANCELLED')
+      context.logger.debug({ err: failure, type, offset, length }, 'nbd request failed');
     return { error: nbdErrorFor(failure, writing || type === Command.Flush) };
   }
 }

@@ -63,7 +63,13 @@ export class NbdServer {
   constructor(options: NbdServerOptions) {
     const { device, name, description, readOnly, logger, ...limits } = options;
     this.limits = resolveLimits(limits);
-    this.exported = { name: name ?? '', description: description ?? 'aoekit', size: device.size, readOnly: readOnly ?? false, maxRequestBytes: this.limits.maxRequestBytes };
+    this.exported = {
+      name: name ?? '',
+      description: description ?? 'aoekit',
+      size: device.size,
+      readOnly: readOnly ?? false,
+      maxRequestBytes: this.limits.maxRequestBytes,
+    };
     this.logger = logger ?? silentLogger;
     this.io = new BlockIo(device, this.pool);
     this.scheduler = new IoScheduler({ maxIssuedBytes: this.limits.deviceQueueBytes, chunkBytes: CHUNK_BYTES });
@@ -77,7 +83,10 @@ export class NbdServer {
       if (existsSync(where.socket) && lstatSync(where.socket).isSocket()) unlinkSync(where.socket);
       await new Promise<void>((resolve, reject) => {
         this.server.once('error', reject);
-        this.server.listen(where.socket, () => { this.server.off('error', reject); resolve(); });
+        this.server.listen(where.socket, () => {
+          this.server.off('error', reject);
+          resolve();
+        });
       });
       this.socketPath = where.socket;
       return { socket: where.socket };
@@ -85,7 +94,10 @@ export class NbdServer {
     const host = where.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(where.port, host, () => { this.server.off('error', reject); resolve(); });
+      this.server.listen(where.port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
     });
     const address = this.server.address() as net.AddressInfo;
     return { host: address.address, port: address.port };
@@ -101,8 +113,13 @@ export class NbdServer {
 
   stats(): NbdServerStats {
     return {
-      connections: this.connections.size, totalConnections: this.connectionCount, refusedConnections: this.refusedCount,
-      bytesInFlight: this.budget.used, deviceBytes: this.scheduler.issuedBytes, cancelledChunks: this.scheduler.cancelled, pooledBytes: this.pool.pooledBytes,
+      connections: this.connections.size,
+      totalConnections: this.connectionCount,
+      refusedConnections: this.refusedCount,
+      bytesInFlight: this.budget.used,
+      deviceBytes: this.scheduler.issuedBytes,
+      cancelledChunks: this.scheduler.cancelled,
+      pooledBytes: this.pool.pooledBytes,
       bufferedReplyBytes: [...this.connections].reduce((sum, connection) => sum + connection.bufferedReplyBytes, 0),
     };
   }
@@ -111,11 +128,17 @@ export class NbdServer {
   async close(graceMs = 5000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const connection of this.connections) connection.shutdown();
-    const timer = setTimeout(() => { for (const connection of this.connections) connection.destroy(); }, graceMs);
+    const timer = setTimeout(() => {
+      for (const connection of this.connections) connection.destroy();
+    }, graceMs);
     await closed;
     clearTimeout(timer);
     if (this.socketPath && existsSync(this.socketPath)) {
-      try { unlinkSync(this.socketPath); } catch { /* already gone */ }
+      try {
+        unlinkSync(this.socketPath);
+      } catch {
+        /* already gone */
+      }
     }
   }
 
@@ -129,14 +152,24 @@ export class NbdServer {
       return;
     }
     this.connectionCount += 1;
-    const connection = new NbdConnection(socket, {
-      exported: this.exported, io: this.io, pool: this.pool, scheduler: this.scheduler, limits: this.limits, serverBudget: this.budget, logger: this.logger,
-    }, (done) => {
-      this.connections.delete(done);
-      // With no client left, the free buffers kept for reuse go back to the allocator.
-      if (this.connections.size === 0) this.pool.clear();
-      this.logger.debug({ connections: this.connections.size }, 'nbd client disconnected');
-    });
+    const connection = new NbdConnection(
+      socket,
+      {
+        exported: this.exported,
+        io: this.io,
+        pool: this.pool,
+        scheduler: this.scheduler,
+        limits: this.limits,
+        serverBudget: this.budget,
+        logger: this.logger,
+      },
+      (done) => {
+        this.connections.delete(done);
+        // With no client left, the free buffers kept for reuse go back to the allocator.
+        if (this.connections.size === 0) this.pool.clear();
+        this.logger.debug({ connections: this.connections.size }, 'nbd client disconnected');
+      },
+    );
     this.connections.add(connection);
     this.logger.debug({ connections: this.connections.size }, 'nbd client connected');
   }

@@ -57,7 +57,10 @@ class BounceSlot {
   userOffset = 0;
   callback: IoCallback | null = null;
   readonly onDone: IoCallback;
-  constructor(readonly pool: BouncePool, readonly chunk: Buffer) {
+  constructor(
+    readonly pool: BouncePool,
+    readonly chunk: Buffer,
+  ) {
     this.onDone = (error, bytes) => pool.complete(this, error, bytes);
   }
 }
@@ -67,7 +70,12 @@ export class BouncePool {
   private readonly free: BounceSlot[] = [];
   private readonly waiting: QueuedOp[] = [];
 
-  constructor(private readonly fd: () => number, arena: Buffer, alignedOffset: number, chunkCount: number) {
+  constructor(
+    private readonly fd: () => number,
+    arena: Buffer,
+    alignedOffset: number,
+    chunkCount: number,
+  ) {
     for (let i = 0; i < chunkCount; i++) {
       const start = alignedOffset + i * BOUNCE_CHUNK;
       this.free.push(new BounceSlot(this, arena.subarray(start, start + BOUNCE_CHUNK)));
@@ -93,7 +101,15 @@ export class BouncePool {
     this.start(slot, isRead, buf, bufOffset, length, position, callback);
   }
 
-  private start(slot: BounceSlot, isRead: boolean, buf: Uint8Array, bufOffset: number, length: number, position: number, callback: IoCallback): void {
+  private start(
+    slot: BounceSlot,
+    isRead: boolean,
+    buf: Uint8Array,
+    bufOffset: number,
+    length: number,
+    position: number,
+    callback: IoCallback,
+  ): void {
     slot.isRead = isRead;
     slot.userBuf = buf;
     slot.userOffset = bufOffset;

@@ -57,7 +57,10 @@ function kindOf(stat: fs.Stats): string {
 }
 
 function notExportable(path: string, stat: fs.Stats): StoreError {
-  return new StoreError(`cannot export ${path}: it is ${kindOf(stat)} (give a regular file, a block device or ram:SIZE)`, stat.isDirectory() ? 'EISDIR' : 'EINVAL');
+  return new StoreError(
+    `cannot export ${path}: it is ${kindOf(stat)} (give a regular file, a block device or ram:SIZE)`,
+    stat.isDirectory() ? 'EISDIR' : 'EINVAL',
+  );
 }
 
 /** Refuse directories, FIFOs, sockets and character devices before open() (which could block on a FIFO). */
@@ -134,7 +137,12 @@ export class FileStore implements BlockStore {
       else if (stat.isFile()) size = stat.size;
       else throw notExportable(path, stat);
       const ioMode = options.ioMode ?? (options.sync || options.direct ? 'async' : 'sync');
-      const modes = [readOnly ? 'read-only' : 'read-write', options.sync ? 'O_SYNC' : '', options.direct ? 'O_DIRECT' : '', `${ioMode} I/O`].filter(Boolean);
+      const modes = [
+        readOnly ? 'read-only' : 'read-write',
+        options.sync ? 'O_SYNC' : '',
+        options.direct ? 'O_DIRECT' : '',
+        `${ioMode} I/O`,
+      ].filter(Boolean);
       const description = `${stat.isBlockDevice() ? 'device' : 'file'} ${path} (${modes.join(', ')})`;
       const store = new FileStore(path, fd, flags, size, readOnly, description, ioMode === 'sync' && !options.direct);
       if (options.direct) store.bounce = FileStore.directBounce(path, fd, stat.isBlockDevice(), readOnly, size, () => store.descriptor);
@@ -151,7 +159,14 @@ export class FileStore implements BlockStore {
   }
 
   /** Probe for an aligned buffer: a scratch O_DIRECT file beside a writable file, else reads from the export itself. */
-  private static directBounce(path: string, fd: number, isDevice: boolean, readOnly: boolean, size: number, currentFd: () => number): BouncePool {
+  private static directBounce(
+    path: string,
+    fd: number,
+    isDevice: boolean,
+    readOnly: boolean,
+    size: number,
+    currentFd: () => number,
+  ): BouncePool {
     if (!isDevice && !readOnly) {
       const scratch = scratchFileProbe(path);
       try {

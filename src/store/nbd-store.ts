@@ -27,7 +27,11 @@ export class NbdStore implements BlockStore {
   readonly synchronous = false;
   readonly description: string;
 
-  private constructor(readonly client: NbdClient, readOnly: boolean, private readonly fua: boolean) {
+  private constructor(
+    readonly client: NbdClient,
+    readOnly: boolean,
+    private readonly fua: boolean,
+  ) {
     const details = client.details;
     this.size = client.size;
     this.readOnly = readOnly;
@@ -48,7 +52,10 @@ export class NbdStore implements BlockStore {
     try {
       const details = client.details;
       if (details.minimumBlock > SECTOR) {
-        throw new StoreError(`${uri}: the server's minimum block size is ${details.minimumBlock} bytes; AoE needs 512-byte sectors`, 'EINVAL');
+        throw new StoreError(
+          `${uri}: the server's minimum block size is ${details.minimumBlock} bytes; AoE needs 512-byte sectors`,
+          'EINVAL',
+        );
       }
       if (details.maximumPayload < SECTOR) {
         throw new StoreError(`${uri}: the server's maximum payload of ${details.maximumPayload} bytes is below one sector`, 'EINVAL');

@@ -41,7 +41,12 @@ export function openStore(spec: string, options: OpenStoreOptions = {}): BlockSt
 /** Any store: files, RAM disks and NBD exports (nbd://host[:port]/export, nbd+unix:///export?socket=PATH), which need a handshake. */
 export async function openStoreAsync(spec: string, options: OpenStoreOptions = {}): Promise<BlockStore> {
   if (!isNbdUri(spec)) return openStore(spec, options);
-  const inner = await NbdStore.open(spec, { readOnly: options.readOnly, sync: options.sync, direct: options.direct, logger: options.logger });
+  const inner = await NbdStore.open(spec, {
+    readOnly: options.readOnly,
+    sync: options.sync,
+    direct: options.direct,
+    logger: options.logger,
+  });
   try {
     return applyWindow(inner, spec, options);
   } catch (error) {

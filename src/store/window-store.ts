@@ -12,7 +12,11 @@ export class WindowStore implements BlockStore {
   readonly writeSlab: SlabTransfer | undefined;
 
   /** offsetSectors / lengthSectors in 512-byte sectors; lengthSectors undefined = to the end of the inner store. */
-  constructor(private readonly inner: BlockStore, offsetSectors: number, lengthSectors?: number) {
+  constructor(
+    private readonly inner: BlockStore,
+    offsetSectors: number,
+    lengthSectors?: number,
+  ) {
     const innerSectors = Math.floor(inner.size / SECTOR_SIZE);
     if (!Number.isSafeInteger(offsetSectors) || offsetSectors < 0 || offsetSectors >= innerSectors) {
       throw new StoreError(`offset ${offsetSectors} sectors is outside the backing store (${innerSectors} sectors)`, 'ERANGE');
@@ -31,8 +35,12 @@ export class WindowStore implements BlockStore {
     this.description = `${inner.description} window ${offsetSectors}+${length} sectors`;
     // Merged I/O passes through, shifted by the window start (the target only merges requests inside the window).
     const { readSlab, writeSlab } = inner;
-    if (readSlab) this.readSlab = (position, slab, offsets, lengths, count) => readSlab(this.inside(position, lengths, count), slab, offsets, lengths, count);
-    if (writeSlab) this.writeSlab = (position, slab, offsets, lengths, count) => writeSlab(this.inside(position, lengths, count), slab, offsets, lengths, count);
+    if (readSlab)
+      this.readSlab = (position, slab, offsets, lengths, count) =>
+        readSlab(this.inside(position, lengths, count), slab, offsets, lengths, count);
+    if (writeSlab)
+      this.writeSlab = (position, slab, offsets, lengths, count) =>
+        writeSlab(this.inside(position, lengths, count), slab, offsets, lengths, count);
   }
 
   /** The inner position of a merged run, or ERANGE if any of it lies outside the window (never trusted blindly). */

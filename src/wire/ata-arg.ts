@@ -99,14 +99,13 @@ export const ataArg: Codec<AtaArg> = {
   decode(buf: Uint8Array, offset = 0, end: number = buf.length, out?: AtaArg): AtaArg {
     ensureReadable(buf, offset, end, ATA_ARG_LENGTH, WireErrorCode.ShortArg, 'ATA argument');
     const problem = ataArgProblem(buf, offset, end);
-    if (problem !== undefined) throw new WireError(problem, `ATA argument: reserved aflags bits or bytes 10-11 set (aflags 0x${buf[offset + FLAGS].toString(16)})`);
+    if (problem !== undefined)
+      throw new WireError(problem, `ATA argument: reserved aflags bits or bytes 10-11 set (aflags 0x${buf[offset + FLAGS].toString(16)})`);
     const flags = buf[offset + FLAGS];
     const errorFeature = buf[offset + ERROR_FEATURE];
     const sectorCount = buf[offset + SECTOR_COUNT];
     const commandStatus = buf[offset + COMMAND_STATUS];
-    const low =
-      (buf[offset + LBA] | (buf[offset + LBA + 1] << 8) | (buf[offset + LBA + 2] << 16) | (buf[offset + LBA + 3] << 24)) >>>
-      0;
+    const low = (buf[offset + LBA] | (buf[offset + LBA + 1] << 8) | (buf[offset + LBA + 2] << 16) | (buf[offset + LBA + 3] << 24)) >>> 0;
     const high = buf[offset + LBA + 4] | (buf[offset + LBA + 5] << 8);
     const lba = high * TWO_POW_32 + low;
     if (out === undefined) return { flags, errorFeature, sectorCount, commandStatus, lba };
@@ -173,7 +172,12 @@ export function ataLba(buf: Uint8Array, at: number): number {
 
 /** True for READ SECTORS (EXT) and WRITE SECTORS (EXT), the commands that carry data. */
 export function isAtaDataCommand(command: number): boolean {
-  return command === AtaCommand.ReadSectorsExt || command === AtaCommand.WriteSectorsExt || command === AtaCommand.ReadSectors || command === AtaCommand.WriteSectors;
+  return (
+    command === AtaCommand.ReadSectorsExt ||
+    command === AtaCommand.WriteSectorsExt ||
+    command === AtaCommand.ReadSectors ||
+    command === AtaCommand.WriteSectors
+  );
 }
 
 /** True for WRITE SECTORS (EXT). */

@@ -171,8 +171,15 @@ export function configStringOffset(at: number): number {
  * with `bufferCount` etc. 0). Returns the frame length up to the end of the string. Values are not checked.
  */
 export function writeConfigArg(
-  buf: Uint8Array, at: number, bufferCount: number, firmwareVersion: number, sectorCount: number, aoeVersion: number,
-  command: number, configString: Uint8Array, stringLength: number,
+  buf: Uint8Array,
+  at: number,
+  bufferCount: number,
+  firmwareVersion: number,
+  sectorCount: number,
+  aoeVersion: number,
+  command: number,
+  configString: Uint8Array,
+  stringLength: number,
 ): number {
   const arg = at + ARG;
   buf[arg + BUFFER_COUNT] = bufferCount >>> 8;

@@ -85,14 +85,7 @@ function checkOffset(offset: number): void {
  * Throws `code` unless `length` bytes starting at `offset` lie inside both `buf` and `end`.
  * Every decoder calls this before reading, so no read can fall outside the frame.
  */
-export function ensureReadable(
-  buf: Uint8Array,
-  offset: number,
-  end: number,
-  length: number,
-  code: WireErrorCode,
-  what: string,
-): void {
+export function ensureReadable(buf: Uint8Array, offset: number, end: number, length: number, code: WireErrorCode, what: string): void {
   const limit = end < buf.length ? end : buf.length;
   if (offset + length <= limit && offset >= 0 && offset % 1 === 0) return;
   checkOffset(offset);

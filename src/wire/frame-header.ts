@@ -115,7 +115,13 @@ function writeMacBytes(buf: Uint8Array, offset: number, mac: number): void {
  * (a response pool writes them once per frame).
  */
 export function writeReplyHeader(
-  reply: Uint8Array, replyAt: number, request: Uint8Array, requestAt: number, shelf: number, slot: number, aoeError: number,
+  reply: Uint8Array,
+  replyAt: number,
+  request: Uint8Array,
+  requestAt: number,
+  shelf: number,
+  slot: number,
+  aoeError: number,
 ): void {
   copyMac(reply, replyAt + DESTINATION, request, requestAt + SOURCE);
   reply[replyAt + VERSION_FLAGS] = (AOE_VERSION << 4) | FLAG_RESPONSE | (aoeError !== 0 ? FLAG_ERROR : 0);
@@ -131,7 +137,15 @@ export function writeReplyHeader(
  * as a target's announcement, 0 for requests), error 0, shelf, slot, command and tag. Values are not checked.
  */
 export function writeHeader(
-  buf: Uint8Array, at: number, destination: number, source: number, flags: number, shelf: number, slot: number, command: number, tag: number,
+  buf: Uint8Array,
+  at: number,
+  destination: number,
+  source: number,
+  flags: number,
+  shelf: number,
+  slot: number,
+  command: number,
+  tag: number,
 ): void {
   writeMacBytes(buf, at + DESTINATION, destination);
   writeMacBytes(buf, at + SOURCE, source);

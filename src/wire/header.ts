@@ -1,12 +1,6 @@
 // AoE common header codec (AoEr11 §2): version/flags, error, shelf, slot, command, tag.
 import type { Codec } from './codec.js';
-import {
-  AOE_HEADER_LENGTH,
-  AOE_VERSION,
-  Command,
-  FLAG_RESERVED_MASK,
-  VENDOR_COMMAND_MIN,
-} from './constants.js';
+import { AOE_HEADER_LENGTH, AOE_VERSION, Command, FLAG_RESERVED_MASK, VENDOR_COMMAND_MIN } from './constants.js';
 import { checkField, ensureReadable, ensureWritable, WireError, WireErrorCode } from './errors.js';
 
 /*
@@ -114,17 +108,7 @@ export const aoeHeader: Codec<AoeHeader> = {
   },
 
   encodeInto(value: AoeHeader, buf: Uint8Array, offset: number): number {
-    return encodeHeaderFields(
-      buf,
-      offset,
-      value.version,
-      value.flags,
-      value.error,
-      value.shelf,
-      value.slot,
-      value.command,
-      value.tag,
-    );
+    return encodeHeaderFields(buf, offset, value.version, value.flags, value.error, value.shelf, value.slot, value.command, value.tag);
   },
 
   /**
@@ -137,7 +121,8 @@ export const aoeHeader: Codec<AoeHeader> = {
     ensureReadable(buf, offset, end, AOE_HEADER_LENGTH, WireErrorCode.ShortFrame, 'AoE header');
     const problem = headerFieldsProblem(buf, offset);
     const versionFlags = buf[offset + VERSION_FLAGS];
-    if (problem === WireErrorCode.Reserved) throw new WireError(problem, `AoE header reserved flag bits set (flags 0x${(versionFlags & 0xf).toString(16)})`);
+    if (problem === WireErrorCode.Reserved)
+      throw new WireError(problem, `AoE header reserved flag bits set (flags 0x${(versionFlags & 0xf).toString(16)})`);
     if (problem === WireErrorCode.BadVersion) throw new WireError(problem, `AoE version ${versionFlags >>> 4} is not supported`);
     if (problem !== undefined) throw new WireError(problem, `AoE command ${buf[offset + COMMAND]} is not recognized`);
     const flags = versionFlags & 0xf;
@@ -146,8 +131,7 @@ export const aoeHeader: Codec<AoeHeader> = {
     const error = buf[offset + ERROR];
     const shelf = (buf[offset + SHELF] << 8) | buf[offset + SHELF + 1];
     const slot = buf[offset + SLOT];
-    const tag =
-      buf[offset + TAG] * 0x1000000 + ((buf[offset + TAG + 1] << 16) | (buf[offset + TAG + 2] << 8) | buf[offset + TAG + 3]);
+    const tag = buf[offset + TAG] * 0x1000000 + ((buf[offset + TAG + 1] << 16) | (buf[offset + TAG + 2] << 8) | buf[offset + TAG + 3]);
     if (out === undefined) return { version, flags, error, shelf, slot, command, tag };
     out.version = version;
     out.flags = flags;

@@ -160,8 +160,7 @@ export function buildIdentify(info: IdentifyInfo, buf: Uint8Array, offset = 0): 
     writeWord(buf, offset, IdentifyWord.Lba48Sectors + i, rest % 0x10000);
     rest = Math.floor(rest / 0x10000);
   }
-  const sectorSize =
-    physical === 4096 ? WORD_VALID | MULTIPLE_LOGICAL_PER_PHYSICAL | Math.log2(4096 / SECTOR_SIZE) : WORD_VALID;
+  const sectorSize = physical === 4096 ? WORD_VALID | MULTIPLE_LOGICAL_PER_PHYSICAL | Math.log2(4096 / SECTOR_SIZE) : WORD_VALID;
   writeWord(buf, offset, IdentifyWord.SectorSize, sectorSize);
 
   let sum = INTEGRITY_SIGNATURE;
@@ -189,8 +188,7 @@ export function parseIdentify(buf: Uint8Array, offset = 0, end: number = buf.len
   const commandSetsValid = (commandSets & WORD_VALID_MASK) === WORD_VALID;
   const lba48 = commandSetsValid && (commandSets & SUPPORTS_LBA48) !== 0;
   const flushSupported = commandSetsValid && (commandSets & SUPPORTS_FLUSH) !== 0;
-  const lba28Sectors =
-    readWord(buf, offset, IdentifyWord.Lba28Sectors) + readWord(buf, offset, IdentifyWord.Lba28Sectors + 1) * 0x10000;
+  const lba28Sectors = readWord(buf, offset, IdentifyWord.Lba28Sectors) + readWord(buf, offset, IdentifyWord.Lba28Sectors + 1) * 0x10000;
   let sectors = lba28Sectors;
   if (lba48) {
     sectors = 0;

@@ -211,7 +211,12 @@ export function maskDirectiveMac(buf: Uint8Array, at: number, index: number): nu
  * frame length. Throws ERR_AOE_BAD_MAC for a MAC that is not 48-bit.
  */
 export function writeMaskArg(
-  buf: Uint8Array, at: number, command: number, error: number, directives: readonly MaskDirective[], errorIndex = 0,
+  buf: Uint8Array,
+  at: number,
+  command: number,
+  error: number,
+  directives: readonly MaskDirective[],
+  errorIndex = 0,
 ): number {
   const arg = at + ARG;
   buf[arg + RESERVED] = 0;

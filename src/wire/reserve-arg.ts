@@ -60,7 +60,8 @@ export const reserveArg: Codec<ReserveArg> = {
   decode(buf: Uint8Array, offset = 0, end: number = buf.length, out?: ReserveArg): ReserveArg {
     const problem = reserveArgProblem(buf, offset, end);
     const count = buf[offset + COUNT];
-    if (problem === WireErrorCode.ShortArg) ensureReadable(buf, offset, end, RESERVE_ARG_HEADER_LENGTH + MAC_LENGTH * count, problem, 'Reserve/Release argument');
+    if (problem === WireErrorCode.ShortArg)
+      ensureReadable(buf, offset, end, RESERVE_ARG_HEADER_LENGTH + MAC_LENGTH * count, problem, 'Reserve/Release argument');
     const command = buf[offset + COMMAND];
     if (problem !== undefined) throw new WireError(problem, `Reserve/Release RCmd ${command} is not defined`);
     const result: ReserveArg = out ?? { command, macs: [] };

@@ -12,7 +12,16 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 interface SmokeResults {
   machine: { cpus: number; kernel: string; node: string };
   options: { noiseLimitCores: number; noiseRetries: number };
-  runs: Array<{ scenario: string; key: string; target: string; workload: string; otherLoadCores: number; noisy: boolean; attempt: number; result: Record<string, number> }>;
+  runs: Array<{
+    scenario: string;
+    key: string;
+    target: string;
+    workload: string;
+    otherLoadCores: number;
+    noisy: boolean;
+    attempt: number;
+    result: Record<string, number>;
+  }>;
   medians: Array<{ key: string; runs: number; noisyRuns: number; noisyIncluded: number; values: Record<string, number> }>;
   ratios: Array<{ key: string; ratio: number }>;
   goals: Array<{ id: string; pass: boolean; ratio: number }>;
@@ -21,9 +30,14 @@ interface SmokeResults {
 
 function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, 'dist-tools/bench/main.js'), ...args], { timeout: 28_000, maxBuffer: 8 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(root, 'dist-tools/bench/main.js'), ...args],
+      { timeout: 28_000, maxBuffer: 8 << 20 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -36,8 +50,23 @@ describe('npm run bench smoke scenario [netlab]', () => {
     const markdown = path.join(directory, 'BENCHMARKS.md');
     try {
       const { code, stdout, stderr } = await runBench([
-        'target', '--mtu', '1500', '--runs', '1', '--seconds', '1', '--size-mib', '16',
-        '--workloads', 'seqread,randread-qd1', '--noise-retries', '0', '--json', json, '--markdown', markdown,
+        'target',
+        '--mtu',
+        '1500',
+        '--runs',
+        '1',
+        '--seconds',
+        '1',
+        '--size-mib',
+        '16',
+        '--workloads',
+        'seqread,randread-qd1',
+        '--noise-retries',
+        '0',
+        '--json',
+        json,
+        '--markdown',
+        markdown,
       ]);
       const results = JSON.parse(fs.readFileSync(json, 'utf8')) as SmokeResults;
       if (skipNetAllowed && results.errors.some((error) => error.includes('cannot build the lab'))) {
@@ -47,7 +76,12 @@ describe('npm run bench smoke scenario [netlab]', () => {
       expect(code, stdout + stderr).toBe(0);
       expect(results.machine.cpus).toBeGreaterThan(0);
       const keys = results.runs.map((run) => run.key).sort();
-      expect(keys).toEqual(['mtu1500/aoeblade/randread-qd1', 'mtu1500/aoeblade/seqread', 'mtu1500/vblade/randread-qd1', 'mtu1500/vblade/seqread']);
+      expect(keys).toEqual([
+        'mtu1500/aoeblade/randread-qd1',
+        'mtu1500/aoeblade/seqread',
+        'mtu1500/vblade/randread-qd1',
+        'mtu1500/vblade/seqread',
+      ]);
       expect(results.options).toMatchObject({ noiseLimitCores: 0.15, noiseRetries: 0 });
       for (const run of results.runs) {
         // Noise guard: every run carries its other load and the mark it earned; with --noise-retries 0 nothing is re-run.

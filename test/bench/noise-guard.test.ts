@@ -13,8 +13,18 @@ const guard: NoiseGuard = { limitCores: 0.15, retries: 2 };
 function run(key: string, megabytesPerSecond: number, otherLoadCores: number, attempt = 0, target = key.split('/')[1]): RawRun {
   const result = { name: 'seqread', megabytesPerSecond, otherBusyCores: otherLoadCores } as unknown as WorkloadResult;
   return {
-    scenario: 'target', key, run: 1, mtu: 1500, links: 1, shaped: false, target, workload: 'seqread',
-    otherLoadCores, noisy: isNoisy(otherLoadCores, guard.limitCores), attempt, result,
+    scenario: 'target',
+    key,
+    run: 1,
+    mtu: 1500,
+    links: 1,
+    shaped: false,
+    target,
+    workload: 'seqread',
+    otherLoadCores,
+    noisy: isNoisy(otherLoadCores, guard.limitCores),
+    attempt,
+    result,
   };
 }
 
@@ -45,7 +55,11 @@ describe('noise guard: which runs are noisy and when to re-run', () => {
       return [rest];
     });
     expect(calls).toBe(3);
-    expect(recorded.map((item) => [item.attempt, item.noisy, item.otherLoadCores])).toEqual([[0, true, 0.5], [1, true, 0.3], [2, false, 0.05]]);
+    expect(recorded.map((item) => [item.attempt, item.noisy, item.otherLoadCores])).toEqual([
+      [0, true, 0.5],
+      [1, true, 0.3],
+      [2, false, 0.05],
+    ]);
     expect(logs).toHaveLength(2);
     expect(logs[0]).toMatch(/0\.50 cores of other load.*retry 1 of 2/);
 
@@ -68,8 +82,18 @@ describe('noise guard: other load from per-process CPU', () => {
 
   it('sums other processes, leaves ours out, counts new and reaped processes once', () => {
     // 10 = ours (target), 20 = another job that runs on, 30 = a child of 40 that exits and is reaped by 40 during the run, 50 = new.
-    const start = snapshot([[10, 5], [20, 1], [30, 2], [40, 3]]);
-    const end = snapshot([[10, 9], [20, 1.5], [40, 3 + 2.25], [50, 0.25]]); // 40's cutime gained 30's whole 2.25 s
+    const start = snapshot([
+      [10, 5],
+      [20, 1],
+      [30, 2],
+      [40, 3],
+    ]);
+    const end = snapshot([
+      [10, 9],
+      [20, 1.5],
+      [40, 3 + 2.25],
+      [50, 0.25],
+    ]); // 40's cutime gained 30's whole 2.25 s
     expect(otherProcessesSeconds(start, end, new Set([10]))).toBeCloseTo(0.5 + 0.25 + 0.25, 9);
     expect(otherProcessesSeconds(start, end, new Set([10, 20, 40, 50]))).toBe(0); // 30 vanished with its parent excluded: never negative
   });
@@ -77,7 +101,12 @@ describe('noise guard: other load from per-process CPU', () => {
 
 describe('noise guard: medians', () => {
   it('uses only the clean runs when at least 3 exist', () => {
-    const group = [run('k/aoeblade/seqread', 100, 0), run('k/aoeblade/seqread', 110, 0), run('k/aoeblade/seqread', 120, 0), run('k/aoeblade/seqread', 10, 0.9)];
+    const group = [
+      run('k/aoeblade/seqread', 100, 0),
+      run('k/aoeblade/seqread', 110, 0),
+      run('k/aoeblade/seqread', 120, 0),
+      run('k/aoeblade/seqread', 10, 0.9),
+    ];
     const selection = selectMedianRuns(group);
     expect(selection.over).toBe('clean');
     expect(selection.runs.map((item) => item.result as WorkloadResult).map((result) => result.megabytesPerSecond)).toEqual([100, 110, 120]);
@@ -91,7 +120,12 @@ describe('noise guard: medians', () => {
   });
 
   it('falls back to all runs, and says how many noisy ones it included, when fewer than 3 are clean', () => {
-    const group = [run('k/aoeblade/seqread', 100, 0), run('k/aoeblade/seqread', 120, 0), run('k/aoeblade/seqread', 10, 0.9), run('k/aoeblade/seqread', 20, 0.4)];
+    const group = [
+      run('k/aoeblade/seqread', 100, 0),
+      run('k/aoeblade/seqread', 120, 0),
+      run('k/aoeblade/seqread', 10, 0.9),
+      run('k/aoeblade/seqread', 20, 0.4),
+    ];
     expect(selectMedianRuns(group).over).toBe('all');
     const [median] = computeMedians(group);
     expect(median.values.megabytesPerSecond).toBe(60); // (20 + 100) / 2 over all four
@@ -107,8 +141,11 @@ describe('noise guard: medians', () => {
 
   it('flags a ratio whose aoeblade or vblade median included noisy runs', () => {
     const runs = [
-      run('mtu1500/aoeblade/seqread', 100, 0), run('mtu1500/aoeblade/seqread', 100, 0), run('mtu1500/aoeblade/seqread', 100, 0),
-      run('mtu1500/vblade/seqread', 200, 0.5), run('mtu1500/vblade/seqread', 200, 0),
+      run('mtu1500/aoeblade/seqread', 100, 0),
+      run('mtu1500/aoeblade/seqread', 100, 0),
+      run('mtu1500/aoeblade/seqread', 100, 0),
+      run('mtu1500/vblade/seqread', 200, 0.5),
+      run('mtu1500/vblade/seqread', 200, 0),
     ];
     const ratio = computeRatios(computeMedians(runs)).find((item) => item.key === 'mtu1500/seqread/megabytesPerSecond');
     expect(ratio?.ratio).toBe(0.5);
@@ -126,6 +163,10 @@ describe('noise guard: options and run order', () => {
   });
 
   it('alternates the target order from run to run', () => {
-    expect([1, 2, 3].map((item) => targetOrder(['aoeblade', 'vblade'], item))).toEqual([['aoeblade', 'vblade'], ['vblade', 'aoeblade'], ['aoeblade', 'vblade']]);
+    expect([1, 2, 3].map((item) => targetOrder(['aoeblade', 'vblade'], item))).toEqual([
+      ['aoeblade', 'vblade'],
+      ['vblade', 'aoeblade'],
+      ['aoeblade', 'vblade'],
+    ]);
   });
 });

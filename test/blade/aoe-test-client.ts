@@ -134,7 +134,11 @@ export class TestInitiator {
   }
 
   send(...frames: Buffer[]): void {
-    const accepted = this.link.send(frames, frames.map((frame) => frame.length), frames.length);
+    const accepted = this.link.send(
+      frames,
+      frames.map((frame) => frame.length),
+      frames.length,
+    );
     if (accepted !== frames.length) throw new Error(`test initiator: link accepted ${accepted}/${frames.length}`);
   }
 

@@ -42,14 +42,17 @@ describe('aoeblade as a service [netlab]', () => {
     const stateDir = path.join(directory, 'state');
     fs.mkdirSync(stateDir);
     const configFile = path.join(directory, 'serve.json');
-    fs.writeFileSync(configFile, JSON.stringify({
-      exports: [
-        { shelf: 9, slot: 1, path: image('serve1.img', 4 * MiB), interfaces: ['t0', 't1'], configString: 'first' },
-        { shelf: 9, slot: 2, path: 'ram:4M', interfaces: ['t1'] },
-      ],
-      stateDir,
-      mtu: 9000,
-    }));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({
+        exports: [
+          { shelf: 9, slot: 1, path: image('serve1.img', 4 * MiB), interfaces: ['t0', 't1'], configString: 'first' },
+          { shelf: 9, slot: 2, path: 'ram:4M', interfaces: ['t1'] },
+        ],
+        stateDir,
+        mtu: 9000,
+      }),
+    );
     await lab.setMtu(0, 9000);
     await lab.setMtu(1, 9000);
     try {
@@ -77,7 +80,19 @@ describe('aoeblade as a service [netlab]', () => {
 
   it('--mtu without CAP_NET_ADMIN fails with one clear line', async () => {
     const lab = handle.lab;
-    const result = await lab.exec(lab.targetNs, ['setpriv', '--inh-caps=-all', '--bounding-set=-net_admin', process.execPath, BLADE, '--mtu', '9000', '1', '1', 't0', 'ram:1M']);
+    const result = await lab.exec(lab.targetNs, [
+      'setpriv',
+      '--inh-caps=-all',
+      '--bounding-set=-net_admin',
+      process.execPath,
+      BLADE,
+      '--mtu',
+      '9000',
+      '1',
+      '1',
+      't0',
+      'ram:1M',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^aoeblade: cannot set the MTU of t0 to 9000: .*CAP_NET_ADMIN.*\(EPERM\)/);
@@ -86,7 +101,9 @@ describe('aoeblade as a service [netlab]', () => {
   it('tshark decodes every frame aoeblade sends without malformed or expert flags', async () => {
     const lab = handle.lab;
     const pcap = path.join(directory, 'capture.pcap');
-    const capture = lab.spawn(lab.targetNs, ['dumpcap', '-q', '-i', 't0', '-f', 'ether proto 0x88a2', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const capture = lab.spawn(lab.targetNs, ['dumpcap', '-q', '-i', 't0', '-f', 'ether proto 0x88a2', '-w', pcap], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let captureLog = '';
     capture.stderr?.on('data', (chunk) => (captureLog += chunk));
     const captureExited = new Promise((resolve) => capture.once('exit', resolve));
@@ -102,13 +119,30 @@ describe('aoeblade as a service [netlab]', () => {
     await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0xec }));
     await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0x24, lba: 1 << 20 })); // IDNF
     await client.request(client.ata(mac, { sectorCount: 1, ataCommand: 0xef })); // ABRT
-    await client.request(configFrame({ source: links[0].mac, destination: mac, shelf: 8, slot: 1, tag: client.tag(), configCommand: 0, version: 2 })); // error 5
+    await client.request(
+      configFrame({ source: links[0].mac, destination: mac, shelf: 8, slot: 1, tag: client.tag(), configCommand: 0, version: 2 }),
+    ); // error 5
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await stopBlade(blade)).toBe(0);
     capture.kill('SIGINT');
     await captureExited;
-    const targetMac = mac.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
-    const sent = await lab.exec(lab.targetNs, ['tshark', '-r', pcap, '-Y', `aoe && eth.src == ${targetMac}`, '-T', 'fields', '-e', 'aoe.cmd', '-e', 'aoe.tag']);
+    const targetMac = mac
+      .toString(16)
+      .padStart(12, '0')
+      .replace(/(..)(?!$)/g, '$1:');
+    const sent = await lab.exec(lab.targetNs, [
+      'tshark',
+      '-r',
+      pcap,
+      '-Y',
+      `aoe && eth.src == ${targetMac}`,
+      '-T',
+      'fields',
+      '-e',
+      'aoe.cmd',
+      '-e',
+      'aoe.tag',
+    ]);
     expect(sent.code, `${sent.stderr}\n${captureLog}`).toBe(0);
     const lines = sent.stdout.trim().split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(2 * (data.length / 1024));

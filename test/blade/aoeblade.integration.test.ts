@@ -71,21 +71,30 @@ describe('aoeblade [netlab]', () => {
     // Two NICs at once: a new pattern written half per NIC concurrently, then read back the same way.
     const pattern = randomBytes(size);
     const half = size / 2;
-    const writeTwo = await timed(() => Promise.all([
-      first.transfer(mac0, 'write', pattern.subarray(0, half), 0, sectors, 16),
-      second.transfer(mac1, 'write', pattern.subarray(half), half / 512, sectors, 16),
-    ]));
+    const writeTwo = await timed(() =>
+      Promise.all([
+        first.transfer(mac0, 'write', pattern.subarray(0, half), 0, sectors, 16),
+        second.transfer(mac1, 'write', pattern.subarray(half), half / 512, sectors, 16),
+      ]),
+    );
     expect(await flush()).toBe(0x40);
     expect(sha256(fs.readFileSync(file))).toBe(sha256(pattern));
     back.fill(0);
-    const readTwo = await timed(() => Promise.all([
-      first.transfer(mac0, 'read', back.subarray(0, half), 0, sectors, 16),
-      second.transfer(mac1, 'read', back.subarray(half), half / 512, sectors, 16),
-    ]));
+    const readTwo = await timed(() =>
+      Promise.all([
+        first.transfer(mac0, 'read', back.subarray(0, half), 0, sectors, 16),
+        second.transfer(mac1, 'read', back.subarray(half), half / 512, sectors, 16),
+      ]),
+    );
     expect(sha256(back)).toBe(sha256(pattern));
-    console.log(`[aoeblade] 256 MiB, MTU 1500, 16 in flight, JS test client: 1 NIC write ${rate(writeOne)} read ${rate(readOne)}; 2 NICs write ${rate(writeTwo)} read ${rate(readTwo)}`);
+    console.log(
+      `[aoeblade] 256 MiB, MTU 1500, 16 in flight, JS test client: 1 NIC write ${rate(writeOne)} read ${rate(readOne)}; 2 NICs write ${rate(writeTwo)} read ${rate(readTwo)}`,
+    );
 
-    const stats = await new Promise<{ ok: boolean; stats: { exports: Array<{ bytesWritten: number; bytesRead: number }>; nics: Array<{ name: string; framesOut: number }> } }>((resolve, reject) => {
+    const stats = await new Promise<{
+      ok: boolean;
+      stats: { exports: Array<{ bytesWritten: number; bytesRead: number }>; nics: Array<{ name: string; framesOut: number }> };
+    }>((resolve, reject) => {
       const socket = net.createConnection(socketPath, () => socket.write('{"cmd":"stats"}\n'));
       let text = '';
       socket.on('data', (chunk) => {
@@ -177,15 +186,37 @@ describe('aoeblade [netlab]', () => {
     const owner = initiator(0, 5, 2);
     const { mac: reservedMac } = await owner.discover();
     const foreign = 0x02000000abcd;
-    const take = await owner.request(reserveFrame({ source: links[0].mac, destination: reservedMac, shelf: 5, slot: 2, tag: owner.tag(), reserveCommand: 1, macs: [foreign] }));
+    const take = await owner.request(
+      reserveFrame({
+        source: links[0].mac,
+        destination: reservedMac,
+        shelf: 5,
+        slot: 2,
+        tag: owner.tag(),
+        reserveCommand: 1,
+        macs: [foreign],
+      }),
+    );
     expect(take?.error).toBe(0);
     const denied = await owner.request(owner.ata(reservedMac, { sectorCount: 1, ataCommand: 0x24 }));
     expect(denied?.flags).toBe(0xc);
     expect(denied?.error).toBe(6);
     expect((await owner.request(owner.ata(reservedMac, { sectorCount: 1, ataCommand: 0xec })))?.raw[27]).toBe(0x40);
-    const steal = await owner.request(reserveFrame({ source: links[0].mac, destination: reservedMac, shelf: 5, slot: 2, tag: owner.tag(), reserveCommand: 1, macs: [links[0].mac] }));
+    const steal = await owner.request(
+      reserveFrame({
+        source: links[0].mac,
+        destination: reservedMac,
+        shelf: 5,
+        slot: 2,
+        tag: owner.tag(),
+        reserveCommand: 1,
+        macs: [links[0].mac],
+      }),
+    );
     expect(steal?.error).toBe(6);
-    const release = await owner.request(reserveFrame({ source: links[0].mac, destination: reservedMac, shelf: 5, slot: 2, tag: owner.tag(), reserveCommand: 2, macs: [] }));
+    const release = await owner.request(
+      reserveFrame({ source: links[0].mac, destination: reservedMac, shelf: 5, slot: 2, tag: owner.tag(), reserveCommand: 2, macs: [] }),
+    );
     expect(release?.raw[25]).toBe(0);
     expect((await owner.request(owner.ata(reservedMac, { sectorCount: 1, ataCommand: 0x24 })))?.raw[27]).toBe(0x40);
     expect(await stopBlade(reserved)).toBe(0);

@@ -85,7 +85,9 @@ describe('ATA commands', () => {
   it('LBA28 uses only the low 28 bits (device register 0xE0 in byte 31)', async () => {
     fixture = await startFixture();
     const sector = randomBytes(512);
-    await fixture.initiator.request(ataFrame({ ...base, tag: 1, aflags: 0x41, sectorCount: 1, ataCommand: WRITE_EXT, lba: 5, data: sector }));
+    await fixture.initiator.request(
+      ataFrame({ ...base, tag: 1, aflags: 0x41, sectorCount: 1, ataCommand: WRITE_EXT, lba: 5, data: sector }),
+    );
     const reply = await fixture.initiator.request(
       ataFrame({ ...base, tag: 2, aflags: 0x00, sectorCount: 1, ataCommand: 0x20, lbaBytes: [5, 0, 0, 0xe0, 0x12, 0x34] }),
     );
@@ -148,14 +150,20 @@ describe('ATA commands', () => {
     let pendingFlush: FlushCallback | undefined;
     let holdFlushes = true;
     const store: BlockStore = {
-      size: inner.size, readOnly: false, synchronous: false, description: 'slow flush',
+      size: inner.size,
+      readOnly: false,
+      synchronous: false,
+      description: 'slow flush',
       read: (b, o, l, p, cb: IoCallback) => inner.read(b, o, l, p, cb),
       write: (b, o, l, p, cb: IoCallback) => inner.write(b, o, l, p, cb),
       flush: (cb) => (holdFlushes ? (pendingFlush = cb) : cb(null)),
       close: () => inner.close(),
     };
     fixture = await startFixture({ store });
-    for (const [tag, command] of [[21, 0xe7], [22, 0xea]] as const) {
+    for (const [tag, command] of [
+      [21, 0xe7],
+      [22, 0xea],
+    ] as const) {
       fixture.initiator.send(ataFrame({ ...base, tag, sectorCount: 0, ataCommand: command }));
       expect(await fixture.initiator.waitTag(tag, 1, 100)).toHaveLength(0);
       expect(pendingFlush).toBeTypeOf('function');

@@ -67,7 +67,9 @@ export function useBladeLab() {
   beforeAll(async () => {
     if (!fs.existsSync(BLADE)) throw new Error(`${BLADE} missing: run npm run build first`);
     const lab = handle.lab;
-    links.push(...(await Promise.all(lab.links.map((link) => openPacketLink(link.initiatorIf, { netns: lab.initiatorNs, filter: 'responses' })))));
+    links.push(
+      ...(await Promise.all(lab.links.map((link) => openPacketLink(link.initiatorIf, { netns: lab.initiatorNs, filter: 'responses' })))),
+    );
   }, 60_000);
 
   afterAll(async () => {

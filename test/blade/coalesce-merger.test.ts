@@ -24,7 +24,11 @@ function fakeSlot(pool: Buffer, index: number, completions: Completion[]): Reply
   const offset = index * FRAME_SIZE;
   const record = (error: Error | null, bytes: number) => void completions.push({ error, bytes });
   return {
-    pool, offset, frame: pool.subarray(offset, offset + FRAME_SIZE), onRead: record, onWrite: record,
+    pool,
+    offset,
+    frame: pool.subarray(offset, offset + FRAME_SIZE),
+    onRead: record,
+    onWrite: record,
   } as unknown as ReplyFrame;
 }
 
@@ -59,8 +63,14 @@ function merger(mode: Path) {
   const runtimeFor = (descriptor: number) => {
     const transfers = slabTransfers(() => descriptor, mode === 'native');
     const store = {
-      readSlab: (...args: Parameters<typeof transfers.readSlab>) => { calls.reads++; return transfers.readSlab(...args); },
-      writeSlab: (...args: Parameters<typeof transfers.writeSlab>) => { calls.writes++; return transfers.writeSlab(...args); },
+      readSlab: (...args: Parameters<typeof transfers.readSlab>) => {
+        calls.reads++;
+        return transfers.readSlab(...args);
+      },
+      writeSlab: (...args: Parameters<typeof transfers.writeSlab>) => {
+        calls.writes++;
+        return transfers.writeSlab(...args);
+      },
     };
     return { store } as unknown as ExportRuntime;
   };
@@ -92,7 +102,12 @@ describe.each<Path>(['native', 'fallback'])('RequestMerger (%s path)', (mode) =>
     const oldPool = Buffer.alloc(8 * FRAME_SIZE);
     const newPool = Buffer.alloc(8 * FRAME_SIZE);
     const completions: Completion[] = [];
-    const slots = [fakeSlot(oldPool, 1, completions), fakeSlot(oldPool, 2, completions), fakeSlot(newPool, 1, completions), fakeSlot(newPool, 3, completions)];
+    const slots = [
+      fakeSlot(oldPool, 1, completions),
+      fakeSlot(oldPool, 2, completions),
+      fakeSlot(newPool, 1, completions),
+      fakeSlot(newPool, 3, completions),
+    ];
     slots.forEach((slot, i) => instance.read(runtime, slot, BYTES, i * BYTES));
     instance.flush();
     expect(reads()).toBe(2);
@@ -140,7 +155,8 @@ describe.each<Path>(['native', 'fallback'])('RequestMerger (%s path)', (mode) =>
     try {
       const receive = randomBytes(4 * FRAME_SIZE);
       const completions: Completion[] = [];
-      for (let i = 0; i < 3; i++) instance.write(runtimeFor(readOnly), fakeSlot(Buffer.alloc(FRAME_SIZE), 0, completions), receive, i * FRAME_SIZE, BYTES, i * BYTES);
+      for (let i = 0; i < 3; i++)
+        instance.write(runtimeFor(readOnly), fakeSlot(Buffer.alloc(FRAME_SIZE), 0, completions), receive, i * FRAME_SIZE, BYTES, i * BYTES);
       instance.flush();
       expect(completions).toHaveLength(3);
       for (const completion of completions) {
@@ -161,7 +177,9 @@ describe.each<Path>(['native', 'fallback'])('RequestMerger (%s path)', (mode) =>
     for (let i = 0; i < 3; i++) instance.read(badDescriptor, fakeSlot(pool, i, completions), BYTES, i * BYTES);
     instance.flush();
     expect(completions.map((completion) => [(completion.error as NodeJS.ErrnoException | null)?.code, completion.bytes])).toEqual([
-      ['EBADF', 0], ['EBADF', 0], ['EBADF', 0],
+      ['EBADF', 0],
+      ['EBADF', 0],
+      ['EBADF', 0],
     ]);
     completions.length = 0;
     const slot = fakeSlot(pool, 4, completions);

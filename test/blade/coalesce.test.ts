@@ -61,7 +61,9 @@ describe.each<Path>(['native', 'fallback'])('request merging on buffered file ex
   it('answers a batch of contiguous reads with one preadv and the right data in every frame', async () => {
     const content = randomBytes(256 * 1024);
     const { fixture, read: readv, readv: fallback } = await fileFixture(content, mode);
-    const frames = Array.from({ length: 32 }, (_, index) => ataFrame({ ...base, tag: 100 + index, sectorCount: SECTORS, ataCommand: READ_EXT, lba: 64 + index * SECTORS }));
+    const frames = Array.from({ length: 32 }, (_, index) =>
+      ataFrame({ ...base, tag: 100 + index, sectorCount: SECTORS, ataCommand: READ_EXT, lba: 64 + index * SECTORS }),
+    );
     fixture.initiator.send(...frames);
     for (let index = 0; index < 32; index++) {
       const [reply] = await fixture.initiator.waitTag(100 + index);
@@ -78,10 +80,16 @@ describe.each<Path>(['native', 'fallback'])('request merging on buffered file ex
     const content = Buffer.alloc(256 * 1024);
     const { fixture, file, write: writev } = await fileFixture(content, mode);
     const payload = randomBytes(16 * FRAME_BYTES);
-    const writes = Array.from({ length: 16 }, (_, index) => ataFrame({
-      ...base, tag: 200 + index, sectorCount: SECTORS, ataCommand: WRITE_EXT, lba: 8 + index * SECTORS,
-      data: payload.subarray(index * FRAME_BYTES, (index + 1) * FRAME_BYTES),
-    }));
+    const writes = Array.from({ length: 16 }, (_, index) =>
+      ataFrame({
+        ...base,
+        tag: 200 + index,
+        sectorCount: SECTORS,
+        ataCommand: WRITE_EXT,
+        lba: 8 + index * SECTORS,
+        data: payload.subarray(index * FRAME_BYTES, (index + 1) * FRAME_BYTES),
+      }),
+    );
     const readBack = ataFrame({ ...base, tag: 300, sectorCount: SECTORS, ataCommand: READ_EXT, lba: 8 + 5 * SECTORS });
     const flush = ataFrame({ ...base, tag: 301, sectorCount: 0, ataCommand: 0xea });
     fixture.initiator.send(...writes, readBack, flush);
@@ -99,7 +107,9 @@ describe.each<Path>(['native', 'fallback'])('request merging on buffered file ex
     readv.mockImplementation(() => {
       throw Object.assign(new Error('injected'), { code: 'EIO' });
     });
-    const frames = Array.from({ length: 4 }, (_, index) => ataFrame({ ...base, tag: 400 + index, sectorCount: SECTORS, ataCommand: READ_EXT, lba: index * SECTORS }));
+    const frames = Array.from({ length: 4 }, (_, index) =>
+      ataFrame({ ...base, tag: 400 + index, sectorCount: SECTORS, ataCommand: READ_EXT, lba: index * SECTORS }),
+    );
     fixture.initiator.send(...frames);
     for (let index = 0; index < 4; index++) {
       const [reply] = await fixture.initiator.waitTag(400 + index);

@@ -24,7 +24,15 @@ function socketPath(): string {
 /** Stats of about 2 KB, like a target with a few NICs. */
 function fakeStats() {
   const counted = { calls: 0 };
-  const nics = Array.from({ length: 8 }, (_, index) => ({ name: `eth${index}`, framesIn: 123456789, framesOut: 987654321, bytesIn: 1e12, bytesOut: 2e12, malformed: 0, dropped: 0 }));
+  const nics = Array.from({ length: 8 }, (_, index) => ({
+    name: `eth${index}`,
+    framesIn: 123456789,
+    framesOut: 987654321,
+    bytesIn: 1e12,
+    bytesOut: 2e12,
+    malformed: 0,
+    dropped: 0,
+  }));
   const stats = () => {
     counted.calls += 1;
     return { time: new Date().toISOString(), uptimeSeconds: 1, exports: [], nics } as unknown as TargetStats;
@@ -42,7 +50,9 @@ function connect(file: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(file, () => resolve(socket));
     socket.once('error', reject);
-    cleanup.push(() => { socket.destroy(); });
+    cleanup.push(() => {
+      socket.destroy();
+    });
   });
 }
 
@@ -53,7 +63,9 @@ describe('control socket', () => {
     const client = await connect(file);
     let text = '';
     client.setEncoding('utf8');
-    client.on('data', (chunk: string) => { text += chunk; });
+    client.on('data', (chunk: string) => {
+      text += chunk;
+    });
     const ended = new Promise((resolve) => client.once('end', resolve));
     client.end('{"cmd":"ping"}\n'.repeat(20_000) + '{"cmd":"ping"}');
     await ended;
@@ -63,7 +75,10 @@ describe('control socket', () => {
   it('a control-socket path that is a regular file is refused with EEXIST and left alone; a stale socket is replaced; a live one is refused', async () => {
     const file = socketPath();
     fs.writeFileSync(file, 'precious');
-    await expect(openControlSocket(file, fakeStats().stats)).rejects.toMatchObject({ code: 'EEXIST', message: expect.stringContaining('not a socket') });
+    await expect(openControlSocket(file, fakeStats().stats)).rejects.toMatchObject({
+      code: 'EEXIST',
+      message: expect.stringContaining('not a socket'),
+    });
     expect(fs.readFileSync(file, 'utf8')).toBe('precious');
     const live = socketPath();
     await open(live, fakeStats().stats);

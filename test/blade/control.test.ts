@@ -45,7 +45,9 @@ describe('Query Config', () => {
     expect(await initiator.expectSilence(configFrame({ ...base, tag: 2, configCommand: 1, configString: 'rack7' }))).toHaveLength(0);
     expect((await initiator.request(configFrame({ ...base, tag: 3, configCommand: 1, configString: 'rack7 disk' }))).raw[29]).toBe(0x11);
     expect(await initiator.expectSilence(configFrame({ ...base, tag: 4, configCommand: 2, configString: 'rack8' }))).toHaveLength(0);
-    expect(configText((await initiator.request(configFrame({ ...base, tag: 5, configCommand: 2, configString: 'rack7' }))).raw)).toBe('rack7 disk');
+    expect(configText((await initiator.request(configFrame({ ...base, tag: 5, configCommand: 2, configString: 'rack7' }))).raw)).toBe(
+      'rack7 disk',
+    );
     const again = await initiator.request(configFrame({ ...base, tag: 6, configCommand: 3, configString: 'other' }));
     expect(again.flags & 0x4).toBe(0x4);
     expect(again.error).toBe(4);
@@ -110,7 +112,12 @@ describe('AoE header errors and dispatch', () => {
   });
 
   it('a broadcast reaches every export on the NIC and each answers with its own shelf.slot', async () => {
-    fixture = await startFixture({ extraExports: [{ shelf: 1, slot: 3 }, { shelf: 4, slot: 2 }] });
+    fixture = await startFixture({
+      extraExports: [
+        { shelf: 1, slot: 3 },
+        { shelf: 4, slot: 2 },
+      ],
+    });
     fixture.initiator.send(configFrame({ source: INITIATOR_MAC, shelf: 0xffff, slot: 0xff, tag: 5, configCommand: 0 }));
     const all = await fixture.initiator.waitTag(5, 3);
     expect(all.map((reply) => `${reply.shelf}.${reply.slot}`).sort()).toEqual(['1.2', '1.3', '4.2']);
@@ -123,7 +130,17 @@ describe('AoE header errors and dispatch', () => {
 describe('Mac Mask List', () => {
   it('a MAC not on the list gets no answer to any command (ATA, Query Config read/set, Mac Mask, Reserve), as in vblade', async () => {
     fixture = await startFixture();
-    const edit = await fixture.initiator.request(maskFrame({ ...base, tag: 1, maskCommand: 1, directives: [[1, OTHER_MAC], [1, OTHER_MAC]] }));
+    const edit = await fixture.initiator.request(
+      maskFrame({
+        ...base,
+        tag: 1,
+        maskCommand: 1,
+        directives: [
+          [1, OTHER_MAC],
+          [1, OTHER_MAC],
+        ],
+      }),
+    );
     expect(edit.raw[26]).toBe(0);
     expect(edit.raw[27]).toBe(1);
     expect(edit.raw.readUIntBE(30, 6)).toBe(OTHER_MAC);
@@ -134,11 +151,20 @@ describe('Mac Mask List', () => {
       configFrame({ ...base, tag: 5, configCommand: 3, configString: 'taken' }),
       configFrame({ ...base, tag: 6, configCommand: 4, configString: 'forced' }),
       maskFrame({ ...base, tag: 7, maskCommand: 0 }),
-      maskFrame({ ...base, tag: 8, maskCommand: 1, directives: [[1, INITIATOR_MAC], [2, OTHER_MAC]] }),
+      maskFrame({
+        ...base,
+        tag: 8,
+        maskCommand: 1,
+        directives: [
+          [1, INITIATOR_MAC],
+          [2, OTHER_MAC],
+        ],
+      }),
       reserveFrame({ ...base, tag: 9, reserveCommand: 0 }),
       reserveFrame({ ...base, tag: 10, reserveCommand: 2, macs: [INITIATOR_MAC] }),
     ];
-    for (const [index, frame] of attempts.entries()) expect(await fixture.initiator.expectSilence(frame), `attempt ${index}`).toHaveLength(0);
+    for (const [index, frame] of attempts.entries())
+      expect(await fixture.initiator.expectSilence(frame), `attempt ${index}`).toHaveLength(0);
     expect(fixture.target.stats().exports[0].maskDenied).toBe(attempts.length);
     // Nothing changed: the listed MAC still sees its list, an empty config string and no reservation.
     const mask = await fixture.other.request(maskFrame({ ...base, source: OTHER_MAC, tag: 11, maskCommand: 0 }));
@@ -146,9 +172,13 @@ describe('Mac Mask List', () => {
     expect(mask.raw.readUIntBE(30, 6)).toBe(OTHER_MAC);
     expect(configText((await fixture.other.request(configFrame({ ...base, source: OTHER_MAC, tag: 12, configCommand: 0 }))).raw)).toBe('');
     expect((await fixture.other.request(reserveFrame({ ...base, source: OTHER_MAC, tag: 13, reserveCommand: 0 }))).raw[25]).toBe(0);
-    expect((await fixture.other.request(ataFrame({ ...base, source: OTHER_MAC, tag: 14, sectorCount: 1, ataCommand: 0xec }))).raw[27]).toBe(0x40);
+    expect((await fixture.other.request(ataFrame({ ...base, source: OTHER_MAC, tag: 14, sectorCount: 1, ataCommand: 0xec }))).raw[27]).toBe(
+      0x40,
+    );
     // The listed MAC deletes itself: the list is empty and everyone is answered again.
-    const removed = await fixture.other.request(maskFrame({ ...base, source: OTHER_MAC, tag: 15, maskCommand: 1, directives: [[2, OTHER_MAC]] }));
+    const removed = await fixture.other.request(
+      maskFrame({ ...base, source: OTHER_MAC, tag: 15, maskCommand: 1, directives: [[2, OTHER_MAC]] }),
+    );
     expect(removed.raw[27]).toBe(0);
     expect((await fixture.initiator.request(ataFrame({ ...base, tag: 16, sectorCount: 1, ataCommand: 0xec }))).raw[27]).toBe(0x40);
   });
@@ -156,7 +186,17 @@ describe('Mac Mask List', () => {
   it('a mask edit with a bad directive changes nothing (all or nothing) and reports MError 2 at its index', async () => {
     fixture = await startFixture();
     const reply = await fixture.initiator.request(
-      maskFrame({ ...base, tag: 1, maskCommand: 1, directives: [[1, INITIATOR_MAC], [0, 5], [9, OTHER_MAC], [1, OTHER_MAC]] }),
+      maskFrame({
+        ...base,
+        tag: 1,
+        maskCommand: 1,
+        directives: [
+          [1, INITIATOR_MAC],
+          [0, 5],
+          [9, OTHER_MAC],
+          [1, OTHER_MAC],
+        ],
+      }),
     );
     expect(reply.raw[26]).toBe(2);
     expect(reply.raw[27]).toBe(2);

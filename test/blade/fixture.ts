@@ -40,7 +40,12 @@ export async function startFixture(
   const target = createTarget({ exports: exportsList, links: { t0: targetLink }, announce: false, ...options.targetOptions });
   await target.start();
   return {
-    hub, targetLink, target, initiator, other, store,
+    hub,
+    targetLink,
+    target,
+    initiator,
+    other,
+    store,
     async close() {
       await target.stop();
       await targetLink.close();

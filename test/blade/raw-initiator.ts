@@ -17,7 +17,11 @@ export class RawInitiator {
   /** Every reply seen (copied), for assertions on unsolicited frames. */
   replies = 0;
 
-  constructor(readonly link: Link, readonly shelf: number, readonly slot: number) {
+  constructor(
+    readonly link: Link,
+    readonly shelf: number,
+    readonly slot: number,
+  ) {
     link.onFrames((slab, slotSize, lengths, count) => {
       for (let i = 0; i < count; i++) {
         const start = i * slotSize;
@@ -61,7 +65,10 @@ export class RawInitiator {
 
   /** Learn the target's MAC (the source of its Query Config answer) on this link. */
   async discover(timeoutMs = 2000): Promise<{ mac: number; sectors: number; bufferCount: number }> {
-    const reply = await this.request(configFrame({ source: this.link.mac, shelf: this.shelf, slot: this.slot, tag: this.tag(), configCommand: 0 }), timeoutMs);
+    const reply = await this.request(
+      configFrame({ source: this.link.mac, shelf: this.shelf, slot: this.slot, tag: this.tag(), configCommand: 0 }),
+      timeoutMs,
+    );
     if (!reply) throw new Error(`no Query Config answer from e${this.shelf}.${this.slot} on ${this.link.name}`);
     return { mac: reply.source, sectors: reply.raw[28], bufferCount: reply.raw.readUInt16BE(24) };
   }
@@ -69,8 +76,13 @@ export class RawInitiator {
   ata(targetMac: number, fields: { sectorCount: number; ataCommand: number; lba?: number; data?: Uint8Array; aflags?: number }): Buffer {
     const isWrite = fields.ataCommand === 0x30 || fields.ataCommand === 0x34;
     return ataFrame({
-      source: this.link.mac, destination: targetMac, shelf: this.shelf, slot: this.slot, tag: this.tag(),
-      aflags: fields.aflags ?? (0x40 | (isWrite ? 1 : 0)), ...fields,
+      source: this.link.mac,
+      destination: targetMac,
+      shelf: this.shelf,
+      slot: this.slot,
+      tag: this.tag(),
+      aflags: fields.aflags ?? 0x40 | (isWrite ? 1 : 0),
+      ...fields,
     });
   }
 
@@ -78,7 +90,14 @@ export class RawInitiator {
    * Pipelined transfer of `buffer` (write) or into `buffer` (read) starting at `startLba`, `inFlight` requests
    * outstanding, `sectorsPerFrame` each. Throws on an ATA error or when a request exhausts its retries.
    */
-  async transfer(targetMac: number, mode: 'read' | 'write', buffer: Buffer, startLba: number, sectorsPerFrame: number, inFlight = 16): Promise<{ retransmits: number }> {
+  async transfer(
+    targetMac: number,
+    mode: 'read' | 'write',
+    buffer: Buffer,
+    startLba: number,
+    sectorsPerFrame: number,
+    inFlight = 16,
+  ): Promise<{ retransmits: number }> {
     const totalSectors = buffer.length / 512;
     let nextSector = 0;
     let done = 0;
@@ -110,14 +129,20 @@ export class RawInitiator {
           frames.push(frame);
           nextSector += sectors;
         }
-        if (frames.length) this.link.send(frames, frames.map((frame) => frame.length), frames.length);
+        if (frames.length)
+          this.link.send(
+            frames,
+            frames.map((frame) => frame.length),
+            frames.length,
+          );
       };
       const onReply = (tag: number, reply: Reply) => {
         const entry = outstanding.get(tag);
         if (!entry || failed) return;
         outstanding.delete(tag);
         if (reply.flags & 0x4) return fail(new Error(`AoE error ${reply.error} at sector ${entry.lba}`));
-        if (reply.raw[27] !== 0x40) return fail(new Error(`ATA status 0x${reply.raw[27].toString(16)} error 0x${reply.raw[25].toString(16)} at sector ${entry.lba}`));
+        if (reply.raw[27] !== 0x40)
+          return fail(new Error(`ATA status 0x${reply.raw[27].toString(16)} error 0x${reply.raw[25].toString(16)} at sector ${entry.lba}`));
         if (mode === 'read') reply.raw.copy(buffer, entry.lba * 512, 36, 36 + entry.sectors * 512);
         done += entry.sectors;
         if (done === totalSectors) {

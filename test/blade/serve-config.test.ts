@@ -33,12 +33,17 @@ describe('parseServeConfig', () => {
     [{ exports: [{ ...valid.exports[0], macMask: ['nope'] }] }, 'exports[0].macMask[0] is not a MAC address'],
     [{ exports: [{ ...valid.exports[0], bogus: 1 }] }, 'exports[0].bogus is not a known setting'],
     [{ exports: [valid.exports[0], valid.exports[0]] }, 'exports[1] repeats e1.1 on eth1'],
-    [{ exports: [{ ...valid.exports[0], configString: 'x'.repeat(1025) }] }, 'exports[0].configString must be a string of at most 1024 bytes'],
+    [
+      { exports: [{ ...valid.exports[0], configString: 'x'.repeat(1025) }] },
+      'exports[0].configString must be a string of at most 1024 bytes',
+    ],
     [{ exports: [] }, 'exports must be a non-empty array'],
     [{ exports: [{ ...valid.exports[0], serial: 'x'.repeat(21) }] }, 'exports[0].serial must be at most 20 printable ASCII characters'],
     [{ ...valid, statsInterval: -1 }, 'statsInterval must be 0..86400'],
   ])('rejects %j with a message naming the path', (input, message) => {
-    expect(() => parseServeConfig(input)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', message: expect.stringContaining(message) }));
+    expect(() => parseServeConfig(input)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', message: expect.stringContaining(message) }),
+    );
   });
 });
 
@@ -48,7 +53,14 @@ describe('aoeblade command line (dist build)', () => {
   });
 
   it('prints one line plus a usage hint and exits 2 on bad arguments', async () => {
-    for (const args of [['1'], ['70000', '1', 'eth0', 'ram:1M'], ['-m', 'zz', '1', '1', 'eth0', 'ram:1M'], ['1', '1', 'eth0', 'ram:lots'], ['-b', 'x', '1', '1', 'eth0', 'ram:1M'], ['--model', 'é', '1', '1', 'eth0', 'ram:1M']]) {
+    for (const args of [
+      ['1'],
+      ['70000', '1', 'eth0', 'ram:1M'],
+      ['-m', 'zz', '1', '1', 'eth0', 'ram:1M'],
+      ['1', '1', 'eth0', 'ram:lots'],
+      ['-b', 'x', '1', '1', 'eth0', 'ram:1M'],
+      ['--model', 'é', '1', '1', 'eth0', 'ram:1M'],
+    ]) {
       const result = await runBlade(args);
       expect(result.code, args.join(' ')).toBe(2);
       const lines = result.stderr.trim().split('\n');
@@ -61,7 +73,27 @@ describe('aoeblade command line (dist build)', () => {
   it('--help explains every flag', async () => {
     const result = await runBlade(['--help']);
     expect(result.code).toBe(0);
-    for (const flag of ['-b,', '-o,', '-l,', '-d,', '-s,', '-r,', '-m,', '--mtu', '--config-string', '--state-dir', '--no-announce', '--physical-sector', '--serial', '--model', '--stats-interval', '--control-socket', '--log-level', '--pretty', '--netns']) {
+    for (const flag of [
+      '-b,',
+      '-o,',
+      '-l,',
+      '-d,',
+      '-s,',
+      '-r,',
+      '-m,',
+      '--mtu',
+      '--config-string',
+      '--state-dir',
+      '--no-announce',
+      '--physical-sector',
+      '--serial',
+      '--model',
+      '--stats-interval',
+      '--control-socket',
+      '--log-level',
+      '--pretty',
+      '--netns',
+    ]) {
       expect(result.stdout).toContain(flag);
     }
   });

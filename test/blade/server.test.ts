@@ -28,13 +28,20 @@ function heldStore(size: number): BlockStore & { release(): void; held: number }
   const inner = new MemoryStore(size);
   const queue: Array<() => void> = [];
   return {
-    size, readOnly: false, synchronous: false, description: 'held',
-    get held() { return queue.length; },
+    size,
+    readOnly: false,
+    synchronous: false,
+    description: 'held',
+    get held() {
+      return queue.length;
+    },
     read: (b, o, l, p, cb: IoCallback) => void queue.push(() => inner.read(b, o, l, p, cb)),
     write: (b, o, l, p, cb: IoCallback) => void queue.push(() => inner.write(b, o, l, p, cb)),
     flush: (cb: FlushCallback) => cb(null),
     close: () => inner.close(),
-    release() { for (const run of queue.splice(0)) run(); },
+    release() {
+      for (const run of queue.splice(0)) run();
+    },
   };
 }
 
@@ -45,7 +52,17 @@ describe('target server', () => {
     try {
       fixture = await startFixture({ targetOptions: { stateDir } });
       await fixture.initiator.request(configFrame({ ...base, tag: 1, configCommand: 3, configString: 'persist me' }));
-      await fixture.initiator.request(maskFrame({ ...base, tag: 2, maskCommand: 1, directives: [[1, INITIATOR_MAC], [1, OTHER_MAC]] }));
+      await fixture.initiator.request(
+        maskFrame({
+          ...base,
+          tag: 2,
+          maskCommand: 1,
+          directives: [
+            [1, INITIATOR_MAC],
+            [1, OTHER_MAC],
+          ],
+        }),
+      );
       await fixture.initiator.request(reserveFrame({ ...base, tag: 3, reserveCommand: 1, macs: [INITIATOR_MAC] }));
       await fixture.close();
       fixture = undefined;
@@ -69,7 +86,9 @@ describe('target server', () => {
   it('counts pool-exhausted drops and still answers what it accepted', async () => {
     const store = heldStore(64 * 1024);
     fixture = await startFixture({ store, targetOptions: { poolSize: 4 } });
-    const frames = Array.from({ length: 10 }, (_, index) => ataFrame({ ...base, tag: 100 + index, sectorCount: 1, ataCommand: 0x24, lba: index }));
+    const frames = Array.from({ length: 10 }, (_, index) =>
+      ataFrame({ ...base, tag: 100 + index, sectorCount: 1, ataCommand: 0x24, lba: index }),
+    );
     fixture.initiator.send(...frames);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(store.held).toBe(4);
@@ -85,7 +104,9 @@ describe('target server', () => {
 
   it('keeps refused replies queued and retries them (sendCapacity 3), losing none', async () => {
     fixture = await startFixture({ sendCapacity: 3 });
-    const frames = Array.from({ length: 20 }, (_, index) => ataFrame({ ...base, tag: 200 + index, sectorCount: 1, ataCommand: 0x24, lba: index }));
+    const frames = Array.from({ length: 20 }, (_, index) =>
+      ataFrame({ ...base, tag: 200 + index, sectorCount: 1, ataCommand: 0x24, lba: index }),
+    );
     fixture.initiator.send(...frames);
     for (let index = 0; index < 20; index++) expect(await fixture.initiator.waitTag(200 + index)).toHaveLength(1);
     const nic = fixture.target.stats().nics[0];
@@ -114,18 +135,31 @@ describe('target server', () => {
       if (position < 8 * 512 || position + length > 24 * 512) throw new Error(`touched outside the window: ${position}+${length}`);
     };
     const guarded: BlockStore = {
-      size: inner.size, readOnly: false, synchronous: true, description: 'guarded',
-      read: (b, o, l, p, cb) => { guard(p, l); inner.read(b, o, l, p, cb); },
-      write: (b, o, l, p, cb) => { guard(p, l); inner.write(b, o, l, p, cb); },
+      size: inner.size,
+      readOnly: false,
+      synchronous: true,
+      description: 'guarded',
+      read: (b, o, l, p, cb) => {
+        guard(p, l);
+        inner.read(b, o, l, p, cb);
+      },
+      write: (b, o, l, p, cb) => {
+        guard(p, l);
+        inner.write(b, o, l, p, cb);
+      },
       flush: (cb) => cb(null),
       close: () => inner.close(),
     };
     const window = new WindowStore(guarded, 8, 16);
     fixture = await startFixture({ store: window });
     const data = randomBytes(1024);
-    const write = await fixture.initiator.request(ataFrame({ ...base, tag: 1, aflags: 0x41, sectorCount: 2, ataCommand: 0x34, lba: 14, data }));
+    const write = await fixture.initiator.request(
+      ataFrame({ ...base, tag: 1, aflags: 0x41, sectorCount: 2, ataCommand: 0x34, lba: 14, data }),
+    );
     expect(write.raw[27]).toBe(0x40);
-    const beyond = await fixture.initiator.request(ataFrame({ ...base, tag: 2, aflags: 0x41, sectorCount: 2, ataCommand: 0x34, lba: 15, data }));
+    const beyond = await fixture.initiator.request(
+      ataFrame({ ...base, tag: 2, aflags: 0x41, sectorCount: 2, ataCommand: 0x34, lba: 15, data }),
+    );
     expect(beyond.raw[25]).toBe(0x10);
     const check = Buffer.alloc(1024);
     inner.read(check, 0, 1024, (8 + 14) * 512, () => {});
@@ -154,7 +188,9 @@ describe('target server', () => {
     const i1 = new TestInitiator(hub1.attach('i1', { mac: INITIATOR_MAC, mtu: 9000 }));
     const target = createTarget({
       exports: [{ shelf: 3, slot: 1, store: new MemoryStore(1 << 20), interfaces: ['t0', 't1'] }],
-      links: { t0, t1 }, announce: false, closeLinks: true,
+      links: { t0, t1 },
+      announce: false,
+      closeLinks: true,
     });
     await target.start();
     try {

@@ -17,7 +17,8 @@ afterEach(async () => {
 
 const flushExt = (tag: number) => ataFrame({ ...to, tag, aflags: 0x40, sectorCount: 0, ataCommand: 0xea });
 const flushLegacy = (tag: number) => ataFrame({ ...to, tag, sectorCount: 0, ataCommand: 0xe7 });
-const write = (tag: number, lba = 0) => ataFrame({ ...to, tag, aflags: 0x41, sectorCount: 2, ataCommand: 0x34, lba, data: randomBytes(1024) });
+const write = (tag: number, lba = 0) =>
+  ataFrame({ ...to, tag, aflags: 0x41, sectorCount: 2, ataCommand: 0x34, lba, data: randomBytes(1024) });
 const status = (reply: Reply) => ({ status: reply.raw[27], error: reply.raw[25] });
 
 describe('sticky write failures', () => {

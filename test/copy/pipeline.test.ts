@@ -12,7 +12,10 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function memory(data: Buffer, options: { sectorAligned?: boolean; bounded?: boolean } = {}) {
   const state = { finished: 0, maxInFlight: 0, inFlight: 0 };
   const side: CopySource & CopyDestination = {
-    label: 'memory', size: options.bounded === false ? undefined : data.length, sequential: false, sectorAligned: options.sectorAligned ?? false,
+    label: 'memory',
+    size: options.bounded === false ? undefined : data.length,
+    sequential: false,
+    sectorAligned: options.sectorAligned ?? false,
     read: async (buffer, position, length) => {
       await pause(Math.random() * 3);
       const bytes = Math.max(0, Math.min(length, data.length - position));
@@ -26,7 +29,9 @@ function memory(data: Buffer, options: { sectorAligned?: boolean; bounded?: bool
       chunk.copy(data, position);
       state.inFlight -= 1;
     },
-    finish: async () => { state.finished += 1; },
+    finish: async () => {
+      state.finished += 1;
+    },
     close: async () => {},
   };
   return { side, state };
@@ -37,7 +42,7 @@ function pipeSource(content: Buffer): CopySource {
   const stream = new PassThrough();
   const reader = new StreamReader(stream);
   void (async () => {
-    for (let at = 0; at < content.length;) {
+    for (let at = 0; at < content.length; ) {
       const piece = 1 + Math.floor(Math.random() * 70_000);
       stream.write(content.subarray(at, at + piece));
       at += piece;
@@ -45,7 +50,13 @@ function pipeSource(content: Buffer): CopySource {
     }
     stream.end();
   })();
-  return { label: 'pipe', size: undefined, sequential: true, read: (buffer, _position, length) => reader.read(buffer.subarray(0, length)), close: async () => {} };
+  return {
+    label: 'pipe',
+    size: undefined,
+    sequential: true,
+    read: (buffer, _position, length) => reader.read(buffer.subarray(0, length)),
+    close: async () => {},
+  };
 }
 
 /** A sink that must receive bytes in order (like stdout). */
@@ -53,9 +64,17 @@ function pipeDestination() {
   const received: Buffer[] = [];
   let finished = false;
   const side: CopyDestination = {
-    label: 'pipe', size: undefined, sequential: true, sectorAligned: false,
-    write: async (chunk) => { received.push(Buffer.from(chunk)); await pause(Math.random() * 2); },
-    finish: async () => { finished = true; },
+    label: 'pipe',
+    size: undefined,
+    sequential: true,
+    sectorAligned: false,
+    write: async (chunk) => {
+      received.push(Buffer.from(chunk));
+      await pause(Math.random() * 2);
+    },
+    finish: async () => {
+      finished = true;
+    },
     close: async () => {},
   };
   return { side, received: () => Buffer.concat(received), finished: () => finished };
@@ -83,28 +102,45 @@ describe('copy pipeline', () => {
 
   it('a source that ends before --length is a short copy (ERR_AOE_SHORT_COPY), and nothing is reported finished', async () => {
     const target = memory(Buffer.alloc(1024 * 1024));
-    await expect(copy(pipeSource(randomBytes(1000)), target.side, { length: 4096, chunkBytes: 1024 })).rejects.toMatchObject({ code: 'ERR_AOE_SHORT_COPY' });
+    await expect(copy(pipeSource(randomBytes(1000)), target.side, { length: 4096, chunkBytes: 1024 })).rejects.toMatchObject({
+      code: 'ERR_AOE_SHORT_COPY',
+    });
     expect(target.state.finished).toBe(0);
   });
 
   it('a pipe holding more than the destination fails with ERR_AOE_RANGE instead of stopping silently', async () => {
     const target = memory(Buffer.alloc(64 * 1024));
-    await expect(copy(pipeSource(randomBytes(100 * 1024)), target.side, { chunkBytes: 16 * 1024 })).rejects.toMatchObject({ code: 'ERR_AOE_RANGE' });
+    await expect(copy(pipeSource(randomBytes(100 * 1024)), target.side, { chunkBytes: 16 * 1024 })).rejects.toMatchObject({
+      code: 'ERR_AOE_RANGE',
+    });
     expect(target.state.finished).toBe(0);
   });
 
   it('a write error fails the copy with its own code and stops it', async () => {
     const target = memory(Buffer.alloc(1024 * 1024));
     let writes = 0;
-    const failing: CopyDestination = { ...target.side, write: async () => { writes += 1; throw Object.assign(new Error('disk gone'), { code: 'EIO' }); } };
-    await expect(copy(memory(randomBytes(1024 * 1024)).side, failing, { chunkBytes: 4096, depth: 4 })).rejects.toMatchObject({ code: 'EIO' });
+    const failing: CopyDestination = {
+      ...target.side,
+      write: async () => {
+        writes += 1;
+        throw Object.assign(new Error('disk gone'), { code: 'EIO' });
+      },
+    };
+    await expect(copy(memory(randomBytes(1024 * 1024)).side, failing, { chunkBytes: 4096, depth: 4 })).rejects.toMatchObject({
+      code: 'EIO',
+    });
     expect(writes).toBeLessThanOrEqual(4);
     expect(target.state.finished).toBe(0);
   });
 
   it('a failing finish (flush) fails the copy', async () => {
     const target = memory(Buffer.alloc(64 * 1024));
-    const failing: CopyDestination = { ...target.side, finish: async () => { throw Object.assign(new Error('FLUSH failed'), { code: 'ERR_ATA_UNC' }); } };
+    const failing: CopyDestination = {
+      ...target.side,
+      finish: async () => {
+        throw Object.assign(new Error('FLUSH failed'), { code: 'ERR_ATA_UNC' });
+      },
+    };
     await expect(copy(memory(randomBytes(64 * 1024)).side, failing, { chunkBytes: 4096 })).rejects.toMatchObject({ code: 'ERR_ATA_UNC' });
   });
 

@@ -22,8 +22,10 @@ describe('aoe copy with pipes, and one identity per device [netlab]', () => {
   });
 
   /** Run a shell pipeline in the initiator namespace, with `aoe` meaning our CLI on both links. */
-  const shell = (script: string) => net.lab.exec(net.lab.initiatorNs, ['bash', '-o', 'pipefail', '-c',
-    `aoe() { ${process.execPath} ${AOE} "$@" -i i0,i1; }; ${script}`], { timeoutMs: 120_000 });
+  const shell = (script: string) =>
+    net.lab.exec(net.lab.initiatorNs, ['bash', '-o', 'pipefail', '-c', `aoe() { ${process.execPath} ${AOE} "$@" -i i0,i1; }; ${script}`], {
+      timeoutMs: 120_000,
+    });
 
   it('head -c 64M /dev/urandom | tee x | aoe copy - aoe:e1.1, then aoe copy aoe:e1.1 - --length 64M | sha256sum matches x', async () => {
     const x = `${directory}/x`;
@@ -33,12 +35,22 @@ describe('aoe copy with pipes, and one identity per device [netlab]', () => {
     expect(write.stdout).toMatch(/^copied 67108864 bytes/);
     const read = await shell(`aoe copy aoe:e1.1 - --length 64M | sha256sum; sha256sum < ${x}`);
     expect(read.code).toBe(0);
-    const [fromDevice, fromFile] = read.stdout.trim().split('\n').map((line) => line.split(' ')[0]);
+    const [fromDevice, fromFile] = read.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ')[0]);
     expect(fromDevice).toBe(fromFile);
     expect(read.stderr).toMatch(/copied 67108864 bytes/);
-    recordFigures(15, 'aoe copy through pipes', 'head -c 64M /dev/urandom | tee x | aoe copy - aoe:e1.1, then aoe copy aoe:e1.1 - --length 64M | sha256sum: the sums match; the summary goes to stderr.', {
-      'bytes through stdin': 64 * MiB, 'bytes through stdout': 64 * MiB, 'sha256 equal': fromDevice === fromFile,
-    });
+    recordFigures(
+      15,
+      'aoe copy through pipes',
+      'head -c 64M /dev/urandom | tee x | aoe copy - aoe:e1.1, then aoe copy aoe:e1.1 - --length 64M | sha256sum: the sums match; the summary goes to stderr.',
+      {
+        'bytes through stdin': 64 * MiB,
+        'bytes through stdout': 64 * MiB,
+        'sha256 equal': fromDevice === fromFile,
+      },
+    );
   }, 180_000);
 
   it('/dev/stdin from a pipe copies every byte (not 0), and /dev/stdout into a pipe works without ESPIPE', async () => {
@@ -46,7 +58,9 @@ describe('aoe copy with pipes, and one identity per device [netlab]', () => {
     const write = await shell(`head -c 1M /dev/urandom | tee ${x} | aoe copy /dev/stdin aoe:e1.1`);
     expect(write.code).toBe(0);
     expect(write.stdout).toMatch(/^copied 1048576 bytes/);
-    const read = await shell(`aoe copy aoe:e1.1 /dev/stdout --length 1M | wc -c; cmp <(aoe copy aoe:e1.1 /dev/stdout --length 1M) ${x} && echo same`);
+    const read = await shell(
+      `aoe copy aoe:e1.1 /dev/stdout --length 1M | wc -c; cmp <(aoe copy aoe:e1.1 /dev/stdout --length 1M) ${x} && echo same`,
+    );
     expect(read.stderr).not.toMatch(/ESPIPE|at /);
     expect(read.stdout).toMatch(/^1048576\n/);
     expect(read.stdout).toMatch(/same/);
@@ -85,8 +99,16 @@ describe('aoe copy with pipes, and one identity per device [netlab]', () => {
     const narrowed = await net.lab.exec(net.lab.initiatorNs, [process.execPath, AOE, 'copy', 'aoe:e2.1', out, '-i', 'i1']);
     expect(narrowed.code).toBe(0);
     expect(fs.statSync(out).size).toBe(MiB);
-    recordFigures(16, 'two disks behind one shelf.slot', 'aoeblade 2 1 t0 a.img (64 MiB) and aoeblade 2 1 t1 b.img (1 MiB): aoe copy exits 1 with ERR_AOE_CONFLICT naming both paths and copies nothing; discovery lists both sides; -i i1 copies b.img alone.', {
-      'copy exit code': copy.code, 'bytes copied': 0, 'sides reported by discovery': device.conflict.length, 'narrowed copy bytes': MiB,
-    });
+    recordFigures(
+      16,
+      'two disks behind one shelf.slot',
+      'aoeblade 2 1 t0 a.img (64 MiB) and aoeblade 2 1 t1 b.img (1 MiB): aoe copy exits 1 with ERR_AOE_CONFLICT naming both paths and copies nothing; discovery lists both sides; -i i1 copies b.img alone.',
+      {
+        'copy exit code': copy.code,
+        'bytes copied': 0,
+        'sides reported by discovery': device.conflict.length,
+        'narrowed copy bytes': MiB,
+      },
+    );
   }, 120_000);
 });

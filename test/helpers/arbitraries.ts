@@ -1,6 +1,15 @@
 // fast-check arbitraries for valid wire values and for biased "almost valid" byte strings.
 import fc from 'fast-check';
-import type { AoeHeader, AtaArg, ConfigArg, EthernetHeader, IdentifyInfo, MaskArg, MaskDirective, ReserveArg } from '../../src/wire/index.js';
+import type {
+  AoeHeader,
+  AtaArg,
+  ConfigArg,
+  EthernetHeader,
+  IdentifyInfo,
+  MaskArg,
+  MaskDirective,
+  ReserveArg,
+} from '../../src/wire/index.js';
 
 export const RUNS = { numRuns: 300 } as const;
 
@@ -64,7 +73,10 @@ export const identifyInfo: fc.Arbitrary<Required<IdentifyInfo>> = fc.record({
   serial: ataString(20),
   firmware: ataString(8),
   model: ataString(40),
-  sectors: fc.oneof(u48.map((n) => Math.min(n, 0xffffffffffff)), fc.integer({ min: 0, max: 0x10000000 })),
+  sectors: fc.oneof(
+    u48.map((n) => Math.min(n, 0xffffffffffff)),
+    fc.integer({ min: 0, max: 0x10000000 }),
+  ),
   physicalSectorSize: fc.constantFrom(512 as const, 4096 as const),
 });
 

@@ -5,7 +5,14 @@ import type { Link } from '../../src/link/link.js';
 export const AOE_ETHERTYPE = 0x88a2;
 
 /** Whole Ethernet frame: header, AoE version 1 + flags, 32-bit sequence at 24, random payload. */
-export function makeFrame(destination: number, source: number, length: number, sequence: number, etherType = AOE_ETHERTYPE, flags = 0): Buffer {
+export function makeFrame(
+  destination: number,
+  source: number,
+  length: number,
+  sequence: number,
+  etherType = AOE_ETHERTYPE,
+  flags = 0,
+): Buffer {
   const frame = Buffer.alloc(length);
   frame.writeUIntBE(destination, 0, 6);
   frame.writeUIntBE(source, 6, 6);

@@ -15,13 +15,24 @@ export interface NbdServerProcess {
 }
 
 const started = new Set<ChildProcess>();
-process.on('exit', () => { for (const child of started) if (child.exitCode === null && child.pid) try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } });
+process.on('exit', () => {
+  for (const child of started)
+    if (child.exitCode === null && child.pid)
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+});
 
 /** True once a connection to the socket is accepted (the file appears at bind(), before listen()). */
 function accepts(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = net.connect(socket);
-    probe.once('connect', () => { probe.destroy(); resolve(true); });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
     probe.once('error', () => resolve(false));
   });
 }
@@ -29,7 +40,8 @@ function accepts(socket: string): Promise<boolean> {
 async function waitForSocket(socket: string, child: ChildProcess, output: () => string, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!existsSync(socket) || !(await accepts(socket))) {
-    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited (${child.exitCode}) before listening on ${socket}: ${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`${child.spawnfile} exited (${child.exitCode}) before listening on ${socket}: ${output()}`);
     if (Date.now() > until) throw new Error(`${child.spawnfile} did not listen on ${socket} within ${timeoutMs} ms: ${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -41,8 +53,12 @@ export async function startNbdProcess(argv: string[], socket: string, exportName
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   started.add(child);
   let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => { text = (text + chunk.toString()).slice(-4000); });
-  child.stderr?.on('data', (chunk: Buffer) => { text = (text + chunk.toString()).slice(-4000); });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text = (text + chunk.toString()).slice(-4000);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text = (text + chunk.toString()).slice(-4000);
+  });
   child.once('exit', () => started.delete(child));
   const output = () => text;
   await waitForSocket(socket, child, output);
@@ -53,7 +69,10 @@ export async function startNbdProcess(argv: string[], socket: string, exportName
     await exited;
   };
   return {
-    socket, uri: `nbd+unix:///${encodeURIComponent(exportName)}?socket=${socket}`, child, output,
+    socket,
+    uri: `nbd+unix:///${encodeURIComponent(exportName)}?socket=${socket}`,
+    child,
+    output,
     stop: () => end('SIGTERM'),
     kill9: () => end('SIGKILL'),
   };

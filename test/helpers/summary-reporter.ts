@@ -14,7 +14,8 @@ export default class SummaryReporter implements Reporter {
         else skipped += 1;
       }
       // A file that failed to load has no tests but must count as a failure.
-      if (module.state() === 'failed' && !Array.from(module.children.allTests()).some((test) => test.result().state === 'failed')) failed += 1;
+      if (module.state() === 'failed' && !Array.from(module.children.allTests()).some((test) => test.result().state === 'failed'))
+        failed += 1;
     }
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

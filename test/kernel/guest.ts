@@ -102,18 +102,36 @@ function qemuArgv(image: GuestImage, port: GuestPort, options: GuestOptions): st
   const accel = accelerator();
   return [
     QEMU,
-    '-accel', accel === 'tcg' ? 'tcg,thread=single' : 'kvm',
+    '-accel',
+    accel === 'tcg' ? 'tcg,thread=single' : 'kvm',
     ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
-    '-M', 'pc',
-    '-m', String(options.memoryMiB ?? 256),
-    '-smp', '1',
-    '-nodefaults', '-no-user-config', '-display', 'none', '-monitor', 'none', '-no-reboot',
-    '-chardev', 'stdio,id=console,signal=off', '-serial', 'chardev:console',
-    '-kernel', image.kernel,
-    '-initrd', image.initramfs,
-    '-append', append,
-    '-netdev', `tap,id=net0,ifname=${port.tap},script=no,downscript=no`,
-    '-device', `virtio-net-pci,netdev=net0,mac=${options.mac ?? '52:54:00:ae:00:01'},host_mtu=${options.mtu},romfile=`,
+    '-M',
+    'pc',
+    '-m',
+    String(options.memoryMiB ?? 256),
+    '-smp',
+    '1',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-no-reboot',
+    '-chardev',
+    'stdio,id=console,signal=off',
+    '-serial',
+    'chardev:console',
+    '-kernel',
+    image.kernel,
+    '-initrd',
+    image.initramfs,
+    '-append',
+    append,
+    '-netdev',
+    `tap,id=net0,ifname=${port.tap},script=no,downscript=no`,
+    '-device',
+    `virtio-net-pci,netdev=net0,mac=${options.mac ?? '52:54:00:ae:00:01'},host_mtu=${options.mtu},romfile=`,
   ];
 }
 
@@ -158,7 +176,12 @@ export function runGuest(lab: Lab, port: GuestPort, image: GuestImage, options: 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new GuestError('ERR_GUEST_TIMEOUT', `guest did not power off within ${options.timeoutMs} ms; console (end):\n${output.slice(-4000)}`));
+      reject(
+        new GuestError(
+          'ERR_GUEST_TIMEOUT',
+          `guest did not power off within ${options.timeoutMs} ms; console (end):\n${output.slice(-4000)}`,
+        ),
+      );
     }, options.timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -180,7 +203,9 @@ function summarize(lines: readonly string[]): string {
   const dmesg = lines.filter((line) => line.startsWith('dmesg '));
   const errors = aoeErrorLines(dmesg.map((line) => line.slice('dmesg '.length)));
   const shown = lines.filter((line) => !line.startsWith('dmesg '));
-  return [...shown, `kernel log: ${dmesg.length} lines reported, ${errors.length} errors; the first errors:`, ...errors.slice(0, 20)].join('\n');
+  return [...shown, `kernel log: ${dmesg.length} lines reported, ${errors.length} errors; the first errors:`, ...errors.slice(0, 20)].join(
+    '\n',
+  );
 }
 
 /** Kernel log lines that mean the AoE device or what sits on it went wrong. */

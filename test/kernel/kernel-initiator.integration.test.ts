@@ -64,7 +64,8 @@ for (const mtu of [1500, 9000]) {
       child.stderr?.on('data', collect);
       const deadline = Date.now() + 15_000;
       while (!output.includes('"msg":"serving')) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`aoeblade ${target.shelf}.${target.slot} did not start:\n${output}`);
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`aoeblade ${target.shelf}.${target.slot} did not start:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
@@ -98,7 +99,15 @@ for (const mtu of [1500, 9000]) {
       port = await net.lab.addGuestPort(0);
       report = await runGuest(net.lab, port, image, {
         mtu,
-        parameters: { raw: raw.name, fs: ext4.name, big: big.name, write_mib: WRITE_MIB, write_at_mib: WRITE_AT_MIB, file_kib: FILE_KIB, deadsecs: 30 },
+        parameters: {
+          raw: raw.name,
+          fs: ext4.name,
+          big: big.name,
+          write_mib: WRITE_MIB,
+          write_at_mib: WRITE_AT_MIB,
+          file_kib: FILE_KIB,
+          deadsecs: 30,
+        },
         timeoutMs: GUEST_TIMEOUT_MS,
       });
       const steps = [...report.steps].map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`).join(', ');
@@ -122,7 +131,13 @@ for (const mtu of [1500, 9000]) {
       if (report === undefined) throw new Error('the guest did not run');
       return report;
     }
-    const context = () => `guest report:\n${guest().summary()}\naoeblade (last lines):\n${bladeOutput.trim().split('\n').slice(-10).map((line) => line.slice(0, 400)).join('\n')}`;
+    const context = () =>
+      `guest report:\n${guest().summary()}\naoeblade (last lines):\n${bladeOutput
+        .trim()
+        .split('\n')
+        .slice(-10)
+        .map((line) => line.slice(0, 400))
+        .join('\n')}`;
 
     it('boots, loads aoe.ko, finds every export and runs every step', () => {
       expect(guest().failures, context()).toEqual([]);
@@ -132,14 +147,21 @@ for (const mtu of [1500, 9000]) {
     });
 
     it('sees each export at its exact size (IDENTIFY capacity words)', () => {
-      const sizes = Object.fromEntries(guest().values('size').map(([device, bytes]) => [device, Number(bytes)]));
+      const sizes = Object.fromEntries(
+        guest()
+          .values('size')
+          .map(([device, bytes]) => [device, Number(bytes)]),
+      );
       expect(sizes, context()).toEqual({ [raw.name]: EXPORT_BYTES, [ext4.name]: EXPORT_BYTES, [big.name]: BIG_BYTES });
     });
 
     it('uses the frame size the MTU allows, as aoeblade advertises it', () => {
       const expected = Math.floor((mtu - 36) / 512) * 512; // 1024 at 1500, 8704 at 9000
       for (const device of [raw.name, ext4.name, big.name]) {
-        expect(guest().dmesg.some((line) => line.includes(`aoe: ${device}: setting ${expected} byte data frames`)), context()).toBe(true);
+        expect(
+          guest().dmesg.some((line) => line.includes(`aoe: ${device}: setting ${expected} byte data frames`)),
+          context(),
+        ).toBe(true);
       }
     });
 
@@ -170,7 +192,11 @@ for (const mtu of [1500, 9000]) {
     });
 
     it('carries ext4: mkfs, a file, umount, mount again, same checksum; the host sees a clean filesystem with that file', async () => {
-      const files = new Map(guest().values('fs-file').map(([when, hash]) => [when, hash]));
+      const files = new Map(
+        guest()
+          .values('fs-file')
+          .map(([when, hash]) => [when, hash]),
+      );
       expect(files.get('written'), context()).toMatch(/^[0-9a-f]{64}$/);
       expect(files.get('remounted'), context()).toBe(files.get('written'));
       const check = await run('e2fsck', ['-f', '-n', ext4File]);
@@ -182,7 +208,10 @@ for (const mtu of [1500, 9000]) {
     });
 
     it('logs no aoe, block-layer or ext4 errors in the guest kernel', () => {
-      expect(guest().dmesg.some((line) => line.includes('aoe: AoE v')), context()).toBe(true);
+      expect(
+        guest().dmesg.some((line) => line.includes('aoe: AoE v')),
+        context(),
+      ).toBe(true);
       expect(guest().dmesgLines, context()).toBe(guest().dmesg.length); // nothing cut off unseen
       expect(aoeErrorLines(guest().dmesg), context()).toEqual([]);
     });

@@ -71,9 +71,15 @@ netDescribe('netlab with two links', { links: 2, mtu: 9000 }, (net) => {
   it('creates both namespaces with i0/i1 and t0/t1 up at the requested MTU, unshaped', async () => {
     const { lab } = net;
     expect(netnsNames()).toEqual(expect.arrayContaining([lab.initiatorNs, lab.targetNs]));
-    expect(lab.links).toEqual([{ initiatorIf: 'i0', targetIf: 't0' }, { initiatorIf: 'i1', targetIf: 't1' }]);
+    expect(lab.links).toEqual([
+      { initiatorIf: 'i0', targetIf: 't0' },
+      { initiatorIf: 'i1', targetIf: 't1' },
+    ]);
     expect(lab.extraInitiatorNs).toEqual([]);
-    for (const [ns, names] of [[lab.initiatorNs, ['i0', 'i1']], [lab.targetNs, ['t0', 't1']]] as const) {
+    for (const [ns, names] of [
+      [lab.initiatorNs, ['i0', 'i1']],
+      [lab.targetNs, ['t0', 't1']],
+    ] as const) {
       const links = await ipLinks(lab, ns);
       expect([...links.keys()].sort()).toEqual(['lo', ...names].sort());
       for (const name of names) expect(links.get(name)).toMatchObject({ mtu: 9000, operstate: 'UP' });
@@ -124,7 +130,10 @@ netDescribe('netlab with a rate limit', { links: 1, rate: '1gbit' }, (net) => {
   it('puts tbf 1gbit on both ends of the link', async () => {
     const { lab } = net;
     expect(lab.rate).toBe('1gbit');
-    for (const [ns, device] of [[lab.initiatorNs, 'i0'], [lab.targetNs, 't0']]) {
+    for (const [ns, device] of [
+      [lab.initiatorNs, 'i0'],
+      [lab.targetNs, 't0'],
+    ]) {
       const qdiscs = JSON.parse((await lab.exec(ns, ['tc', '-j', 'qdisc', 'show', 'dev', device])).stdout) as {
         kind: string;
         options?: { rate?: number };

@@ -43,7 +43,11 @@ async function turns(count = 3): Promise<void> {
 }
 
 function sendAll(link: MemoryLink, frames: Buffer[]): number {
-  return link.send(frames, frames.map((frame) => frame.length), frames.length);
+  return link.send(
+    frames,
+    frames.map((frame) => frame.length),
+    frames.length,
+  );
 }
 
 /** Send `total` frames from a (with `impairment`) to b in bursts of 500, one turn each; returns what b received. */
@@ -97,7 +101,10 @@ describe('MemoryHub routing and batching', () => {
     const received = collect(b);
     for (let sequence = 0; sequence < 10; sequence++) sendAll(a, [makeFrame(b.mac, a.mac, sequence)]);
     await turns();
-    sendAll(a, [0, 1, 2].map((sequence) => makeFrame(b.mac, a.mac, 100 + sequence)));
+    sendAll(
+      a,
+      [0, 1, 2].map((sequence) => makeFrame(b.mac, a.mac, 100 + sequence)),
+    );
     await turns();
     expect(received.batches).toEqual([10, 3]);
     expect(received.sequences).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102]);
@@ -107,7 +114,10 @@ describe('MemoryHub routing and batching', () => {
     const hub = new MemoryHub();
     const [a, b] = [hub.attach('a'), hub.attach('b', { receiveSlots: 4 })];
     const received = collect(b);
-    sendAll(a, [0, 1, 2, 3, 4, 5].map((sequence) => makeFrame(b.mac, a.mac, sequence)));
+    sendAll(
+      a,
+      [0, 1, 2, 3, 4, 5].map((sequence) => makeFrame(b.mac, a.mac, sequence)),
+    );
     await turns();
     expect(received.sequences).toEqual([0, 1, 2, 3]);
     expect(b.stats().kernelDrops).toBe(2);

@@ -20,7 +20,11 @@ async function sendAll(link: PacketLink, frames: readonly Buffer[], batch = 64):
   let refusals = 0;
   while (index < frames.length) {
     const slice = frames.slice(index, index + batch);
-    const sent = link.send(slice, Uint32Array.from(slice, (frame) => frame.length), slice.length);
+    const sent = link.send(
+      slice,
+      Uint32Array.from(slice, (frame) => frame.length),
+      slice.length,
+    );
     if (sent < slice.length) refusals++;
     index += sent;
     await new Promise((resolve) => setImmediate(resolve));
@@ -86,9 +90,7 @@ describe('PacketLink over a veth pair in two namespaces [netlab]', () => {
 
   it('filters other EtherTypes out in the kernel', async () => {
     received.length = 0;
-    const frames = Array.from({ length: 200 }, (_, i) =>
-      makeFrame(receiver.mac, sender.mac, 200, i, i % 2 === 0 ? AOE : OTHER_ETHERTYPE),
-    );
+    const frames = Array.from({ length: 200 }, (_, i) => makeFrame(receiver.mac, sender.mac, 200, i, i % 2 === 0 ? AOE : OTHER_ETHERTYPE));
     await sendAll(sender, frames);
     const aoeFrames = frames.filter((frame) => frame.readUInt16BE(12) === AOE);
     await until(() => received.length >= aoeFrames.length, 3000, 'AoE frames');
@@ -121,7 +123,11 @@ describe('PacketLink over a veth pair in two namespaces [netlab]', () => {
 
   it('counts an oversized frame as a send error without throwing and sends the rest', () => {
     const before = sender.stats();
-    const frames = [makeFrame(receiver.mac, sender.mac, 100, 1), makeFrame(receiver.mac, sender.mac, 3000, 2), makeFrame(receiver.mac, sender.mac, 100, 3)];
+    const frames = [
+      makeFrame(receiver.mac, sender.mac, 100, 1),
+      makeFrame(receiver.mac, sender.mac, 3000, 2),
+      makeFrame(receiver.mac, sender.mac, 100, 3),
+    ];
     expect(sender.send(frames, [100, 3000, 100], 3)).toBe(3);
     const after = sender.stats();
     expect(after.sendErrors - before.sendErrors).toBe(1);
@@ -134,7 +140,13 @@ describe('PacketLink over a veth pair in two namespaces [netlab]', () => {
       const before = sender.stats();
       const frames = Array.from({ length: 10 }, (_, i) => makeFrame(receiver.mac, sender.mac, 100, i));
       // Measured on Linux 6.x: the egress hook's NF_DROP becomes NET_XMIT_DROP, i.e. ENOBUFS for the sender.
-      expect(sender.send(frames, frames.map((frame) => frame.length), frames.length)).toBe(0);
+      expect(
+        sender.send(
+          frames,
+          frames.map((frame) => frame.length),
+          frames.length,
+        ),
+      ).toBe(0);
       const after = sender.stats();
       expect(after.sendBlocked - before.sendBlocked).toBe(10);
       expect(after.framesOut).toBe(before.framesOut);

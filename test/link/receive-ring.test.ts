@@ -8,7 +8,11 @@ async function sendAll(link: PacketLink, frames: readonly Buffer[], batch: numbe
   let index = 0;
   while (index < frames.length) {
     const slice = frames.slice(index, index + batch);
-    index += link.send(slice, Uint32Array.from(slice, (frame) => frame.length), slice.length);
+    index += link.send(
+      slice,
+      Uint32Array.from(slice, (frame) => frame.length),
+      slice.length,
+    );
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -26,7 +30,10 @@ describe('PacketLink receive paths: TPACKET_V2 ring and recvmmsg [netlab]', () =
     await Promise.all(opened.splice(0).map((link) => link.close()));
   });
 
-  for (const [mode, ringBytes] of [['ring', 8 << 20], ['recvmmsg', 0]] as const) {
+  for (const [mode, ringBytes] of [
+    ['ring', 8 << 20],
+    ['recvmmsg', 0],
+  ] as const) {
     it(`${mode}: 4000 frames of mixed sizes arrive intact and in order, frames taken in batches`, async () => {
       const sender = await open('i0');
       const receiver = await open('t0', { receiveRingBytes: ringBytes, batchSize: 32 });
@@ -47,7 +54,11 @@ describe('PacketLink receive paths: TPACKET_V2 ring and recvmmsg [netlab]', () =
       const sender = await open('i0');
       const receiver = await open('t0', { receiveRingBytes: ringBytes, slotSize: 1024 });
       const received = collect(receiver);
-      const frames = [makeFrame(receiver.mac, sender.mac, 600, 1), makeFrame(receiver.mac, sender.mac, 1400, 2), makeFrame(receiver.mac, sender.mac, 700, 3)];
+      const frames = [
+        makeFrame(receiver.mac, sender.mac, 600, 1),
+        makeFrame(receiver.mac, sender.mac, 1400, 2),
+        makeFrame(receiver.mac, sender.mac, 700, 3),
+      ];
       await sendAll(sender, frames, 3);
       await until(() => received.length >= 3, 5000, '3 frames');
       expect(received.map((frame) => frame.length)).toEqual([600, 0, 700]);
@@ -56,20 +67,23 @@ describe('PacketLink receive paths: TPACKET_V2 ring and recvmmsg [netlab]', () =
     });
   }
 
-  for (const [mode, ringBytes] of [['ring', 8 << 20], ['recvmmsg', 0]] as const) {
-  it(`${mode}: frames that arrive before receiving starts are still delivered, first and in order`, async () => {
-    const sender = await open('i0');
-    const receiver = await open('t0', { receiveRingBytes: ringBytes });
-    const early = Array.from({ length: 50 }, (_, i) => makeFrame(receiver.mac, sender.mac, 1000, i));
-    await sendAll(sender, early, 50);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const received = collect(receiver); // the ring is mapped now; the 50 frames wait on the socket's queue
-    const late = Array.from({ length: 50 }, (_, i) => makeFrame(receiver.mac, sender.mac, 1000, 50 + i));
-    await until(() => received.length >= 50, 5000, 'the early frames');
-    await sendAll(sender, late, 50);
-    await until(() => received.length >= 100, 5000, '100 frames');
-    expect(digest(received)).toBe(digest([...early, ...late]));
-  });
+  for (const [mode, ringBytes] of [
+    ['ring', 8 << 20],
+    ['recvmmsg', 0],
+  ] as const) {
+    it(`${mode}: frames that arrive before receiving starts are still delivered, first and in order`, async () => {
+      const sender = await open('i0');
+      const receiver = await open('t0', { receiveRingBytes: ringBytes });
+      const early = Array.from({ length: 50 }, (_, i) => makeFrame(receiver.mac, sender.mac, 1000, i));
+      await sendAll(sender, early, 50);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const received = collect(receiver); // the ring is mapped now; the 50 frames wait on the socket's queue
+      const late = Array.from({ length: 50 }, (_, i) => makeFrame(receiver.mac, sender.mac, 1000, 50 + i));
+      await until(() => received.length >= 50, 5000, 'the early frames');
+      await sendAll(sender, late, 50);
+      await until(() => received.length >= 100, 5000, '100 frames');
+      expect(digest(received)).toBe(digest([...early, ...late]));
+    });
   }
 
   it('ring: an overflowing ring drops in the kernel (counted), never corrupts, and keeps receiving', async () => {
@@ -78,7 +92,13 @@ describe('PacketLink receive paths: TPACKET_V2 ring and recvmmsg [netlab]', () =
     const receiver = await open('t0', { receiveRingBytes: 128 * 1024 });
     const received = collect(receiver);
     const burst = Array.from({ length: 64 }, (_, i) => makeFrame(receiver.mac, sender.mac, 1200, i));
-    expect(sender.send(burst, Uint32Array.from(burst, (frame) => frame.length), burst.length)).toBe(64); // no yield: the ring fills
+    expect(
+      sender.send(
+        burst,
+        Uint32Array.from(burst, (frame) => frame.length),
+        burst.length,
+      ),
+    ).toBe(64); // no yield: the ring fills
     await until(() => received.length >= 12, 5000, 'the frames that fit');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const kept = received.length;

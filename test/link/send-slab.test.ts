@@ -17,7 +17,7 @@ function buildSlab(destination: number, source: number, count: number, first: nu
   const expected: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     const offset = 7 + (count - 1 - i) * FRAME_SPACING; // reversed: order comes from offsets, not from the slab
-    const length = 60 + ((first + i) * 97) % 1000;
+    const length = 60 + (((first + i) * 97) % 1000);
     slab.writeUIntBE(destination, offset, 6);
     slab.writeUIntBE(source, offset + 6, 6);
     slab.writeUInt16BE(0x88a2, offset + 12);

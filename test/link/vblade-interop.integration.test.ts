@@ -5,8 +5,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPacketLink, type PacketLink } from '../../src/link/index.js';
 import {
-  AtaCommand, AtaStatus, BROADCAST_MAC, BROADCAST_SHELF, BROADCAST_SLOT, Command, ConfigCommand, FLAG_RESPONSE,
-  decodeFrame, encodeAtaFrame, encodeConfigFrame, parseIdentify, type DecodedFrame,
+  AtaCommand,
+  AtaStatus,
+  BROADCAST_MAC,
+  BROADCAST_SHELF,
+  BROADCAST_SLOT,
+  Command,
+  ConfigCommand,
+  FLAG_RESPONSE,
+  decodeFrame,
+  encodeAtaFrame,
+  encodeConfigFrame,
+  parseIdentify,
+  type DecodedFrame,
 } from '../../src/wire/index.js';
 import { useLab } from '../helpers/lab.js';
 
@@ -62,9 +73,17 @@ describe('vblade interop through the addon and the codecs [netlab]', () => {
   it('answers a broadcast Query Config with its buffer count and own shelf.slot', async () => {
     const frame = Buffer.alloc(60);
     const length = encodeConfigFrame(frame, {
-      destination: BROADCAST_MAC, source: link.mac,
+      destination: BROADCAST_MAC,
+      source: link.mac,
       header: { flags: 0, shelf: BROADCAST_SHELF, slot: BROADCAST_SLOT, tag: 0x1001 },
-      config: { bufferCount: 0, firmwareVersion: 0, sectorCount: 0, aoeVersion: 0, command: ConfigCommand.Read, configString: new Uint8Array(0) },
+      config: {
+        bufferCount: 0,
+        firmwareVersion: 0,
+        sectorCount: 0,
+        aoeVersion: 0,
+        command: ConfigCommand.Read,
+        configString: new Uint8Array(0),
+      },
     });
     const reply = await ask(frame, length, 0x1001);
     expect(reply.header.command).toBe(Command.QueryConfig);
@@ -81,7 +100,8 @@ describe('vblade interop through the addon and the codecs [netlab]', () => {
     expect(config).toBeDefined();
     const frame = Buffer.alloc(60);
     const length = encodeAtaFrame(frame, {
-      destination: config!.ethernet.source, source: link.mac,
+      destination: config!.ethernet.source,
+      source: link.mac,
       header: { flags: 0, shelf: 3, slot: 7, tag: 0x2002 },
       ata: { flags: 0, errorFeature: 0, sectorCount: 1, commandStatus: AtaCommand.Identify, lba: 0 },
     });

@@ -153,7 +153,11 @@ describe('native slab file I/O [linux]', () => {
 
   it('throws errno errors with code, errno and syscall', () => {
     const { slab, offsets, lengths } = reversedSpans(2, 512);
-    expectError(() => io.fileReadSlab(-1, 0, slab, offsets, lengths, 2), { code: 'EBADF', errno: -os.constants.errno.EBADF, syscall: 'preadv' });
+    expectError(() => io.fileReadSlab(-1, 0, slab, offsets, lengths, 2), {
+      code: 'EBADF',
+      errno: -os.constants.errno.EBADF,
+      syscall: 'preadv',
+    });
     const readOnly = fs.openSync(file, 'r');
     const directoryFd = fs.openSync(directory, 'r');
     try {

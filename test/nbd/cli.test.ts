@@ -22,7 +22,8 @@ describe('aoe nbd arguments', () => {
 
   it('takes the memory limits as flags, refuses bad ones with one line before touching the network, and documents them and SIGHUP', async () => {
     const help = await runCli('aoe', ['nbd', '--help']);
-    for (const flag of ['--max-request', '--connection-buffer', '--server-buffer', '--max-connections']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--max-request', '--connection-buffer', '--server-buffer', '--max-connections'])
+      expect(help.stdout).toContain(flag);
     expect(help.stdout).toMatch(/SIGHUP/);
     const small = await runCli('aoe', ['nbd', 'aoe:e1.1', '--socket', '/tmp/x.sock', '--max-request', '1k']);
     expect(small.code).toBe(2);

@@ -25,7 +25,10 @@ let counter = 0;
 async function nbdkit(args: string[], extra: string[] = []): Promise<NbdServerProcess> {
   const socket = join(tmpdir(), `aoekit-nbdkit-${process.pid}-${counter++}.sock`);
   const server = await startNbdkit(args, socket, extra);
-  cleanup.push(async () => { await server.stop(); rmSync(socket, { force: true }); });
+  cleanup.push(async () => {
+    await server.stop();
+    rmSync(socket, { force: true });
+  });
   return server;
 }
 
@@ -59,11 +62,13 @@ describe('NBD store over nbdkit', () => {
     const back = Buffer.alloc(32 * MiB);
     // 8.5 KiB reads, all at once, as AoE frames arrive.
     const frame = 17 * 512;
-    await Promise.all(Array.from({ length: Math.ceil(back.length / frame) }, (_, index) => {
-      const offset = index * frame;
-      const length = Math.min(frame, back.length - offset);
-      return readAsync(nbd, back, offset, length, 16 * MiB + offset);
-    }));
+    await Promise.all(
+      Array.from({ length: Math.ceil(back.length / frame) }, (_, index) => {
+        const offset = index * frame;
+        const length = Math.min(frame, back.length - offset);
+        return readAsync(nbd, back, offset, length, 16 * MiB + offset);
+      }),
+    );
     expect(sha(back)).toBe(sha(data));
     // Unwritten memory reads as zeros.
     const zeros = Buffer.alloc(MiB, 1);
@@ -85,7 +90,13 @@ describe('NBD store over nbdkit', () => {
   });
 
   it('honours block size limits: a 64 KiB maximum payload splits writes; a 4 KiB minimum is refused (AoE needs 512)', async () => {
-    const limited = await nbdkit(['--filter=blocksize-policy', 'memory', 'size=8M', 'blocksize-maximum=65536', 'blocksize-error-policy=error']);
+    const limited = await nbdkit([
+      '--filter=blocksize-policy',
+      'memory',
+      'size=8M',
+      'blocksize-maximum=65536',
+      'blocksize-error-policy=error',
+    ]);
     const nbd = await store(limited.uri);
     expect(nbd.client.details.maximumPayload).toBe(65536);
     const data = randomBytes(MiB);
@@ -101,7 +112,16 @@ describe('NBD store over nbdkit', () => {
   it('error filter: reads fail with EIO while the error file exists and succeed after; a write error makes the next flushes fail', async () => {
     const errorFile = join(tmpdir(), `aoekit-nbdkit-errors-${process.pid}`);
     cleanup.push(() => rmSync(errorFile, { force: true }));
-    const server = await nbdkit(['--filter=error', 'memory', 'size=8M', 'error-pread=EIO', 'error-pwrite=ENOSPC', 'error-pread-rate=100%', 'error-pwrite-rate=100%', `error-file=${errorFile}`]);
+    const server = await nbdkit([
+      '--filter=error',
+      'memory',
+      'size=8M',
+      'error-pread=EIO',
+      'error-pwrite=ENOSPC',
+      'error-pread-rate=100%',
+      'error-pwrite-rate=100%',
+      `error-file=${errorFile}`,
+    ]);
     const nbd = await store(server.uri);
     const buffer = Buffer.alloc(4096);
     await readAsync(nbd, buffer, 0, 4096, 0);
@@ -135,7 +155,10 @@ describe('NBD store over nbdkit', () => {
   it('qemu-nbd on a sparse qcow2: structured reads mix data and hole chunks, scattered into 8.5 KiB frames intact', async () => {
     const image = join(tmpdir(), `aoekit-sparse-${process.pid}.qcow2`);
     const socket = join(tmpdir(), `aoekit-qemu-${process.pid}.sock`);
-    cleanup.push(() => { rmSync(image, { force: true }); rmSync(socket, { force: true }); });
+    cleanup.push(() => {
+      rmSync(image, { force: true });
+      rmSync(socket, { force: true });
+    });
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '16M']);
     const qemu = await startNbdProcess(['qemu-nbd', '--format=qcow2', `--socket=${socket}`, '--persistent', '--shared=4', image], socket);
     cleanup.push(() => qemu.stop());
@@ -151,10 +174,12 @@ describe('NBD store over nbdkit', () => {
     await flushAsync(nbd);
     const frame = 17 * 512;
     const back = Buffer.alloc(expected.length, 0x5a);
-    await Promise.all(Array.from({ length: Math.ceil(back.length / frame) }, (_, index) => {
-      const offset = index * frame;
-      return readAsync(nbd, back, offset, Math.min(frame, back.length - offset), offset);
-    }));
+    await Promise.all(
+      Array.from({ length: Math.ceil(back.length / frame) }, (_, index) => {
+        const offset = index * frame;
+        return readAsync(nbd, back, offset, Math.min(frame, back.length - offset), offset);
+      }),
+    );
     expect(sha(back)).toBe(sha(expected));
   });
 

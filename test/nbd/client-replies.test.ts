@@ -11,7 +11,10 @@ function harness(structured: boolean) {
   const finished: Array<{ index: number; error: number; message: string }> = [];
   const handler: ReplyHandler = {
     find: (high, low) => table.lookup(high, low, owner),
-    finish: (request, error, message) => { finished.push({ index: request.index, error, message }); request.state = RequestState.Free; },
+    finish: (request, error, message) => {
+      finished.push({ index: request.index, error, message });
+      request.state = RequestState.Free;
+    },
   };
   const parser = new ReplyParser(handler, structured);
   const request = (kind: number, position: number, segments: number[]): { request: NbdRequest; buffers: Buffer[] } => {
@@ -52,16 +55,27 @@ function chunk(flags: number, type: number, index: number, payload: Buffer): Buf
 const offsetData = (offset: number, data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, 0]), u32(offset), data]);
 const hole = (offset: number, size: number) => Buffer.concat([Buffer.from([0, 0, 0, 0]), u32(offset), u32(size)]);
 const errorPayload = (value: number, message: string) => Buffer.concat([u32(value), u16(Buffer.byteLength(message)), Buffer.from(message)]);
-function u32(value: number): Buffer { const buffer = Buffer.alloc(4); buffer.writeUInt32BE(value); return buffer; }
-function u16(value: number): Buffer { const buffer = Buffer.alloc(2); buffer.writeUInt16BE(value); return buffer; }
+function u32(value: number): Buffer {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32BE(value);
+  return buffer;
+}
+function u16(value: number): Buffer {
+  const buffer = Buffer.alloc(2);
+  buffer.writeUInt16BE(value);
+  return buffer;
+}
 
 function feed(parser: ReplyParser, bytes: Buffer, byteByByte: boolean): void {
-  if (!byteByByte) { parser.feed(bytes); return; }
+  if (!byteByByte) {
+    parser.feed(bytes);
+    return;
+  }
   for (let index = 0; index < bytes.length; index += 1) parser.feed(bytes.subarray(index, index + 1));
 }
 
 describe.each([false, true])('reply parser (byte by byte: %s)', (byteByByte) => {
-  it('simple READ reply: data scattered over the request\'s segments', () => {
+  it("simple READ reply: data scattered over the request's segments", () => {
     const { parser, finished, request } = harness(false);
     const { request: entry, buffers } = request(RequestKind.Read, 4096, [512, 1024]);
     const data = Buffer.from(Array.from({ length: 1536 }, (_, index) => index & 0xff));
@@ -78,12 +92,16 @@ describe.each([false, true])('reply parser (byte by byte: %s)', (byteByByte) => 
     const { request: entry, buffers } = request(RequestKind.Read, 1 << 20, [1024, 1024]);
     const tail = Buffer.alloc(512, 0xab);
     const head = Buffer.alloc(512, 0xcd);
-    feed(parser, Buffer.concat([
-      chunk(0, ReplyType.OffsetData, entry.index, offsetData((1 << 20) + 1536, tail)),
-      chunk(0, ReplyType.OffsetHole, entry.index, hole((1 << 20) + 512, 1024)),
-      chunk(0, ReplyType.OffsetData, entry.index, offsetData(1 << 20, head)),
-      chunk(ReplyFlag.Done, ReplyType.None, entry.index, Buffer.alloc(0)),
-    ]), byteByByte);
+    feed(
+      parser,
+      Buffer.concat([
+        chunk(0, ReplyType.OffsetData, entry.index, offsetData((1 << 20) + 1536, tail)),
+        chunk(0, ReplyType.OffsetHole, entry.index, hole((1 << 20) + 512, 1024)),
+        chunk(0, ReplyType.OffsetData, entry.index, offsetData(1 << 20, head)),
+        chunk(ReplyFlag.Done, ReplyType.None, entry.index, Buffer.alloc(0)),
+      ]),
+      byteByByte,
+    );
     expect(finished).toEqual([{ index: entry.index, error: 0, message: '' }]);
     expect(buffers[0].subarray(2, 514).every((byte) => byte === 0xcd)).toBe(true);
     expect(buffers[0].subarray(514, 1026).every((byte) => byte === 0)).toBe(true);
@@ -95,11 +113,18 @@ describe.each([false, true])('reply parser (byte by byte: %s)', (byteByByte) => 
     const { parser, finished, request } = harness(true);
     const { request: read } = request(RequestKind.Read, 0, [512]);
     const { request: written } = request(RequestKind.Write, 0, [512]);
-    feed(parser, Buffer.concat([
-      chunk(ReplyFlag.Done, ReplyType.Error, read.index, errorPayload(NbdError.EIO, 'disk on fire')),
-      simple(NbdError.ENOSPC, written.index),
-    ]), byteByByte);
-    expect(finished).toEqual([{ index: read.index, error: NbdError.EIO, message: 'disk on fire' }, { index: written.index, error: NbdError.ENOSPC, message: '' }]);
+    feed(
+      parser,
+      Buffer.concat([
+        chunk(ReplyFlag.Done, ReplyType.Error, read.index, errorPayload(NbdError.EIO, 'disk on fire')),
+        simple(NbdError.ENOSPC, written.index),
+      ]),
+      byteByByte,
+    );
+    expect(finished).toEqual([
+      { index: read.index, error: NbdError.EIO, message: 'disk on fire' },
+      { index: written.index, error: NbdError.ENOSPC, message: '' },
+    ]);
   });
 
   it('a structured READ that does not cover its range fails with EIO', () => {

@@ -37,9 +37,13 @@ async function open(socket: string, options: NbdClientOptions = {}): Promise<Nbd
 }
 
 const read = (client: NbdClient, buffer: Buffer, position: number) =>
-  new Promise<number>((resolve, reject) => client.read(buffer, 0, buffer.length, position, (error, bytes) => (error ? reject(error) : resolve(bytes))));
+  new Promise<number>((resolve, reject) =>
+    client.read(buffer, 0, buffer.length, position, (error, bytes) => (error ? reject(error) : resolve(bytes))),
+  );
 const write = (client: NbdClient, data: Uint8Array, position: number, fua = false) =>
-  new Promise<number>((resolve, reject) => client.write(data, 0, data.length, position, fua, (error, bytes) => (error ? reject(error) : resolve(bytes))));
+  new Promise<number>((resolve, reject) =>
+    client.write(data, 0, data.length, position, fua, (error, bytes) => (error ? reject(error) : resolve(bytes))),
+  );
 const flush = (client: NbdClient) => new Promise<void>((resolve, reject) => client.flush((error) => (error ? reject(error) : resolve())));
 const codeOf = async (promise: Promise<unknown>) => {
   try {
@@ -50,16 +54,27 @@ const codeOf = async (promise: Promise<unknown>) => {
   }
 };
 
-describe('NBD client against aoekit\'s NBD server', () => {
+describe("NBD client against aoekit's NBD server", () => {
   it('negotiates GO with block sizes and multi-conn, writes and reads 8 MiB intact (sha256), FUA and flush', async () => {
     const socket = socketPath();
     const device = new MemoryBlockDevice(16 * MiB);
     await serve(socket, device);
     const client = await open(socket, { connections: 3 });
-    expect(client.details).toMatchObject({ size: 16 * MiB, readOnly: false, canFlush: true, canFua: true, canMultiConn: true, minimumBlock: 512 });
+    expect(client.details).toMatchObject({
+      size: 16 * MiB,
+      readOnly: false,
+      canFlush: true,
+      canFua: true,
+      canMultiConn: true,
+      minimumBlock: 512,
+    });
     expect(client.connections).toHaveLength(3);
     const data = randomBytes(8 * MiB);
-    await Promise.all(Array.from({ length: 8 }, (_, index) => write(client, data.subarray(index * MiB, (index + 1) * MiB), 4 * MiB + index * MiB, index === 0)));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        write(client, data.subarray(index * MiB, (index + 1) * MiB), 4 * MiB + index * MiB, index === 0),
+      ),
+    );
     const flushesBefore = device.flushes; // the FUA write made the server flush once
     await flush(client);
     // One FLUSH per connection: every connection's flush must succeed.
@@ -151,13 +166,17 @@ describe('NBD client against aoekit\'s NBD server', () => {
       writes.push(write(client, data.subarray(index * 65536, (index + 1) * 65536), (63 - index) * 65536 * 2));
       peak = Math.max(peak, client.bytesInFlight);
     }
-    const sampler = setInterval(() => { peak = Math.max(peak, client.bytesInFlight); }, 1);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, client.bytesInFlight);
+    }, 1);
     await Promise.all(writes);
     clearInterval(sampler);
     expect(peak).toBeLessThanOrEqual(256 * 1024);
     expect(client.stats().waiting).toBe(0);
     for (let index = 0; index < 64; index += 1) {
-      expect(sha(device.data.subarray((63 - index) * 131072, (63 - index) * 131072 + 65536))).toBe(sha(data.subarray(index * 65536, (index + 1) * 65536)));
+      expect(sha(device.data.subarray((63 - index) * 131072, (63 - index) * 131072 + 65536))).toBe(
+        sha(data.subarray(index * 65536, (index + 1) * 65536)),
+      );
     }
   });
 
@@ -167,7 +186,8 @@ describe('NBD client against aoekit\'s NBD server', () => {
     await serve(socket, device);
     const client = await open(socket, { journalBytes: MiB });
     const data = randomBytes(8 * MiB);
-    for (let offset = 0; offset < data.length; offset += 128 * 1024) await write(client, data.subarray(offset, offset + 128 * 1024), offset);
+    for (let offset = 0; offset < data.length; offset += 128 * 1024)
+      await write(client, data.subarray(offset, offset + 128 * 1024), offset);
     expect(client.stats().journalFlushes).toBeGreaterThan(0);
     expect(device.flushes).toBeGreaterThan(0);
     expect(sha(device.data.subarray(0, 8 * MiB))).toBe(sha(data));
@@ -249,10 +269,12 @@ describe('NBD client reconnects', () => {
     const server = await serve(socket, device);
     const client = await open(socket, { journalBytes: MiB, maxBytesInFlight: 256 * 1024, reconnectTimeoutMs: 300, connections: 1 });
     const calls: string[] = [];
-    const big = new Promise<void>((resolve) => client.write(Buffer.alloc(4 * MiB, 1), 0, 4 * MiB, 0, false, (error) => {
-      calls.push(error?.code ?? 'ok');
-      resolve();
-    }));
+    const big = new Promise<void>((resolve) =>
+      client.write(Buffer.alloc(4 * MiB, 1), 0, 4 * MiB, 0, false, (error) => {
+        calls.push(error?.code ?? 'ok');
+        resolve();
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     await server.close(0);
     await big;

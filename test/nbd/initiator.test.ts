@@ -35,7 +35,10 @@ describe('NBD over a multipath initiator device (memory links)', () => {
 
     const image = join(tmpdir(), `aoekit-nbd-ini-${process.pid}.img`);
     const back = `${image}.back`;
-    cleanup.push(async () => { await rm(image, { force: true }); await rm(back, { force: true }); });
+    cleanup.push(async () => {
+      await rm(image, { force: true });
+      await rm(back, { force: true });
+    });
     const data = randomBytes(8 * MiB);
     await writeFile(image, data);
     await run('nbdcopy', ['--flush', image, uri]);
@@ -58,7 +61,10 @@ describe('NBD over a multipath initiator device (memory links)', () => {
     const image = join(tmpdir(), `aoekit-nbd-flush-${process.pid}.img`);
     cleanup.push(() => rm(image, { force: true }));
     await writeFile(image, randomBytes(2 * MiB));
-    const failure = await run('nbdcopy', ['--flush', image, `nbd+unix:///e1.1?socket=${socket}`]).then(() => undefined, (error: unknown) => error);
+    const failure = await run('nbdcopy', ['--flush', image, `nbd+unix:///e1.1?socket=${socket}`]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeDefined();
     expect(String((failure as { stderr?: string }).stderr)).toMatch(/flush.*(Input\/output error|EIO)/i);
   }, 30_000);

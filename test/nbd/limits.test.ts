@@ -21,7 +21,7 @@ let socketCounter = 0;
 /** A server over a RAM device that counts the bytes it was asked to read. */
 async function serve(options: Omit<NbdServerOptions, 'device'> & { size?: number; readDelayMs?: number } = {}) {
   const { size, readDelayMs, ...serverOptions } = options;
-  const device = new MemoryBlockDevice(size ?? 8 * MiB, (kind) => (kind === 'read' ? readDelayMs ?? 0 : 0));
+  const device = new MemoryBlockDevice(size ?? 8 * MiB, (kind) => (kind === 'read' ? (readDelayMs ?? 0) : 0));
   const counted = { reads: 0, bytesRead: 0 };
   const readInto = device.readInto.bind(device);
   device.readInto = (buffer, offset) => {
@@ -32,7 +32,10 @@ async function serve(options: Omit<NbdServerOptions, 'device'> & { size?: number
   const server = new NbdServer({ device, name: 'disk', ...serverOptions });
   const socket = join(tmpdir(), `aoekit-nbd-limits-${process.pid}-${socketCounter++}.sock`);
   await server.listen({ socket });
-  cleanup.push(async () => { await server.close(100); rmSync(socket, { force: true }); });
+  cleanup.push(async () => {
+    await server.close(100);
+    rmSync(socket, { force: true });
+  });
   const connect = async () => {
     const client = await RawClient.connect(socket);
     cleanup.push(() => client.close());
@@ -63,11 +66,19 @@ describe('request size', () => {
   });
 
   it('limits are checked: a request maximum under 4 KiB, or budgets smaller than one request, are refused with ERR_NBD_OPTIONS', () => {
-    expect(resolveLimits()).toMatchObject({ maxRequestBytes: 32 * MiB, connectionBufferBytes: 64 * MiB, serverBufferBytes: 256 * MiB, maxConnections: 16 });
+    expect(resolveLimits()).toMatchObject({
+      maxRequestBytes: 32 * MiB,
+      connectionBufferBytes: 64 * MiB,
+      serverBufferBytes: 256 * MiB,
+      maxConnections: 16,
+    });
     expect(() => resolveLimits({ maxRequestBytes: 1024 })).toThrow(expect.objectContaining({ code: 'ERR_NBD_OPTIONS' }));
-    expect(() => resolveLimits({ connectionBufferBytes: 16 * MiB })).toThrow(/connectionBufferBytes must be at least maxRequestBytes \(32 MiB\)/);
-    expect(() => resolveLimits({ serverBufferBytes: 1 * MiB }, { serverBufferBytes: '--server-buffer', connectionBufferBytes: '--connection-buffer' }))
-      .toThrow(/--server-buffer must be at least --connection-buffer \(64 MiB\)/);
+    expect(() => resolveLimits({ connectionBufferBytes: 16 * MiB })).toThrow(
+      /connectionBufferBytes must be at least maxRequestBytes \(32 MiB\)/,
+    );
+    expect(() =>
+      resolveLimits({ serverBufferBytes: 1 * MiB }, { serverBufferBytes: '--server-buffer', connectionBufferBytes: '--connection-buffer' }),
+    ).toThrow(/--server-buffer must be at least --connection-buffer \(64 MiB\)/);
     expect(() => new NbdServer({ device: new MemoryBlockDevice(MiB), maxConnections: 0 })).toThrow(/maxConnections/);
   });
 });
@@ -86,7 +97,7 @@ describe('connections', () => {
     expect(await first.reply(() => 512)).toMatchObject({ cookie: 1, error: 0 });
     first.close();
     await first.closed;
-    for (const until = Date.now() + 2000; server.activeConnections > 1 && Date.now() < until;) await sleep(10);
+    for (const until = Date.now() + 2000; server.activeConnections > 1 && Date.now() < until; ) await sleep(10);
     const fourth = await connect();
     await fourth.open('disk');
     fourth.sendRequest(Command.Read, 2, 0, 512);
@@ -131,7 +142,7 @@ describe('bytes in flight', () => {
     expect(await good.reply(() => 4096)).toMatchObject({ cookie: 1, error: 0 });
     expect(performance.now() - started).toBeLessThan(1000);
     for (const client of abusers) client.close();
-    for (const until = Date.now() + 2000; server.stats().bytesInFlight > 0 && Date.now() < until;) await sleep(10);
+    for (const until = Date.now() + 2000; server.stats().bytesInFlight > 0 && Date.now() < until; ) await sleep(10);
     expect(server.stats().bytesInFlight).toBe(0);
   });
 

@@ -54,25 +54,44 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
     const child = net.lab.spawn(net.lab.targetNs, [process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     bladeLog = '';
-    child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); bladeLog += chunk.toString(); });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+      bladeLog += chunk.toString();
+    });
     if (child.pid) pids.push(child.pid);
     const until = Date.now() + 15_000;
     for (;;) {
       try {
         const device = await openDevice(`e1.${slot}`, {
-          interfaces: ['i0', 'i1'], netns: net.lab.initiatorNs, discoverTimeoutMs: 300, deadlineMs: options.deadlineMs,
+          interfaces: ['i0', 'i1'],
+          netns: net.lab.initiatorNs,
+          discoverTimeoutMs: 300,
+          deadlineMs: options.deadlineMs,
         });
-        if (device.paths.length === 2) { devices.push(device); return device; }
+        if (device.paths.length === 2) {
+          devices.push(device);
+          return device;
+        }
         await device.close();
       } catch (error) {
-        if (child.exitCode !== null || Date.now() > until) throw new Error(`aoeblade did not come up: ${(error as Error).message}\n${stderr}`);
+        if (child.exitCode !== null || Date.now() > until)
+          throw new Error(`aoeblade did not come up: ${(error as Error).message}\n${stderr}`);
       }
       if (child.exitCode !== null) throw new Error(`aoeblade exited ${child.exitCode}: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 
-  const bladeArgv = (slot: number, uri: string, extra: string[] = [], level = 'warn') => [aoeblade, '--log-level', level, ...extra, '1', String(slot), 't0,t1', uri];
+  const bladeArgv = (slot: number, uri: string, extra: string[] = [], level = 'warn') => [
+    aoeblade,
+    '--log-level',
+    level,
+    ...extra,
+    '1',
+    String(slot),
+    't0,t1',
+    uri,
+  ];
   const codeOf = async (promise: Promise<unknown>) => {
     try {
       await promise;
@@ -96,7 +115,9 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
     const read = await runCli('aoe', ['copy', 'aoe:e1.1', output, ...ns]);
     expect(read.stderr).toBe('');
     const summary = JSON.parse(read.stdout);
-    console.log(`[bench] aoeblade over nbdkit memory, 2x1500: write ${JSON.parse(written.stdout).megabytesPerSecond} MB/s, read ${summary.megabytesPerSecond} MB/s`);
+    console.log(
+      `[bench] aoeblade over nbdkit memory, 2x1500: write ${JSON.parse(written.stdout).megabytesPerSecond} MB/s, read ${summary.megabytesPerSecond} MB/s`,
+    );
     expect(summary.paths.every((path: { frames: number }) => path.frames > 0)).toBe(true);
     expect(await sha256File(output)).toBe(await sha256File(input));
     await rm(input);
@@ -105,8 +126,19 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
 
   it('nbdkit error filter: reads fail with ATA UNC while errors are on and succeed after; a write error makes the flush fail', async () => {
     const errorFile = `${dir}/errors-on`;
-    const server = await nbdkit(['--filter=error', 'memory', 'size=64M', 'error-pread=EIO', 'error-pwrite=ENOSPC',
-      'error-pread-rate=100%', 'error-pwrite-rate=100%', `error-file=${errorFile}`], 'error');
+    const server = await nbdkit(
+      [
+        '--filter=error',
+        'memory',
+        'size=64M',
+        'error-pread=EIO',
+        'error-pwrite=ENOSPC',
+        'error-pread-rate=100%',
+        'error-pwrite-rate=100%',
+        `error-file=${errorFile}`,
+      ],
+      'error',
+    );
     const device = await blade(2, bladeArgv(2, server.uri), { deadlineMs: 5000 });
     const data = randomBytes(MiB);
     await device.write(0, data);
@@ -128,7 +160,9 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
     const server = await nbdkit(['--filter=delay', 'memory', 'size=64M', 'rdelay=10ms', 'wdelay=10ms'], 'delay');
     const device = await blade(3, bladeArgv(3, server.uri, ['-b', '64']));
     const data = randomBytes(16 * MiB);
-    await Promise.all(Array.from({ length: 4 }, (_, index) => device.write(index * 4 * MiB, data.subarray(index * 4 * MiB, (index + 1) * 4 * MiB))));
+    await Promise.all(
+      Array.from({ length: 4 }, (_, index) => device.write(index * 4 * MiB, data.subarray(index * 4 * MiB, (index + 1) * 4 * MiB))),
+    );
     await device.flush();
     const back = await device.read(0, data.length);
     expect(sha(back)).toBe(sha(data));
@@ -221,7 +255,10 @@ describe('aoeblade over NBD servers, 2 links [netlab]', () => {
     await run('truncate', ['-s', '16M', backing]);
     const server = await nbdkit(['file', `file=${backing}`], 'windowed');
     const config = `${dir}/serve.json`;
-    await writeFile(config, JSON.stringify({ exports: [{ shelf: 1, slot: 6, path: server.uri, interfaces: ['t0', 't1'], offset: 2048, length: 8192 }] }));
+    await writeFile(
+      config,
+      JSON.stringify({ exports: [{ shelf: 1, slot: 6, path: server.uri, interfaces: ['t0', 't1'], offset: 2048, length: 8192 }] }),
+    );
     const device = await blade(6, [aoe, 'serve', '--config', config, '--log-level', 'warn']);
     expect(device.size).toBe(4 * MiB);
     const data = randomBytes(4 * MiB);

@@ -13,13 +13,21 @@ const EXPORT_BYTES = 512 * MiB;
 const aoeblade = fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));
 const aoe = fileURLToPath(new URL('../../dist/cli/aoe.js', import.meta.url));
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run a command in the root namespace (unix sockets are not per network namespace); never rejects. */
 function sh(argv: string[], timeoutMs = 120_000): Promise<Result> {
   return new Promise((resolve) => {
     execFile(argv[0], argv.slice(1), { timeout: timeoutMs, maxBuffer: 16 * MiB }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0, stdout, stderr });
+      resolve({
+        code: error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0,
+        stdout,
+        stderr,
+      });
     });
   });
 }
@@ -65,12 +73,20 @@ describe('aoe nbd over aoeblade, 2 links [netlab]', () => {
     await mkdir(dir, { recursive: true });
     await must(['truncate', '-s', String(EXPORT_BYTES), backing]);
     await must(['dd', 'if=/dev/urandom', `of=${image}`, 'bs=1M', `count=${EXPORT_BYTES / MiB}`, 'status=none']);
-    const blade = net.lab.spawn(net.lab.targetNs, [process.execPath, aoeblade, '--log-level', 'warn', '1', '1', 't0,t1', backing], { stdio: 'ignore' });
+    const blade = net.lab.spawn(net.lab.targetNs, [process.execPath, aoeblade, '--log-level', 'warn', '1', '1', 't0,t1', backing], {
+      stdio: 'ignore',
+    });
     if (blade.pid) pids.push(blade.pid);
     await new Promise((resolve) => setTimeout(resolve, 800));
-    const child = net.lab.spawn(net.lab.initiatorNs, [process.execPath, aoe, 'nbd', 'aoe:e1.1', '--socket', socket, '-i', 'i0,i1', '--name', 'e1.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = net.lab.spawn(
+      net.lab.initiatorNs,
+      [process.execPath, aoe, 'nbd', 'aoe:e1.1', '--socket', socket, '-i', 'i0,i1', '--name', 'e1.1'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     server = child;
-    child.stderr?.on('data', (chunk: Buffer) => { nbdLog += chunk.toString(); });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      nbdLog += chunk.toString();
+    });
     if (child.pid) pids.push(child.pid);
     await waitFor('the nbd export (log line "nbd export ready")', () => nbdLog.includes('nbd export ready') || child.exitCode !== null);
     if (child.exitCode !== null) throw new Error(`aoe nbd exited ${child.exitCode}: ${nbdLog}`);
@@ -88,23 +104,42 @@ describe('aoe nbd over aoeblade, 2 links [netlab]', () => {
     const info = JSON.parse((await must(['nbdinfo', '--json', uri])).stdout);
     expect(info.protocol).toBe('newstyle-fixed');
     expect(info.exports[0]).toMatchObject({
-      'export-name': 'e1.1', 'export-size': EXPORT_BYTES, is_read_only: false, can_flush: true, can_fua: true, can_trim: true,
-      can_zero: true, can_multi_conn: true, block_size_minimum: 512, block_size_preferred: 4096,
+      'export-name': 'e1.1',
+      'export-size': EXPORT_BYTES,
+      is_read_only: false,
+      can_flush: true,
+      can_fua: true,
+      can_trim: true,
+      can_zero: true,
+      can_multi_conn: true,
+      block_size_minimum: 512,
+      block_size_preferred: 4096,
     });
   }, 30_000);
 
   it('--listen serves TCP on loopback inside the namespace; --read-only sets READ_ONLY and refuses writes', async () => {
     const port = 10809;
-    const readOnly = net.lab.spawn(net.lab.initiatorNs, [process.execPath, aoe, 'nbd', 'aoe:e1.1', '--listen', `127.0.0.1:${port}`, '--read-only', '-i', 'i0,i1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const readOnly = net.lab.spawn(
+      net.lab.initiatorNs,
+      [process.execPath, aoe, 'nbd', 'aoe:e1.1', '--listen', `127.0.0.1:${port}`, '--read-only', '-i', 'i0,i1'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let log = '';
-    readOnly.stderr?.on('data', (chunk: Buffer) => { log += chunk.toString(); });
+    readOnly.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
     if (readOnly.pid) pids.push(readOnly.pid);
     try {
       await waitFor('the read-only export', () => log.includes('nbd export ready') || readOnly.exitCode !== null);
       const tcpUri = `nbd://127.0.0.1:${port}/`;
       const info = await net.lab.exec(net.lab.initiatorNs, ['nbdinfo', '--json', tcpUri]);
       expect(info.stderr).toBe('');
-      expect(JSON.parse(info.stdout).exports[0]).toMatchObject({ 'export-size': EXPORT_BYTES, is_read_only: true, can_trim: false, can_zero: false });
+      expect(JSON.parse(info.stdout).exports[0]).toMatchObject({
+        'export-size': EXPORT_BYTES,
+        is_read_only: true,
+        can_trim: false,
+        can_zero: false,
+      });
       const write = await net.lab.exec(net.lab.initiatorNs, ['nbdcopy', '--synchronous', image, tcpUri]);
       expect(write.code).not.toBe(0);
       expect(write.stderr).toMatch(/read-only|Operation not permitted|EPERM/i);
@@ -164,7 +199,10 @@ describe('aoe nbd over aoeblade, 2 links [netlab]', () => {
     // The whole stack lives in a private mount namespace: mounts in the root namespace are private on this host, so any
     // `ip netns exec` started meanwhile (other suites) would copy our mounts and keep ext4 busy after umount. The
     // namespace also tears every mount down if the script dies.
-    const result = await sh(['unshare', '--mount', '--propagation', 'private', 'bash', fsScript, socket, fuseDir, mountPoint, dir], 100_000);
+    const result = await sh(
+      ['unshare', '--mount', '--propagation', 'private', 'bash', fsScript, socket, fuseDir, mountPoint, dir],
+      100_000,
+    );
     if (existsSync(`${dir}/loop.txt`)) loopDevice = (await readFile(`${dir}/loop.txt`, 'utf8')).trim() || undefined;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -1,9 +1,22 @@
 // A hand-written NBD client for tests: raw handshake bytes, options, requests and simple replies over a net.Socket.
 import net from 'node:net';
 import { ByteQueue } from '../../src/nbd/byte-queue.js';
-import { Info, NBD_MAGIC, NBD_OPTS_MAGIC, NBD_REP_MAGIC, NBD_REQUEST_MAGIC, NBD_SIMPLE_REPLY_MAGIC, Option, Reply } from '../../src/nbd/protocol.js';
+import {
+  Info,
+  NBD_MAGIC,
+  NBD_OPTS_MAGIC,
+  NBD_REP_MAGIC,
+  NBD_REQUEST_MAGIC,
+  NBD_SIMPLE_REPLY_MAGIC,
+  Option,
+  Reply,
+} from '../../src/nbd/protocol.js';
 
-export interface OptionReply { option: number; type: number; data: Buffer }
+export interface OptionReply {
+  option: number;
+  type: number;
+  data: Buffer;
+}
 
 export class RawClient {
   private readonly input = new ByteQueue();
@@ -12,15 +25,27 @@ export class RawClient {
   readonly closed: Promise<void>;
 
   private constructor(readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => { this.input.push(chunk); this.waiter?.(); });
-    this.closed = new Promise((resolve) => socket.on('close', () => { this.ended = true; this.waiter?.(); resolve(); }));
+    socket.on('data', (chunk: Buffer) => {
+      this.input.push(chunk);
+      this.waiter?.();
+    });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.ended = true;
+        this.waiter?.();
+        resolve();
+      }),
+    );
     socket.on('error', () => {});
   }
 
   /** Connect to a unix socket path, or to { host, port } over TCP. */
   static connect(where: string | { host: string; port: number }): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = typeof where === 'string' ? net.connect(where, () => resolve(new RawClient(socket))) : net.connect(where.port, where.host, () => resolve(new RawClient(socket)));
+      const socket =
+        typeof where === 'string'
+          ? net.connect(where, () => resolve(new RawClient(socket)))
+          : net.connect(where.port, where.host, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }
@@ -29,7 +54,9 @@ export class RawClient {
   async read(count: number): Promise<Buffer> {
     while (this.input.length < count) {
       if (this.ended) throw Object.assign(new Error(`connection closed with ${this.input.length}/${count} bytes`), { code: 'ECLOSED' });
-      await new Promise<void>((resolve) => { this.waiter = resolve; });
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
     }
     return Buffer.from(this.input.take(count));
   }

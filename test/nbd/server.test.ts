@@ -17,12 +17,23 @@ afterEach(async () => {
 });
 
 let socketCounter = 0;
-async function serve(options: { size?: number; readOnly?: boolean; name?: string; queueDepth?: number; delay?: ConstructorParameters<typeof MemoryBlockDevice>[1] } = {}) {
+async function serve(
+  options: {
+    size?: number;
+    readOnly?: boolean;
+    name?: string;
+    queueDepth?: number;
+    delay?: ConstructorParameters<typeof MemoryBlockDevice>[1];
+  } = {},
+) {
   const device = new MemoryBlockDevice(options.size ?? 4 * MiB, options.delay);
   const server = new NbdServer({ device, name: options.name ?? 'disk', readOnly: options.readOnly, queueDepth: options.queueDepth });
   const socket = join(tmpdir(), `aoekit-nbd-${process.pid}-${socketCounter++}.sock`);
   await server.listen({ socket });
-  cleanup.push(async () => { await server.close(100); rmSync(socket, { force: true }); });
+  cleanup.push(async () => {
+    await server.close(100);
+    rmSync(socket, { force: true });
+  });
   const connect = async () => {
     const client = await RawClient.connect(socket);
     cleanup.push(() => client.close());
@@ -44,7 +55,13 @@ describe('handshake', () => {
     const exported = byInfo.get(Info.Export) as Buffer;
     expect(Number(exported.readBigUInt64BE(2))).toBe(4 * MiB);
     const flags = exported.readUInt16BE(10);
-    for (const flag of [TransmissionFlag.HasFlags, TransmissionFlag.SendFlush, TransmissionFlag.SendFua, TransmissionFlag.SendTrim, TransmissionFlag.SendWriteZeroes]) {
+    for (const flag of [
+      TransmissionFlag.HasFlags,
+      TransmissionFlag.SendFlush,
+      TransmissionFlag.SendFua,
+      TransmissionFlag.SendTrim,
+      TransmissionFlag.SendWriteZeroes,
+    ]) {
       expect(flags & flag).toBe(flag);
     }
     expect(flags & TransmissionFlag.ReadOnly).toBe(0);
@@ -72,7 +89,10 @@ describe('handshake', () => {
 
   it('EXPORT_NAME (old style) replies size + flags, with 124 zeros unless NO_ZEROES', async () => {
     const { connect } = await serve();
-    for (const [clientFlags, length] of [[1, 134], [3, 10]]) {
+    for (const [clientFlags, length] of [
+      [1, 134],
+      [3, 10],
+    ]) {
       const client = await connect();
       await client.greet(clientFlags);
       client.sendOption(Option.ExportName, Buffer.from('disk'));
@@ -234,7 +254,11 @@ describe('transmission', () => {
     device.readInto = async (buffer, offset) => {
       concurrent += 1;
       peak = Math.max(peak, concurrent);
-      try { await readInto(buffer, offset); } finally { concurrent -= 1; }
+      try {
+        await readInto(buffer, offset);
+      } finally {
+        concurrent -= 1;
+      }
     };
     const client = await connect();
     await client.open();

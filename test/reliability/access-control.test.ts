@@ -9,7 +9,12 @@ import { INITIATOR_MAC, OTHER_MAC, TARGET_MAC, startFixture, type Fixture } from
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const to = { destination: TARGET_MAC, shelf: 1, slot: 2 };
-const figures: Record<string, number> = { 'masked requests answered': 0, 'reserved requests refused with error 6': 0, 'read-only writes refused with ABRT': 0, 'unknown shelf.slot requests answered': 0 };
+const figures: Record<string, number> = {
+  'masked requests answered': 0,
+  'reserved requests refused with error 6': 0,
+  'read-only writes refused with ABRT': 0,
+  'unknown shelf.slot requests answered': 0,
+};
 
 let fixture: Fixture | undefined;
 afterEach(async () => {
@@ -51,7 +56,18 @@ describe('access control (in memory)', () => {
     expect(isOk(allowed)).toBe(true);
     expect(sha256(allowed.raw.subarray(36, 36 + 1024))).toBe(sha256(content));
     // Editing the list over the wire takes effect at once: deleting the last entry opens the export again.
-    const edited = await fixture.initiator.request(maskFrame({ ...to, source: INITIATOR_MAC, tag: 4, maskCommand: 1, directives: [[2, INITIATOR_MAC], [1, OTHER_MAC]] }));
+    const edited = await fixture.initiator.request(
+      maskFrame({
+        ...to,
+        source: INITIATOR_MAC,
+        tag: 4,
+        maskCommand: 1,
+        directives: [
+          [2, INITIATOR_MAC],
+          [1, OTHER_MAC],
+        ],
+      }),
+    );
     expect(edited.raw[26]).toBe(0);
     expect(edited.raw[27]).toBe(1);
     expect(await fixture.initiator.expectSilence(read(INITIATOR_MAC, 5), 150)).toHaveLength(0);
@@ -68,7 +84,11 @@ describe('access control (in memory)', () => {
     const ownerData = randomBytes(1024);
     expect(isOk(await initiator.request(write(INITIATOR_MAC, 2, ownerData)))).toBe(true);
     const before = await storeHash(store);
-    for (const [index, frame] of [read(OTHER_MAC, 10), write(OTHER_MAC, 11, randomBytes(1024)), reserveFrame({ ...to, source: OTHER_MAC, tag: 12, reserveCommand: 1, macs: [OTHER_MAC] })].entries()) {
+    for (const [index, frame] of [
+      read(OTHER_MAC, 10),
+      write(OTHER_MAC, 11, randomBytes(1024)),
+      reserveFrame({ ...to, source: OTHER_MAC, tag: 12, reserveCommand: 1, macs: [OTHER_MAC] }),
+    ].entries()) {
       const refused = await other.request(frame);
       expect(refused.flags & 0x4, `request ${index}`).toBe(0x4);
       expect(refused.error, `request ${index}`).toBe(6);
@@ -94,8 +114,14 @@ describe('access control (in memory)', () => {
     store.write(randomBytes(64 * 1024), 0, 64 * 1024, 0, () => {});
     fixture = await startFixture({ store, exportOptions: { readOnly: true } });
     const before = await storeHash(store);
-    for (const [tag, command, aflags] of [[1, 0x34, 0x41], [2, 0x30, 0x01], [3, 0x34, 0x40]] as const) {
-      const reply = await fixture.initiator.request(ataFrame({ ...to, source: INITIATOR_MAC, tag, aflags, sectorCount: 2, ataCommand: command, lba: 8, data: randomBytes(1024) }));
+    for (const [tag, command, aflags] of [
+      [1, 0x34, 0x41],
+      [2, 0x30, 0x01],
+      [3, 0x34, 0x40],
+    ] as const) {
+      const reply = await fixture.initiator.request(
+        ataFrame({ ...to, source: INITIATOR_MAC, tag, aflags, sectorCount: 2, ataCommand: command, lba: 8, data: randomBytes(1024) }),
+      );
       expect(reply.flags & 0x4).toBe(0); // an ATA error, not an AoE error
       expect(reply.raw[27]).toBe(0x41); // DRDY | ERR
       expect(reply.raw[25]).toBe(0x04); // ABRT
@@ -109,12 +135,38 @@ describe('access control (in memory)', () => {
     fixture = await startFixture();
     const { initiator } = fixture;
     let tag = 100;
-    for (const [shelf, slot] of [[1, 3], [2, 2], [0, 0], [0xfffe, 2], [1, 0xfe], [0xffff, 3], [7, 0xff]]) {
+    for (const [shelf, slot] of [
+      [1, 3],
+      [2, 2],
+      [0, 0],
+      [0xfffe, 2],
+      [1, 0xfe],
+      [0xffff, 3],
+      [7, 0xff],
+    ]) {
       const frames = [
         ataFrame({ destination: TARGET_MAC, shelf, slot, source: INITIATOR_MAC, tag: tag++, sectorCount: 1, ataCommand: 0xec }),
-        ataFrame({ destination: TARGET_MAC, shelf, slot, source: INITIATOR_MAC, tag: tag++, aflags: 0x41, sectorCount: 1, ataCommand: 0x34, data: randomBytes(512) }),
+        ataFrame({
+          destination: TARGET_MAC,
+          shelf,
+          slot,
+          source: INITIATOR_MAC,
+          tag: tag++,
+          aflags: 0x41,
+          sectorCount: 1,
+          ataCommand: 0x34,
+          data: randomBytes(512),
+        }),
         configFrame({ destination: ETH_BROADCAST, shelf, slot, source: INITIATOR_MAC, tag: tag++, configCommand: 0 }),
-        maskFrame({ destination: TARGET_MAC, shelf, slot, source: INITIATOR_MAC, tag: tag++, maskCommand: 1, directives: [[1, OTHER_MAC]] }),
+        maskFrame({
+          destination: TARGET_MAC,
+          shelf,
+          slot,
+          source: INITIATOR_MAC,
+          tag: tag++,
+          maskCommand: 1,
+          directives: [[1, OTHER_MAC]],
+        }),
         reserveFrame({ destination: TARGET_MAC, shelf, slot, source: INITIATOR_MAC, tag: tag++, reserveCommand: 2, macs: [OTHER_MAC] }),
       ];
       initiator.send(...frames);
@@ -125,6 +177,11 @@ describe('access control (in memory)', () => {
     const runtime = fixture.target.exports[0];
     expect(runtime.macMask).toEqual([]);
     expect(runtime.reservation).toEqual([]);
-    recordFigures(7, 'access control, in memory', 'Mask list, reservations (set, force set, release), read-only exports and unknown shelf.slot behave as AoEr11 says; data checked by sha256.', figures);
+    recordFigures(
+      7,
+      'access control, in memory',
+      'Mask list, reservations (set, force set, release), read-only exports and unknown shelf.slot behave as AoEr11 says; data checked by sha256.',
+      figures,
+    );
   });
 });

@@ -33,7 +33,11 @@ describe('allow list and reservations from a second NIC [netlab]', () => {
 
     // aoetools from the unlisted NIC: no answer to a read, a set or a force set.
     let attempts = 0;
-    for (const args of [['-c', 'read'], ['-c', 'set', '-s', 'intruder'], ['-c', 'fset', '-s', 'intruder']]) {
+    for (const args of [
+      ['-c', 'read'],
+      ['-c', 'set', '-s', 'intruder'],
+      ['-c', 'fset', '-s', 'intruder'],
+    ]) {
       const result = await net.lab.exec(net.lab.initiatorNs, ['aoecfg', '-t', '1', ...args, '7', '1', 'i0']);
       expect(result.stdout, `aoecfg ${args.join(' ')}`).not.toMatch(/owner|intruder/);
       attempts += 1;
@@ -41,8 +45,13 @@ describe('allow list and reservations from a second NIC [netlab]', () => {
     // aoe from the unlisted NIC: the device is not even found, so nothing can be edited, reserved or written.
     const data = `${directory}/payload.bin`;
     fs.writeFileSync(data, randomBytes(MiB));
-    for (const args of [['mask', 'e7.1', '--add', 'self'], ['mask', 'e7.1', '--delete', macOf('i1')], ['reserve', 'e7.1', '--set', 'self', '--force'],
-      ['cfg', 'e7.1', '--force', 'intruder'], ['copy', data, 'aoe:e7.1']]) {
+    for (const args of [
+      ['mask', 'e7.1', '--add', 'self'],
+      ['mask', 'e7.1', '--delete', macOf('i1')],
+      ['reserve', 'e7.1', '--set', 'self', '--force'],
+      ['cfg', 'e7.1', '--force', 'intruder'],
+      ['copy', data, 'aoe:e7.1'],
+    ]) {
       const result = await aoe('i0', ...args);
       expect(result.code, `aoe ${args.join(' ')}`).not.toBe(0);
       expect(result.stderr, `aoe ${args.join(' ')}`).toMatch(/ERR_AOE_NOT_FOUND/);
@@ -58,9 +67,18 @@ describe('allow list and reservations from a second NIC [netlab]', () => {
     expect(reservation.reservedFor).toEqual([]);
     expect(sha256(fs.readFileSync(file))).toBe(sha256(content));
     expect(fs.readFileSync(stateFile, 'utf8')).toBe(stateBefore);
-    recordFigures(13, 'allow list from a second NIC', 'aoeblade -m lists i1 only: from i0, aoetools aoecfg (read, set, fset) and aoe (mask add/delete, reserve --force, cfg --force, copy) get no answer at all, and the config string, mask list, reservation, data (sha256) and --state-dir file are unchanged as seen from i1.', {
-      'attempts from the unlisted NIC': attempts, 'attempts answered': 0, 'config string, mask, reservation unchanged': true, 'data unchanged (sha256)': true, 'state file unchanged': true,
-    });
+    recordFigures(
+      13,
+      'allow list from a second NIC',
+      'aoeblade -m lists i1 only: from i0, aoetools aoecfg (read, set, fset) and aoe (mask add/delete, reserve --force, cfg --force, copy) get no answer at all, and the config string, mask list, reservation, data (sha256) and --state-dir file are unchanged as seen from i1.',
+      {
+        'attempts from the unlisted NIC': attempts,
+        'attempts answered': 0,
+        'config string, mask, reservation unchanged': true,
+        'data unchanged (sha256)': true,
+        'state file unchanged': true,
+      },
+    );
   }, 120_000);
 
   it('`aoe reserve --set self` on a host with two NICs reserves both in one command, and I/O goes on over both paths', async () => {

@@ -32,27 +32,60 @@ describe('bad input at the edges [netlab]', () => {
     fs.chmodSync(image, 0o666);
     fs.writeFileSync(tiny, Buffer.alloc(100, 1));
     fs.writeFileSync(path.join(root, 'bad.json'), '{"exports": [ {"shelf": 1, ');
-    fs.writeFileSync(path.join(root, 'wrong.json'), JSON.stringify({ exports: [{ shelf: 70000, slot: 1, path: image, interfaces: ['t0'] }] }));
+    fs.writeFileSync(
+      path.join(root, 'wrong.json'),
+      JSON.stringify({ exports: [{ shelf: 70000, slot: 1, path: image, interfaces: ['t0'] }] }),
+    );
   });
   afterAll(() => {
     fs.rmSync(root, { recursive: true, force: true });
-    recordFigures(9, 'bad input at the edges', 'Each bad input gets one clear error line (plus at most one hint line such as "Try aoeblade --help" or "See examples/serve.json"), a non-zero exit, no stack trace, and leaves no state directory, control socket or file behind.', Object.fromEntries(rows.map((row) => row.split(' => '))));
+    recordFigures(
+      9,
+      'bad input at the edges',
+      'Each bad input gets one clear error line (plus at most one hint line such as "Try aoeblade --help" or "See examples/serve.json"), a non-zero exit, no stack trace, and leaves no state directory, control socket or file behind.',
+      Object.fromEntries(rows.map((row) => row.split(' => '))),
+    );
   });
 
-  const blade = (dir: string, ...args: string[]) => [process.execPath, BLADE, '--state-dir', path.join(dir, 'state'), '--control-socket', path.join(dir, 'ctl.sock'), ...args];
+  const blade = (dir: string, ...args: string[]) => [
+    process.execPath,
+    BLADE,
+    '--state-dir',
+    path.join(dir, 'state'),
+    '--control-socket',
+    path.join(dir, 'ctl.sock'),
+    ...args,
+  ];
   const cases: Case[] = [
     { name: 'shelf out of range', argv: (dir) => blade(dir, '70000', '1', 't0', image), expect: /shelf must be between 0 and 65534/ },
     { name: 'missing arguments', argv: (dir) => blade(dir, '1', '1'), expect: /missing required argument/ },
     { name: 'unknown option', argv: (dir) => blade(dir, '--frobnicate', '1', '1', 't0', image), expect: /unknown option/ },
     { name: 'bad -b', argv: (dir) => blade(dir, '-b', '0', '1', '1', 't0', image), expect: /-b bufcnt must be between/ },
     { name: 'bad -m MAC', argv: (dir) => blade(dir, '-m', 'zz:zz', '1', '1', 't0', image), expect: /not a MAC address/ },
-    { name: 'malformed config file (JSON)', argv: () => [process.execPath, AOE, 'serve', '--config', path.join(root, 'bad.json')], expect: /bad\.json/ },
-    { name: 'config file with a bad value', argv: () => [process.execPath, AOE, 'serve', '--config', path.join(root, 'wrong.json')], expect: /shelf/ },
+    {
+      name: 'malformed config file (JSON)',
+      argv: () => [process.execPath, AOE, 'serve', '--config', path.join(root, 'bad.json')],
+      expect: /bad\.json/,
+    },
+    {
+      name: 'config file with a bad value',
+      argv: () => [process.execPath, AOE, 'serve', '--config', path.join(root, 'wrong.json')],
+      expect: /shelf/,
+    },
     { name: 'backing file missing', argv: (dir) => blade(dir, '1', '1', 't0', path.join(dir, 'nope.img')), expect: /nope\.img|ENOENT/ },
     { name: 'backing file smaller than a sector', argv: (dir) => blade(dir, '1', '1', 't0', tiny), expect: /sector|small|512/i },
-    { name: 'window beyond the file (-o)', argv: (dir) => blade(dir, '-o', '1000', '1', '1', 't0', image), expect: /outside|offset|does not fit/i },
+    {
+      name: 'window beyond the file (-o)',
+      argv: (dir) => blade(dir, '-o', '1000', '1', '1', 't0', image),
+      expect: /outside|offset|does not fit/i,
+    },
     { name: 'NIC does not exist', argv: (dir) => blade(dir, '1', '1', 'nosuch0', image), expect: /nosuch0/ },
-    { name: 'no CAP_NET_RAW (runs as nobody)', argv: (dir) => [...NOBODY, ...blade(dir, '1', '1', 't0', image)], expect: /CAP_NET_RAW/, asNobody: true },
+    {
+      name: 'no CAP_NET_RAW (runs as nobody)',
+      argv: (dir) => [...NOBODY, ...blade(dir, '1', '1', 't0', image)],
+      expect: /CAP_NET_RAW/,
+      asNobody: true,
+    },
   ];
 
   for (const item of cases) {
@@ -70,7 +103,10 @@ describe('bad input at the edges [netlab]', () => {
       expect(lines[0]).toMatch(/^aoe(blade)?: /);
       expect(lines[0]).toMatch(item.expect);
       expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
-      expect(lines.slice(1).every((line) => /^(Try '|See )/.test(line)), result.stderr).toBe(true); // at most a hint after the error line
+      expect(
+        lines.slice(1).every((line) => /^(Try '|See )/.test(line)),
+        result.stderr,
+      ).toBe(true); // at most a hint after the error line
       expect(result.stdout.trim()).toBe('');
       expect(fs.readdirSync(dir), 'files left behind').toEqual([]);
       expect(sha256(fs.readFileSync(image))).toBe(before);

@@ -50,7 +50,9 @@ export function alive(blade: Blade): boolean {
 }
 
 /** One {"cmd":"stats"} round trip on aoeblade's control socket. */
-export function controlStats(socketPath: string): Promise<{ exports: Array<Record<string, number>>; nics: Array<Record<string, number> & { name: string }> }> {
+export function controlStats(
+  socketPath: string,
+): Promise<{ exports: Array<Record<string, number>>; nics: Array<Record<string, number> & { name: string }> }> {
   return new Promise((resolve, reject) => {
     const socket = net.createConnection(socketPath, () => socket.write('{"cmd":"stats"}\n'));
     let text = '';

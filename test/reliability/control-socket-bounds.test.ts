@@ -26,7 +26,15 @@ function socketPath(): string {
 /** Stats of about 2 KB, like a target with a few NICs; counts how often it was asked. */
 function fakeStats() {
   const counted = { calls: 0 };
-  const nics = Array.from({ length: 8 }, (_, index) => ({ name: `eth${index}`, framesIn: 123456789, framesOut: 987654321, bytesIn: 1e12, bytesOut: 2e12, malformed: 0, dropped: 0 }));
+  const nics = Array.from({ length: 8 }, (_, index) => ({
+    name: `eth${index}`,
+    framesIn: 123456789,
+    framesOut: 987654321,
+    bytesIn: 1e12,
+    bytesOut: 2e12,
+    malformed: 0,
+    dropped: 0,
+  }));
   const stats = () => {
     counted.calls += 1;
     return { time: new Date().toISOString(), uptimeSeconds: 1, exports: [], nics } as unknown as TargetStats;
@@ -44,12 +52,14 @@ function connect(file: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(file, () => resolve(socket));
     socket.once('error', reject);
-    cleanup.push(() => { socket.destroy(); });
+    cleanup.push(() => {
+      socket.destroy();
+    });
   });
 }
 
 describe('control socket bounds', () => {
-  it('a control-socket peer that never reads its answers cannot grow the server\'s memory: it is not read any further', async () => {
+  it("a control-socket peer that never reads its answers cannot grow the server's memory: it is not read any further", async () => {
     const file = socketPath();
     const { counted, stats } = fakeStats();
     const control = await open(file, stats);
@@ -61,20 +71,27 @@ describe('control socket bounds', () => {
     await sleep(1500);
     // Answers are strings written to the socket: they would sit in the V8 heap, so look at the whole process.
     const grownBytes = process.memoryUsage.rss() - before;
-    recordFigures(11, 'control socket peers that never read', 'A peer writing 200,000 {"cmd":"stats"} lines and never reading is paused once its unread answers fill the socket: the server answers only what fits and buffers a few hundred KiB, not hundreds of MiB.', {
-      'requests written': requests,
-      'requests answered while the peer did not read': counted.calls,
-      'answer bytes buffered by the server (KiB)': Math.round(control.bufferedBytes / 1024),
-      'test process RSS grown (MiB; client and server share it, 3.2 MB are the requests)': (grownBytes / MiB).toFixed(1),
-    });
+    recordFigures(
+      11,
+      'control socket peers that never read',
+      'A peer writing 200,000 {"cmd":"stats"} lines and never reading is paused once its unread answers fill the socket: the server answers only what fits and buffers a few hundred KiB, not hundreds of MiB.',
+      {
+        'requests written': requests,
+        'requests answered while the peer did not read': counted.calls,
+        'answer bytes buffered by the server (KiB)': Math.round(control.bufferedBytes / 1024),
+        'test process RSS grown (MiB; client and server share it, 3.2 MB are the requests)': (grownBytes / MiB).toFixed(1),
+      },
+    );
     expect(counted.calls).toBeLessThan(2000);
     expect(control.bufferedBytes).toBeLessThan(MiB);
     expect(grownBytes).toBeLessThan(64 * MiB);
     // It is served again as soon as it reads.
     let answered = 0;
-    client.on('data', (chunk: Buffer) => { for (const byte of chunk) if (byte === 0x0a) answered += 1; });
+    client.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 0x0a) answered += 1;
+    });
     client.resume();
-    for (const until = Date.now() + 20_000; answered < 10_000 && Date.now() < until;) await sleep(20);
+    for (const until = Date.now() + 20_000; answered < 10_000 && Date.now() < until; ) await sleep(20);
     expect(answered).toBeGreaterThanOrEqual(10_000);
   }, 60_000);
 
@@ -82,11 +99,16 @@ describe('control socket bounds', () => {
     const file = socketPath();
     const control = await open(file, fakeStats().stats);
     const clients = await Promise.all(Array.from({ length: 20 }, () => connect(file)));
-    const outcomes = await Promise.all(clients.map((client) => new Promise<string>((resolve) => {
-      client.once('data', () => resolve('answered'));
-      client.once('close', () => resolve('closed'));
-      client.write('{"cmd":"ping"}\n');
-    })));
+    const outcomes = await Promise.all(
+      clients.map(
+        (client) =>
+          new Promise<string>((resolve) => {
+            client.once('data', () => resolve('answered'));
+            client.once('close', () => resolve('closed'));
+            client.write('{"cmd":"ping"}\n');
+          }),
+      ),
+    );
     expect(outcomes.filter((outcome) => outcome === 'answered')).toHaveLength(16);
     expect(outcomes.filter((outcome) => outcome === 'closed')).toHaveLength(4);
     expect(control.connections).toBe(16);

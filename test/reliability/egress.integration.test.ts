@@ -48,7 +48,9 @@ describe('send failure on the target [netlab]', () => {
       const dropStarted = performance.now();
       await sleep(5000);
       const during = await controlStats(socketPath);
-      const egressDrops = (await lab.dropCounters()).filter((counter) => counter.kind === 'egress').reduce((sum, counter) => sum + counter.packets, 0);
+      const egressDrops = (await lab.dropCounters())
+        .filter((counter) => counter.kind === 'egress')
+        .reduce((sum, counter) => sum + counter.packets, 0);
       const survived = alive(blade);
       const pendingDuringDrop = !settled;
       await lab.clearEgressDrop();
@@ -61,12 +63,29 @@ describe('send failure on the target [netlab]', () => {
       expect(sha256(fs.readFileSync(file))).toBe(sha256(data));
       const after = await controlStats(socketPath);
       const sum = (stats: typeof after, key: string) => stats.nics.reduce((total, nic) => total + (nic[key] ?? 0), 0);
-      recordFigures(5, 'send failure (ENOBUFS)', 'Every AoE frame the target sends is dropped at its egress (its sends fail with ENOBUFS) for 5 s during a write stream: aoeblade keeps running and the transfer completes intact once the rule is gone.', {
-        'MiB written + read': (2 * SIZE) / MiB, 'MiB acknowledged when the drop began': acknowledgedAtDrop / MiB, 'drop window s': Math.round((clearedAt - dropStarted) / 100) / 10, 'frames dropped at target egress': egressDrops,
-        'target send retries': sum(after, 'sendRetries'), 'target replies given up (initiator retransmits)': sum(after, 'sendDropped'),
-        'link sendBlocked+sendErrors': after.nics.reduce((total, nic) => total + ((nic.link as unknown as Record<string, number>)?.sendBlocked ?? 0) + ((nic.link as unknown as Record<string, number>)?.sendErrors ?? 0), 0),
-        'initiator retransmits': device.stats().retransmits, 'ms from rule removed to write done': Math.round(completedMs), 'target alive': alive(blade),
-      });
+      recordFigures(
+        5,
+        'send failure (ENOBUFS)',
+        'Every AoE frame the target sends is dropped at its egress (its sends fail with ENOBUFS) for 5 s during a write stream: aoeblade keeps running and the transfer completes intact once the rule is gone.',
+        {
+          'MiB written + read': (2 * SIZE) / MiB,
+          'MiB acknowledged when the drop began': acknowledgedAtDrop / MiB,
+          'drop window s': Math.round((clearedAt - dropStarted) / 100) / 10,
+          'frames dropped at target egress': egressDrops,
+          'target send retries': sum(after, 'sendRetries'),
+          'target replies given up (initiator retransmits)': sum(after, 'sendDropped'),
+          'link sendBlocked+sendErrors': after.nics.reduce(
+            (total, nic) =>
+              total +
+              ((nic.link as unknown as Record<string, number>)?.sendBlocked ?? 0) +
+              ((nic.link as unknown as Record<string, number>)?.sendErrors ?? 0),
+            0,
+          ),
+          'initiator retransmits': device.stats().retransmits,
+          'ms from rule removed to write done': Math.round(completedMs),
+          'target alive': alive(blade),
+        },
+      );
       expect(survived).toBe(true);
       expect(pendingDuringDrop).toBe(true);
       expect(egressDrops + sum(during, 'sendRetries')).toBeGreaterThan(0);

@@ -21,7 +21,9 @@ function expectClean(figures: EngineFuzzFigures): void {
 
 describe('target engine fuzzing (in memory)', () => {
   it('replays every saved crasher without a crash, a window escape or a reply where silence is due', async () => {
-    const replay = readdirSync(crasherDir).filter((name) => name.endsWith('.hex')).map((name) => Buffer.from(readFileSync(crasherDir + name, 'utf8').trim(), 'hex'));
+    const replay = readdirSync(crasherDir)
+      .filter((name) => name.endsWith('.hex'))
+      .map((name) => Buffer.from(readFileSync(crasherDir + name, 'utf8').trim(), 'hex'));
     const figures = await runEngineFuzz({ frames: 0, replay });
     expect(figures.frames).toBe(replay.length);
     expectClean(figures);
@@ -32,13 +34,29 @@ describe('target engine fuzzing (in memory)', () => {
     const small = await runEngineFuzz({ frames: Math.floor(FRAMES * 0.3), seed: 4242, mtu: 1500, crasherDir });
     const both = [large, small];
     const sum = (key: keyof EngineFuzzFigures) => both.reduce((total, figures) => total + (figures[key] as number), 0);
-    recordFigures(6, 'fuzz, in-memory engine', 'Random, edge-case and mutated frames of every command type through the real target engine: no crash, no store access outside the export window, no reply where the protocol says silence, no missing or malformed reply, no leaked pool frame.', {
-      frames: sum('frames'), 'frames/s': Math.round(sum('frames') / (large.seconds + small.seconds)), seconds: Math.round((large.seconds + small.seconds) * 10) / 10,
-      replies: sum('replies'), 'store reads': sum('storeReads'), 'store writes': sum('storeWrites'), crashes: sum('crashes'),
-      'out-of-window accesses': sum('guardViolations'), 'replies where silence was due': sum('unexpectedReplies'), 'missing replies': sum('missingReplies'),
-      'malformed replies': sum('malformedReplies'), 'leaked pool frames': sum('leakedPoolSlots'), 'crashers saved': large.crashersSaved.length + small.crashersSaved.length,
-      mix: Object.entries(large.byKind).map(([kind, count]) => `${kind} ${count}`).join(', '),
-    });
+    recordFigures(
+      6,
+      'fuzz, in-memory engine',
+      'Random, edge-case and mutated frames of every command type through the real target engine: no crash, no store access outside the export window, no reply where the protocol says silence, no missing or malformed reply, no leaked pool frame.',
+      {
+        frames: sum('frames'),
+        'frames/s': Math.round(sum('frames') / (large.seconds + small.seconds)),
+        seconds: Math.round((large.seconds + small.seconds) * 10) / 10,
+        replies: sum('replies'),
+        'store reads': sum('storeReads'),
+        'store writes': sum('storeWrites'),
+        crashes: sum('crashes'),
+        'out-of-window accesses': sum('guardViolations'),
+        'replies where silence was due': sum('unexpectedReplies'),
+        'missing replies': sum('missingReplies'),
+        'malformed replies': sum('malformedReplies'),
+        'leaked pool frames': sum('leakedPoolSlots'),
+        'crashers saved': large.crashersSaved.length + small.crashersSaved.length,
+        mix: Object.entries(large.byKind)
+          .map(([kind, count]) => `${kind} ${count}`)
+          .join(', '),
+      },
+    );
     expectClean(large);
     expectClean(small);
     expect(large.frames + small.frames).toBeGreaterThanOrEqual(FRAMES);

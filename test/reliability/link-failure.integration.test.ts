@@ -38,7 +38,12 @@ describe('link failure, 3 links [netlab]', () => {
   afterAll(async () => {
     await killBlades(blades);
     fs.rmSync(file, { force: true });
-    recordFigures(3, 'link failure', 'One of three links down mid-transfer: the transfer completes and the path is back within 2 s of link up. All links down 10 s: I/O resumes with no error. All links down past the deadline: ERR_AOE_DEADLINE on time, no timer or handle left.', figures);
+    recordFigures(
+      3,
+      'link failure',
+      'One of three links down mid-transfer: the transfer completes and the path is back within 2 s of link up. All links down 10 s: I/O resumes with no error. All links down past the deadline: ERR_AOE_DEADLINE on time, no timer or handle left.',
+      figures,
+    );
   });
 
   it('one link down mid-transfer: the transfer completes intact and the path is back within 2 s of link up', async () => {
@@ -66,12 +71,17 @@ describe('link failure, 3 links [netlab]', () => {
       const path = device.paths.find((item) => item.link.name === 'i1')!;
       expect(path.state).toBe('down');
       const upAt = performance.now();
-      const back1 = new Promise<number>((resolve) => device.on('path-up', (event: { interface: string }) => { if (event.interface === 'i1') resolve(performance.now()); }));
+      const back1 = new Promise<number>((resolve) =>
+        device.on('path-up', (event: { interface: string }) => {
+          if (event.interface === 'i1') resolve(performance.now());
+        }),
+      );
       await lab.setLinkUp(1, true);
       const recoveredAt = await Promise.race([back1, sleep(5000).then(() => Infinity)]);
       const recoverMs = recoveredAt - upAt;
       figures['one link down: MiB written + read'] = (2 * SIZE) / MiB;
-      figures['one link down: transfer s (link dropped at s)'] = `${((done - started) / 1000).toFixed(1)} (${((downAt - started) / 1000).toFixed(2)})`;
+      figures['one link down: transfer s (link dropped at s)'] =
+        `${((done - started) / 1000).toFixed(1)} (${((downAt - started) / 1000).toFixed(2)})`;
       figures['one link down: MiB of the write acknowledged when the link went down'] = acknowledgedAtDown / MiB;
       figures['one link down: retransmits'] = device.stats().retransmits;
       figures['one link down: path back after link up, ms'] = Math.round(recoverMs);
@@ -130,7 +140,10 @@ describe('link failure, 3 links [netlab]', () => {
     try {
       for (let index = 0; index < 3; index++) await lab.setLinkUp(index, false);
       const started = performance.now();
-      const error = await device.read(0, 4 * MiB).then(() => undefined, (caught: unknown) => caught as { code?: string; message: string });
+      const error = await device.read(0, 4 * MiB).then(
+        () => undefined,
+        (caught: unknown) => caught as { code?: string; message: string },
+      );
       failedAfterMs = performance.now() - started;
       expect(error?.code).toBe('ERR_AOE_DEADLINE');
       expect(failedAfterMs).toBeGreaterThanOrEqual(deadlineMs - 50);
@@ -142,7 +155,9 @@ describe('link failure, 3 links [netlab]', () => {
     }
     await sleep(100);
     const after = resourceCounts();
-    const leaked = Object.entries(after).filter(([type, count]) => count > (baseline[type] ?? 0)).map(([type, count]) => `${type} +${count - (baseline[type] ?? 0)}`);
+    const leaked = Object.entries(after)
+      .filter(([type, count]) => count > (baseline[type] ?? 0))
+      .map(([type, count]) => `${type} +${count - (baseline[type] ?? 0)}`);
     figures['past deadline: handles/timers left after close'] = leaked.length === 0 ? 'none' : leaked.join(', ');
     expect(leaked).toEqual([]);
   }, 60_000);

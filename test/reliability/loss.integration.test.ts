@@ -43,7 +43,9 @@ describe('loss on every path, both directions [netlab]', () => {
         const back = Buffer.alloc(SIZE);
         for (let offset = 0; offset < SIZE; offset += chunk) await device.readInto(back.subarray(offset, offset + chunk), offset);
         const read = performance.now();
-        const drops = (await lab.dropCounters()).filter((counter) => counter.kind === 'loss').reduce((sum, counter) => sum + counter.packets, 0);
+        const drops = (await lab.dropCounters())
+          .filter((counter) => counter.kind === 'loss')
+          .reduce((sum, counter) => sum + counter.packets, 0);
         let mismatches = 0;
         for (let at = 0; at < SIZE; at += 512) if (back.compare(data, at, at + 512, at, at + 512) !== 0) mismatches++;
         const fileMatches = sha256(fs.readFileSync(file)) === sha256(data);
@@ -54,7 +56,8 @@ describe('loss on every path, both directions [netlab]', () => {
         figures[`${percent}%: read MB/s`] = Math.round(SIZE / MiB / ((read - wrote) / 1000));
         figures[`${percent}%: throughput vs no loss`] = baseline > 0 ? `${Math.round((100 * megabytesPerSecond) / baseline)}%` : 'n/a';
         figures[`${percent}%: frames dropped by nftables`] = drops;
-        figures[`${percent}%: retransmits (fast / RTO / spurious)`] = `${stats.retransmits} (${stats.fastRetransmits} / ${stats.timeoutRetransmits} / ${stats.spuriousRetransmits})`;
+        figures[`${percent}%: retransmits (fast / RTO / spurious)`] =
+          `${stats.retransmits} (${stats.fastRetransmits} / ${stats.timeoutRetransmits} / ${stats.spuriousRetransmits})`;
         figures[`${percent}%: mismatched sectors`] = mismatches;
         expect(mismatches).toBe(0);
         expect(sha256(back)).toBe(sha256(data));
@@ -68,7 +71,13 @@ describe('loss on every path, both directions [netlab]', () => {
         await device.close();
         await lab.clearLoss();
       }
-      if (percent === 5) recordFigures(1, 'loss 1% and 5%', 'Random loss injected with nftables at the ingress of both ends of both links: every byte written and read back matches (sha256 of the read-back and of the backing file), and most lost frames are found by later replies on their path (fast retransmit, RACK) rather than by the RTO.', figures);
+      if (percent === 5)
+        recordFigures(
+          1,
+          'loss 1% and 5%',
+          'Random loss injected with nftables at the ingress of both ends of both links: every byte written and read back matches (sha256 of the read-back and of the backing file), and most lost frames are found by later replies on their path (fast retransmit, RACK) rather than by the RTO.',
+          figures,
+        );
     }, 300_000);
   }
 });

@@ -35,12 +35,17 @@ class ServerChild {
   private waiter: (() => void) | undefined;
 
   private constructor(readonly child: ChildProcess) {
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => { this.lines.push(line); this.waiter?.(); });
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      this.lines.push(line);
+      this.waiter?.();
+    });
   }
 
   static async start(socket: string, limits: Record<string, number> = {}): Promise<ServerChild> {
     if (!fs.existsSync(DIST)) throw new Error(`${DIST} missing: run npm run build:ts first`);
-    const child = spawn(process.execPath, [CHILD, socket, String(DEVICE_SIZE), String(DEVICE_RATE), JSON.stringify(limits)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [CHILD, socket, String(DEVICE_SIZE), String(DEVICE_RATE), JSON.stringify(limits)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const server = new ServerChild(child);
     if ((await server.line()) !== 'ready') throw new Error('the NBD server child did not start');
     return server;
@@ -64,7 +69,10 @@ class ServerChild {
     const until = Date.now() + 10_000;
     while (this.lines.length === 0) {
       if (this.child.exitCode !== null || Date.now() > until) throw new Error('no answer from the NBD server child');
-      await new Promise<void>((resolve) => { this.waiter = resolve; setTimeout(resolve, 100); });
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+        setTimeout(resolve, 100);
+      });
     }
     return this.lines.shift() as string;
   }
@@ -76,7 +84,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function timedRead(client: RawClient, cookie: number): Promise<number> {
   const started = performance.now();
   client.sendRequest(Command.Read, cookie, 0, 512);
-  const answered = client.reply(() => 512).then((reply) => (reply.error === 0 && reply.cookie === cookie ? performance.now() - started : Infinity));
+  const answered = client
+    .reply(() => 512)
+    .then((reply) => (reply.error === 0 && reply.cookie === cookie ? performance.now() - started : Infinity));
   return Promise.race([answered, sleep(5000).then(() => Infinity)]);
 }
 
@@ -87,10 +97,13 @@ afterEach(async () => {
 });
 
 describe('NBD clients that never read their replies', () => {
-  it('an NBD client that never reads its replies cannot push RSS past the limit, nor delay another client\'s read past 1 s, and its queued requests are dropped when it closes', async () => {
+  it("an NBD client that never reads its replies cannot push RSS past the limit, nor delay another client's read past 1 s, and its queued requests are dropped when it closes", async () => {
     const socket = path.join(tmpdir(), `aoekit-nbd-memory-${process.pid}.sock`);
     const server = await ServerChild.start(socket);
-    cleanup.push(async () => { await server.stop(); fs.rmSync(socket, { force: true }); });
+    cleanup.push(async () => {
+      await server.stop();
+      fs.rmSync(socket, { force: true });
+    });
     const start = await server.stats();
 
     // Two connections each send 32 READs of 32 MiB and never read a byte of the replies.
@@ -126,16 +139,23 @@ describe('NBD clients that never read their replies', () => {
     peakRss = Math.max(peakRss, end.maxRss);
     const readAfterClose = end.deviceBytesRead - beforeClose.deviceBytesRead;
 
-    recordFigures(10, 'NBD clients that never read their replies', 'Two connections each sending 32 READs of 32 MiB and never reading the replies keep the server\'s RSS under 300 MiB; another client\'s 512-byte read is answered within 1 s while they are connected and after they close; their requests the device had not started are never read.', {
-      'server RSS at start (MiB)': Math.round(start.rss / MiB),
-      'server peak RSS with 2 clients not reading (MiB)': Math.round(peakRss / MiB),
-      'server RSS 1.5 s after they closed (MiB)': Math.round(end.rss / MiB),
-      'bytes in flight at peak (MiB)': Math.round(peakInFlight / MiB),
-      'other client\'s 512-byte read: right away / after 3 s / after they closed (ms)': latencies.map((ms) => (Number.isFinite(ms) ? ms.toFixed(1) : '>5000')).join(' / '),
-      'device bytes read after they closed (MiB)': Math.round(readAfterClose / MiB),
-      'chunks dropped unissued': end.cancelledChunks ?? 0,
-      'device rate (MiB/s)': DEVICE_RATE / MiB,
-    });
+    recordFigures(
+      10,
+      'NBD clients that never read their replies',
+      "Two connections each sending 32 READs of 32 MiB and never reading the replies keep the server's RSS under 300 MiB; another client's 512-byte read is answered within 1 s while they are connected and after they close; their requests the device had not started are never read.",
+      {
+        'server RSS at start (MiB)': Math.round(start.rss / MiB),
+        'server peak RSS with 2 clients not reading (MiB)': Math.round(peakRss / MiB),
+        'server RSS 1.5 s after they closed (MiB)': Math.round(end.rss / MiB),
+        'bytes in flight at peak (MiB)': Math.round(peakInFlight / MiB),
+        "other client's 512-byte read: right away / after 3 s / after they closed (ms)": latencies
+          .map((ms) => (Number.isFinite(ms) ? ms.toFixed(1) : '>5000'))
+          .join(' / '),
+        'device bytes read after they closed (MiB)': Math.round(readAfterClose / MiB),
+        'chunks dropped unissued': end.cancelledChunks ?? 0,
+        'device rate (MiB/s)': DEVICE_RATE / MiB,
+      },
+    );
     expect(peakRss).toBeLessThan(RSS_LIMIT);
     for (const ms of latencies) expect(ms).toBeLessThan(LATENCY_LIMIT_MS);
     expect(end.rss).toBeLessThan(RSS_LIMIT);

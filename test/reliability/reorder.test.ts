@@ -34,7 +34,11 @@ describe('reordering, duplication and delay (MemoryHub)', () => {
       targetLinks[`t${index}`] = hub.attach(`t${index}`, { mac: 0x020000000200 + index, impairment, receiveSlots: 512 });
     });
     const store = new OrderCheckingStore(new MemoryStore(REGION));
-    const target = createTarget({ exports: [{ shelf: 1, slot: 2, store, interfaces: Object.keys(targetLinks), bufferCount: 32 }], links: targetLinks, announce: false });
+    const target = createTarget({
+      exports: [{ shelf: 1, slot: 2, store, interfaces: Object.keys(targetLinks), bufferCount: 32 }],
+      links: targetLinks,
+      announce: false,
+    });
     await target.start();
     const device = await openDevice('e1.2', { links: initiatorLinks, discoverTimeoutMs: 50, deadlineMs: 30_000 });
     const started = performance.now();
@@ -54,16 +58,36 @@ describe('reordering, duplication and delay (MemoryHub)', () => {
       await device.flush();
       const back = await device.read(0, REGION);
       const seconds = (performance.now() - started) / 1000;
-      const impaired = hubs.map((hub) => hub.impairmentStats()).reduce((a, b) => ({ ...a, duplicated: a.duplicated + b.duplicated, reordered: a.reordered + b.reordered, delayed: a.delayed + b.delayed }));
+      const impaired = hubs
+        .map((hub) => hub.impairmentStats())
+        .reduce((a, b) => ({
+          ...a,
+          duplicated: a.duplicated + b.duplicated,
+          reordered: a.reordered + b.reordered,
+          delayed: a.delayed + b.delayed,
+        }));
       const stats = device.stats();
       let mismatchedSectors = 0;
       for (let at = 0; at < REGION; at += 512) if (back.compare(expected, at, at + 512, at, at + 512) !== 0) mismatchedSectors++;
-      recordFigures(2, 'reorder, duplicate, delay (in memory)', 'Three overlapping generations of writes submitted at once through 20% reordering, 10% duplication and 2 ms delay on two paths: read back equals the last generation; no sector ever got an older generation after a newer one.', {
-        'bytes written': stats.bytesWritten, 'bytes read': stats.bytesRead, 'frames duplicated': impaired.duplicated, 'frames reordered': impaired.reordered,
-        'frames delayed': impaired.delayed, retransmits: stats.retransmits, 'late/duplicate replies ignored': stats.ignoredReplies,
-        'sector writes applied': store.sectorWrites, 'duplicate sector writes (same generation)': store.repeated, 'older-after-newer sector writes': store.outOfOrder,
-        'mismatched sectors': mismatchedSectors, seconds: Math.round(seconds * 10) / 10,
-      });
+      recordFigures(
+        2,
+        'reorder, duplicate, delay (in memory)',
+        'Three overlapping generations of writes submitted at once through 20% reordering, 10% duplication and 2 ms delay on two paths: read back equals the last generation; no sector ever got an older generation after a newer one.',
+        {
+          'bytes written': stats.bytesWritten,
+          'bytes read': stats.bytesRead,
+          'frames duplicated': impaired.duplicated,
+          'frames reordered': impaired.reordered,
+          'frames delayed': impaired.delayed,
+          retransmits: stats.retransmits,
+          'late/duplicate replies ignored': stats.ignoredReplies,
+          'sector writes applied': store.sectorWrites,
+          'duplicate sector writes (same generation)': store.repeated,
+          'older-after-newer sector writes': store.outOfOrder,
+          'mismatched sectors': mismatchedSectors,
+          seconds: Math.round(seconds * 10) / 10,
+        },
+      );
       expect(sha256(back)).toBe(sha256(expected));
       expect(mismatchedSectors).toBe(0);
       expect(store.outOfOrder).toBe(0);

@@ -38,7 +38,10 @@ describe('target restart (kill -9) [netlab]', () => {
       const control = { port: device.paths[0].port, mac: device.paths[0].targetMac, shelf: 1, slot: 1 };
       const ourMacs = device.paths.map((item) => item.link.mac);
       await setConfig(control, 'rack7 restart-test', true);
-      await maskList(control, ourMacs.map((mac) => ({ command: 'add' as const, mac })));
+      await maskList(
+        control,
+        ourMacs.map((mac) => ({ command: 'add' as const, mac })),
+      );
       await reserve(control, ourMacs, true);
 
       const chunks = Array.from({ length: CHUNKS }, () => randomBytes(CHUNK));
@@ -68,10 +71,14 @@ describe('target restart (kill -9) [netlab]', () => {
       killAt = performance.now();
       expect(await first.exited).toBe(-1);
       const ackedAtKill = acknowledged;
-      const killedDuring = flushing ? 'a FLUSH CACHE EXT (control request, retried by flush())' : 'data writes (retransmitted by the device)';
+      const killedDuring = flushing
+        ? 'a FLUSH CACHE EXT (control request, retried by flush())'
+        : 'data writes (retransmitted by the device)';
       const flushedAtKill = flushedThrough;
       // Everything acknowledged before the last completed flush is on disk while the target is dead.
-      const intactAtKill = chunks.slice(0, flushedAtKill).every((chunk, index) => hashFileRange(file, index * CHUNK, CHUNK) === sha256(chunk));
+      const intactAtKill = chunks
+        .slice(0, flushedAtKill)
+        .every((chunk, index) => hashFileRange(file, index * CHUNK, CHUNK) === sha256(chunk));
       await sleep(500);
       await startBlade(lab, args, blades);
       restartedAt = performance.now();
@@ -82,13 +89,25 @@ describe('target restart (kill -9) [netlab]', () => {
       const config = await queryConfig(control);
       const mask = await maskList(control);
       const reservation = await reserve(control);
-      recordFigures(4, 'target restart (kill -9)', 'aoeblade is killed with SIGKILL during a write stream with a flush every 8 MiB, then restarted with the same --state-dir: the still-open device resumes, data flushed before the kill is intact, everything written ends up intact, and the config string, mask list and reservation are back.', {
-        'MiB streamed': (CHUNKS * CHUNK) / MiB, 'the kill landed during': killedDuring, 'MiB acknowledged at kill': (ackedAtKill * CHUNK) / MiB, 'MiB flushed at kill (checked intact)': (flushedAtKill * CHUNK) / MiB,
-        'target down ms (kill to serving again)': Math.round(restartedAt - killAt), 'ms from restart to first acknowledged write': Math.round(firstAckAfterRestart - restartedAt),
-        'initiator retransmits': device.stats().retransmits, 'path down events': device.stats().paths.reduce((sum, item) => sum + item.downEvents, 0),
-        'config string after restart': config.configString, 'mask entries after restart': mask.length, 'reservation entries after restart': reservation.length,
-        'seconds from kill to stream done': Math.round((done - killAt) / 100) / 10,
-      });
+      recordFigures(
+        4,
+        'target restart (kill -9)',
+        'aoeblade is killed with SIGKILL during a write stream with a flush every 8 MiB, then restarted with the same --state-dir: the still-open device resumes, data flushed before the kill is intact, everything written ends up intact, and the config string, mask list and reservation are back.',
+        {
+          'MiB streamed': (CHUNKS * CHUNK) / MiB,
+          'the kill landed during': killedDuring,
+          'MiB acknowledged at kill': (ackedAtKill * CHUNK) / MiB,
+          'MiB flushed at kill (checked intact)': (flushedAtKill * CHUNK) / MiB,
+          'target down ms (kill to serving again)': Math.round(restartedAt - killAt),
+          'ms from restart to first acknowledged write': Math.round(firstAckAfterRestart - restartedAt),
+          'initiator retransmits': device.stats().retransmits,
+          'path down events': device.stats().paths.reduce((sum, item) => sum + item.downEvents, 0),
+          'config string after restart': config.configString,
+          'mask entries after restart': mask.length,
+          'reservation entries after restart': reservation.length,
+          'seconds from kill to stream done': Math.round((done - killAt) / 100) / 10,
+        },
+      );
       expect(flushedAtKill).toBeGreaterThan(0);
       expect(intactAtKill).toBe(true);
       expect(intactAtEnd).toBe(true);

@@ -18,11 +18,16 @@ export const STARTUP_FAILURE_MS = 2000;
 export function runBlade(args: string[], timeoutMs = 5000): Promise<TimedResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BLADE, ...args], { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
-      const failure = error as (Error & { code?: unknown; signal?: string | null }) | null;
-      const code = failure ? (typeof failure.code === 'number' ? failure.code : failure.signal ? 137 : 1) : 0;
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
-    });
+    const child = execFile(
+      process.execPath,
+      [BLADE, ...args],
+      { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: unknown; signal?: string | null }) | null;
+        const code = failure ? (typeof failure.code === 'number' ? failure.code : failure.signal ? 137 : 1) : 0;
+        resolve({ code, stdout, stderr, ms: performance.now() - started });
+      },
+    );
     child.stdin?.end();
   });
 }

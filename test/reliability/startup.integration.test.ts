@@ -22,7 +22,12 @@ describe('aoeblade start-up failures and SIGHUP [netlab]', () => {
   afterAll(async () => {
     await killBlades(blades);
     fs.rmSync(root, { recursive: true, force: true });
-    recordFigures(12, 'start-up failures with NICs, and SIGHUP', 'A state directory that cannot be made, a control socket path that is a regular file, or a NIC that does not exist fails the start with one line and a non-zero exit within 2 s, and leaves no control socket, no state directory it made, no changed MTU and no process behind. SIGHUP stops aoeblade like SIGTERM: state saved, exit 0.', rows);
+    recordFigures(
+      12,
+      'start-up failures with NICs, and SIGHUP',
+      'A state directory that cannot be made, a control socket path that is a regular file, or a NIC that does not exist fails the start with one line and a non-zero exit within 2 s, and leaves no control socket, no state directory it made, no changed MTU and no process behind. SIGHUP stops aoeblade like SIGTERM: state saved, exit 0.',
+      rows,
+    );
   });
 
   const blade = (...args: string[]) => timed(() => net.lab.exec(net.lab.targetNs, [process.execPath, BLADE, ...args], { timeoutMs: 5000 }));
@@ -63,7 +68,16 @@ describe('aoeblade start-up failures and SIGHUP [netlab]', () => {
 
   it('a start that fails on its NIC leaves no control socket and no state directory behind', async () => {
     const dir = caseDir();
-    const result = await blade('--state-dir', path.join(dir, 'state', 'deeper'), '--control-socket', path.join(dir, 'ctl.sock'), '1', '1', 't0,nosuch0', image);
+    const result = await blade(
+      '--state-dir',
+      path.join(dir, 'state', 'deeper'),
+      '--control-socket',
+      path.join(dir, 'ctl.sock'),
+      '1',
+      '1',
+      't0,nosuch0',
+      image,
+    );
     rows['NIC missing (after the control socket opened)'] = describeFailure(result);
     expectOneLineFailure(result, /nosuch0/);
     expect(fs.readdirSync(dir)).toEqual([]);
@@ -73,7 +87,11 @@ describe('aoeblade start-up failures and SIGHUP [netlab]', () => {
     const lab = net.lab;
     const dir = caseDir();
     const stateDir = path.join(dir, 'state');
-    const running = await startBlade(lab, ['--state-dir', stateDir, '--control-socket', path.join(dir, 'ctl.sock'), '1', '1', 't0', image], blades);
+    const running = await startBlade(
+      lab,
+      ['--state-dir', stateDir, '--control-socket', path.join(dir, 'ctl.sock'), '1', '1', 't0', image],
+      blades,
+    );
     const set = await lab.exec(lab.initiatorNs, ['aoecfg', '-t', '1', '-c', 'fset', '-s', 'set before hup', '1', '1', 'i0']);
     expect(set.stdout.trim()).toBe('set before hup');
     const started = performance.now();

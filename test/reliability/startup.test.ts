@@ -16,7 +16,12 @@ describe('aoeblade start-up failures before any NIC', () => {
   beforeAll(() => requireBuild());
   afterAll(() => {
     fs.rmSync(root, { recursive: true, force: true });
-    recordFigures(12, 'start-up failures before any NIC', 'A backing path that cannot be exported, or a RAM disk larger than the memory available, is refused with one line and a non-zero exit, within 2 s, before any NIC is opened (no hang in open() or in allocation, no stack trace).', rows);
+    recordFigures(
+      12,
+      'start-up failures before any NIC',
+      'A backing path that cannot be exported, or a RAM disk larger than the memory available, is refused with one line and a non-zero exit, within 2 s, before any NIC is opened (no hang in open() or in allocation, no stack trace).',
+      rows,
+    );
   });
 
   it('a directory as the backing file gives one line, not a stack trace', async () => {

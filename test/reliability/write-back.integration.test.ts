@@ -51,8 +51,16 @@ describe('write-back error behind aoeblade [netlab]', () => {
     const again = await runCli('aoe', ['copy', small, 'aoe:e3.1', '--offset', '30M', ...options]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/FLUSH failed: the target reported an I\/O error \(UNC\)/);
-    recordFigures(14, 'write-back error (loop device over a 4 MiB tmpfs)', 'A 16 MiB aoe copy onto a 32 MiB loop device whose tmpfs holds 4 MiB: the flush fails with an I/O error and aoe copy exits 1 naming it; a later 4 KiB copy also fails although fdatasync would now return 0 (Linux reports a write-back error once).', {
-      'copy exit code': copy.code, 'copy error': /ERR_ATA_\w+/.exec(copy.stderr)?.[0] ?? '', 'target writeFailure': 'EIO', 'later copy exit code': again.code,
-    });
+    recordFigures(
+      14,
+      'write-back error (loop device over a 4 MiB tmpfs)',
+      'A 16 MiB aoe copy onto a 32 MiB loop device whose tmpfs holds 4 MiB: the flush fails with an I/O error and aoe copy exits 1 naming it; a later 4 KiB copy also fails although fdatasync would now return 0 (Linux reports a write-back error once).',
+      {
+        'copy exit code': copy.code,
+        'copy error': /ERR_ATA_\w+/.exec(copy.stderr)?.[0] ?? '',
+        'target writeFailure': 'EIO',
+        'later copy exit code': again.code,
+      },
+    );
   }, 120_000);
 });

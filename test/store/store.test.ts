@@ -153,7 +153,9 @@ describe('MemoryStore and windows', () => {
 
   it('a RAM disk larger than the memory available is refused with ENOMEM at once, before anything is allocated', () => {
     const started = Date.now();
-    expect(() => new MemoryStore(100 * 2 ** 40)).toThrow(expect.objectContaining({ code: 'ENOMEM', message: expect.stringMatching(/100 TiB does not fit in memory/) }));
+    expect(() => new MemoryStore(100 * 2 ** 40)).toThrow(
+      expect.objectContaining({ code: 'ENOMEM', message: expect.stringMatching(/100 TiB does not fit in memory/) }),
+    );
     expect(() => openStore('ram:100T')).toThrow(expect.objectContaining({ code: 'ENOMEM' }));
     expect(Date.now() - started).toBeLessThan(1000);
   });
@@ -162,9 +164,15 @@ describe('MemoryStore and windows', () => {
     const fifo = path.join(directory, 'a-fifo');
     execFileSync('mkfifo', [fifo]);
     try {
-      expect(() => FileStore.open(directory)).toThrow(expect.objectContaining({ code: 'EISDIR', message: expect.stringMatching(/is a directory/) }));
-      expect(() => FileStore.open(fifo, { readOnly: true })).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/is a FIFO/) }));
-      expect(() => FileStore.open('/dev/null', { readOnly: true })).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/character device/) }));
+      expect(() => FileStore.open(directory)).toThrow(
+        expect.objectContaining({ code: 'EISDIR', message: expect.stringMatching(/is a directory/) }),
+      );
+      expect(() => FileStore.open(fifo, { readOnly: true })).toThrow(
+        expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/is a FIFO/) }),
+      );
+      expect(() => FileStore.open('/dev/null', { readOnly: true })).toThrow(
+        expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/character device/) }),
+      );
     } finally {
       fs.rmSync(fifo, { force: true });
     }

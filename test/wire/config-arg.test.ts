@@ -24,16 +24,43 @@ const golden: Array<[string, ConfigArg, string]> = [
     config({ bufferCount: 16, firmwareVersion: 0x4019, sectorCount: 2, aoeVersion: 1, configString: ascii('vol1') }),
     '0010 4019 02 10 0004 766f6c31',
   ],
-  ['test request: exact match "vol1"', config({ command: ConfigCommand.Test, configString: ascii('vol1') }), '0000 0000 00 01 0004 766f6c31'],
-  ['test prefix request "vo" (v1)', config({ aoeVersion: 1, command: ConfigCommand.TestPrefix, configString: ascii('vo') }), '0000 0000 00 12 0002 766f'],
-  ['set request "host=a"', config({ aoeVersion: 1, command: ConfigCommand.Set, configString: ascii('host=a') }), '0000 0000 00 13 0006 686f73743d61'],
-  ['force set request "x"', config({ aoeVersion: 1, command: ConfigCommand.ForceSet, configString: ascii('x') }), '0000 0000 00 14 0001 78'],
+  [
+    'test request: exact match "vol1"',
+    config({ command: ConfigCommand.Test, configString: ascii('vol1') }),
+    '0000 0000 00 01 0004 766f6c31',
+  ],
+  [
+    'test prefix request "vo" (v1)',
+    config({ aoeVersion: 1, command: ConfigCommand.TestPrefix, configString: ascii('vo') }),
+    '0000 0000 00 12 0002 766f',
+  ],
+  [
+    'set request "host=a"',
+    config({ aoeVersion: 1, command: ConfigCommand.Set, configString: ascii('host=a') }),
+    '0000 0000 00 13 0006 686f73743d61',
+  ],
+  [
+    'force set request "x"',
+    config({ aoeVersion: 1, command: ConfigCommand.ForceSet, configString: ascii('x') }),
+    '0000 0000 00 14 0001 78',
+  ],
   [
     'set refused (error 4 in the header): reply carries the current string, 17 sectors',
-    config({ bufferCount: 16, firmwareVersion: 0x4019, sectorCount: 17, aoeVersion: 1, command: ConfigCommand.Set, configString: ascii('vol1') }),
+    config({
+      bufferCount: 16,
+      firmwareVersion: 0x4019,
+      sectorCount: 17,
+      aoeVersion: 1,
+      command: ConfigCommand.Set,
+      configString: ascii('vol1'),
+    }),
     '0010 4019 11 13 0004 766f6c31',
   ],
-  ['max fields, empty string', config({ bufferCount: 0xffff, firmwareVersion: 0xffff, sectorCount: 0xff, aoeVersion: 0xf }), 'ffff ffff ff f0 0000'],
+  [
+    'max fields, empty string',
+    config({ bufferCount: 0xffff, firmwareVersion: 0xffff, sectorCount: 0xff, aoeVersion: 0xf }),
+    'ffff ffff ff f0 0000',
+  ],
 ];
 
 const makeOut = (): ConfigArg => config({ bufferCount: -1 });
@@ -80,7 +107,10 @@ describe('configArg', () => {
   });
 
   it('property: valid arguments round-trip', () => {
-    fc.assert(fc.property(configArbitrary, (value) => void checkValueRoundTrip(configArg, value)), { numRuns: 150 });
+    fc.assert(
+      fc.property(configArbitrary, (value) => void checkValueRoundTrip(configArg, value)),
+      { numRuns: 150 },
+    );
   });
 
   it('property: what decodes re-encodes', () => {

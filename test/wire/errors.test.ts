@@ -28,14 +28,24 @@ const reserve = (hex: string) => () => reserveArg.decode(fromHex(hex), 0);
 
 const paths: Array<[string, () => unknown, string, number | undefined]> = [
   ['ethernet: 13 bytes', () => ethernet.decode(new Uint8Array(13), 0), 'ERR_AOE_SHORT_FRAME', DROP],
-  ['frame: EtherType 0x0800', () => decodeFrame(fromHex('ffffffffffff 020000000001 0800' + '00'.repeat(46))), 'ERR_AOE_BAD_ETHERTYPE', DROP],
+  [
+    'frame: EtherType 0x0800',
+    () => decodeFrame(fromHex('ffffffffffff 020000000001 0800' + '00'.repeat(46))),
+    'ERR_AOE_BAD_ETHERTYPE',
+    DROP,
+  ],
   ['header: 9 bytes', header('10 00 0001 02 00 000000'), 'ERR_AOE_SHORT_FRAME', DROP],
   ['header: reserved flag bit 0x1', header('11 00 0001 02 00 00000000'), 'ERR_AOE_RESERVED', AoeError.BadArgument],
   ['header: reserved flag bit 0x2 on a response', header('1a 00 0001 02 00 00000000'), 'ERR_AOE_RESERVED', AoeError.BadArgument],
   ['header: reserved bit beats bad version', header('23 00 0001 02 00 00000000'), 'ERR_AOE_RESERVED', AoeError.BadArgument],
   ['header: version 0', header('00 00 0001 02 00 00000000'), 'ERR_AOE_BAD_VERSION', AoeError.UnsupportedVersion],
   ['header: version 2', header('20 00 0001 02 00 00000000'), 'ERR_AOE_BAD_VERSION', AoeError.UnsupportedVersion],
-  ['header: version 15, bad command too (version first)', header('f0 00 0001 02 07 00000000'), 'ERR_AOE_BAD_VERSION', AoeError.UnsupportedVersion],
+  [
+    'header: version 15, bad command too (version first)',
+    header('f0 00 0001 02 07 00000000'),
+    'ERR_AOE_BAD_VERSION',
+    AoeError.UnsupportedVersion,
+  ],
   ['header: command 4', header('10 00 0001 02 04 00000000'), 'ERR_AOE_BAD_COMMAND', AoeError.UnrecognizedCommand],
   ['header: command 0xEF', header('10 00 0001 02 ef 00000000'), 'ERR_AOE_BAD_COMMAND', AoeError.UnrecognizedCommand],
   ['ata: 11 bytes', ata('40 00 02 24 000000000000 00'), 'ERR_AOE_SHORT_ARG', DROP],
@@ -50,7 +60,12 @@ const paths: Array<[string, () => unknown, string, number | undefined]> = [
   ['config: string length 1025, absent (length before value)', config('0000 0000 00 14 0401 6162'), 'ERR_AOE_SHORT_ARG', DROP],
   ['config: CCmd 5', config('0000 0000 00 15 0000'), 'ERR_AOE_BAD_CCMD', AoeError.BadArgument],
   ['config: CCmd 15', config('0000 0000 00 1f 0000'), 'ERR_AOE_BAD_CCMD', AoeError.BadArgument],
-  ['config: string length 1025, present', config('0000 0000 00 14 0401' + '61'.repeat(1025)), 'ERR_AOE_CONFIG_TOO_LONG', AoeError.BadArgument],
+  [
+    'config: string length 1025, present',
+    config('0000 0000 00 14 0401' + '61'.repeat(1025)),
+    'ERR_AOE_CONFIG_TOO_LONG',
+    AoeError.BadArgument,
+  ],
   ['mask: 3 bytes', mask('00 00 00'), 'ERR_AOE_SHORT_ARG', DROP],
   ['mask: count 2, one directive', mask('00 01 00 02 0001 020000000001'), 'ERR_AOE_SHORT_ARG', DROP],
   ['mask: count 1, directive cut short', mask('00 01 00 01 0001 0200000000'), 'ERR_AOE_SHORT_ARG', DROP],
@@ -109,13 +124,20 @@ describe('wire error codes', () => {
   it('WireError is an Error with name, code, aoeError and a message', () => {
     const error = new WireError(WireErrorCode.BadVersion, 'AoE version 2 is not supported');
     expect(error).toBeInstanceOf(Error);
-    expect([error.name, error.code, error.aoeError, error.message]).toEqual(['WireError', 'ERR_AOE_BAD_VERSION', 5, 'AoE version 2 is not supported']);
+    expect([error.name, error.code, error.aoeError, error.message]).toEqual([
+      'WireError',
+      'ERR_AOE_BAD_VERSION',
+      5,
+      'AoE version 2 is not supported',
+    ]);
     expect(error.stack).toContain('WireError');
   });
 
   it('invalid offsets are programming errors (RangeError), not wire errors', () => {
     expect(() => aoeHeader.decode(new Uint8Array(20), -1)).toThrow(RangeError);
     expect(() => ataArg.decode(new Uint8Array(20), 1.5)).toThrow(RangeError);
-    expect(() => ataArg.encodeInto({ flags: 0, errorFeature: 0, sectorCount: 0, commandStatus: 0, lba: 0 }, new Uint8Array(20), -2)).toThrow(RangeError);
+    expect(() =>
+      ataArg.encodeInto({ flags: 0, errorFeature: 0, sectorCount: 0, commandStatus: 0, lba: 0 }, new Uint8Array(20), -2),
+    ).toThrow(RangeError);
   });
 });

@@ -16,7 +16,11 @@ const golden: Array<[string, EthernetHeader, string]> = [
     { destination: 0x525400123456, source: 0x020000000001, etherType: 0x88a2 },
     '525400123456 020000000001 88a2',
   ],
-  ['high MAC bits, IPv4 type (codec is generic)', { destination: 0xfedcba987654, source: 0, etherType: 0x0800 }, 'fedcba987654 000000000000 0800'],
+  [
+    'high MAC bits, IPv4 type (codec is generic)',
+    { destination: 0xfedcba987654, source: 0, etherType: 0x0800 },
+    'fedcba987654 000000000000 0800',
+  ],
 ];
 
 const makeOut = (): EthernetHeader => ({ destination: -1, source: -1, etherType: -1 });
@@ -35,7 +39,10 @@ describe('ethernet', () => {
   });
 
   it('property: valid headers round-trip', () => {
-    fc.assert(fc.property(ethernetHeader, (value) => void checkValueRoundTrip(ethernet, value)), RUNS);
+    fc.assert(
+      fc.property(ethernetHeader, (value) => void checkValueRoundTrip(ethernet, value)),
+      RUNS,
+    );
   });
 
   it('property: what decodes re-encodes', () => {

@@ -47,80 +47,191 @@ const cases: FrameCase[] = [
   {
     description: 'Query Config read, broadcast (what the Linux initiator sends)',
     hex: `ffffffffffff 525400123456 88a2  10 00 ffff ff 01 00000001  0000 0000 00 00 0000 ${zeros(28)}`,
-    encode: (buf) => encodeConfigFrame(buf, { destination: BROADCAST, source: INITIATOR, header: { flags: 0, shelf: 0xffff, slot: 0xff, tag: 1 }, config: { bufferCount: 0, firmwareVersion: 0, sectorCount: 0, aoeVersion: 0, command: 0, configString: new Uint8Array(0) } }),
+    encode: (buf) =>
+      encodeConfigFrame(buf, {
+        destination: BROADCAST,
+        source: INITIATOR,
+        header: { flags: 0, shelf: 0xffff, slot: 0xff, tag: 1 },
+        config: { bufferCount: 0, firmwareVersion: 0, sectorCount: 0, aoeVersion: 0, command: 0, configString: new Uint8Array(0) },
+      }),
     expected: { header: { version: 1, flags: 0, error: 0, shelf: 0xffff, slot: 0xff, command: 1, tag: 1 }, dataOffset: 32, dataLength: 28 },
   },
   {
     description: 'Query Config response from e1.2 with "vol1"',
     hex: `${ETH_TO_INITIATOR}  18 00 0001 02 01 00000001  0010 4019 02 10 0004 766f6c31 ${zeros(24)}`,
-    encode: (buf) => encodeConfigFrame(buf, { destination: INITIATOR, source: TARGET, header: reply(1), config: { bufferCount: 16, firmwareVersion: 0x4019, sectorCount: 2, aoeVersion: 1, command: 0, configString: ascii('vol1') } }),
-    expected: { config: { bufferCount: 16, firmwareVersion: 0x4019, sectorCount: 2, aoeVersion: 1, command: 0, configString: ascii('vol1') }, dataOffset: 36 },
+    encode: (buf) =>
+      encodeConfigFrame(buf, {
+        destination: INITIATOR,
+        source: TARGET,
+        header: reply(1),
+        config: { bufferCount: 16, firmwareVersion: 0x4019, sectorCount: 2, aoeVersion: 1, command: 0, configString: ascii('vol1') },
+      }),
+    expected: {
+      config: { bufferCount: 16, firmwareVersion: 0x4019, sectorCount: 2, aoeVersion: 1, command: 0, configString: ascii('vol1') },
+      dataOffset: 36,
+    },
   },
   {
     description: 'Query Config set refused: error 4 (config string present)',
     hex: `${ETH_TO_INITIATOR}  1c 04 0001 02 01 00000002  0010 4019 02 13 0004 766f6c31 ${zeros(24)}`,
-    encode: (buf) => encodeConfigFrame(buf, { destination: INITIATOR, source: TARGET, header: reply(2, 4), config: { bufferCount: 16, firmwareVersion: 0x4019, sectorCount: 2, aoeVersion: 1, command: 3, configString: ascii('vol1') } }),
+    encode: (buf) =>
+      encodeConfigFrame(buf, {
+        destination: INITIATOR,
+        source: TARGET,
+        header: reply(2, 4),
+        config: { bufferCount: 16, firmwareVersion: 0x4019, sectorCount: 2, aoeVersion: 1, command: 3, configString: ascii('vol1') },
+      }),
     expected: { header: { version: 1, flags: 0xc, error: 4, shelf: 1, slot: 2, command: 1, tag: 2 } },
   },
   {
     description: 'ATA READ SECTORS EXT request',
     hex: `${ETH_TO_TARGET}  10 00 0001 02 00 0000abcd  40 00 02 24 785634120000 0000 ${zeros(24)}`,
-    encode: (buf) => encodeAtaFrame(buf, { destination: TARGET, source: INITIATOR, header: request(0xabcd, 0), ata: { flags: 0x40, errorFeature: 0, sectorCount: 2, commandStatus: AtaCommand.ReadSectorsExt, lba: 0x12345678 } }),
-    expected: { ata: { flags: 0x40, errorFeature: 0, sectorCount: 2, commandStatus: 0x24, lba: 0x12345678 }, dataOffset: 36, dataLength: 24 },
+    encode: (buf) =>
+      encodeAtaFrame(buf, {
+        destination: TARGET,
+        source: INITIATOR,
+        header: request(0xabcd, 0),
+        ata: { flags: 0x40, errorFeature: 0, sectorCount: 2, commandStatus: AtaCommand.ReadSectorsExt, lba: 0x12345678 },
+      }),
+    expected: {
+      ata: { flags: 0x40, errorFeature: 0, sectorCount: 2, commandStatus: 0x24, lba: 0x12345678 },
+      dataOffset: 36,
+      dataLength: 24,
+    },
   },
   {
     description: 'ATA FLUSH CACHE EXT request',
     hex: `${ETH_TO_TARGET}  10 00 0001 02 00 00000003  40 00 00 ea 000000000000 0000 ${zeros(24)}`,
-    encode: (buf) => encodeAtaFrame(buf, { destination: TARGET, source: INITIATOR, header: request(3), ata: { flags: 0x40, errorFeature: 0, sectorCount: 0, commandStatus: AtaCommand.FlushCacheExt, lba: 0 } }),
+    encode: (buf) =>
+      encodeAtaFrame(buf, {
+        destination: TARGET,
+        source: INITIATOR,
+        header: request(3),
+        ata: { flags: 0x40, errorFeature: 0, sectorCount: 0, commandStatus: AtaCommand.FlushCacheExt, lba: 0 },
+      }),
     expected: { ata: { flags: 0x40, errorFeature: 0, sectorCount: 0, commandStatus: 0xea, lba: 0 } },
   },
   {
     description: 'ATA error reply: ABRT (ERR|DRDY status, error register 0x04)',
     hex: `${ETH_TO_INITIATOR}  18 00 0001 02 00 00000009  00 04 00 41 000000000000 0000 ${zeros(24)}`,
-    encode: (buf) => encodeAtaFrame(buf, { destination: INITIATOR, source: TARGET, header: reply(9), ata: { flags: 0, errorFeature: 0x04, sectorCount: 0, commandStatus: 0x41, lba: 0 } }),
+    encode: (buf) =>
+      encodeAtaFrame(buf, {
+        destination: INITIATOR,
+        source: TARGET,
+        header: reply(9),
+        ata: { flags: 0, errorFeature: 0x04, sectorCount: 0, commandStatus: 0x41, lba: 0 },
+      }),
     expected: { ata: { flags: 0, errorFeature: 4, sectorCount: 0, commandStatus: 0x41, lba: 0 } },
   },
   {
     description: 'ATA error reply: IDNF for a read past the end',
     hex: `${ETH_TO_INITIATOR}  18 00 0001 02 00 0000000a  40 10 02 41 000000010000 0000 ${zeros(24)}`,
-    encode: (buf) => encodeAtaFrame(buf, { destination: INITIATOR, source: TARGET, header: reply(10), ata: { flags: 0x40, errorFeature: 0x10, sectorCount: 2, commandStatus: 0x41, lba: 0x01000000 } }),
+    encode: (buf) =>
+      encodeAtaFrame(buf, {
+        destination: INITIATOR,
+        source: TARGET,
+        header: reply(10),
+        ata: { flags: 0x40, errorFeature: 0x10, sectorCount: 2, commandStatus: 0x41, lba: 0x01000000 },
+      }),
     expected: { ata: { flags: 0x40, errorFeature: 0x10, sectorCount: 2, commandStatus: 0x41, lba: 0x01000000 } },
   },
   {
     description: 'Mac Mask List read response with two entries',
     hex: `${ETH_TO_INITIATOR}  18 00 0001 02 02 00000004  00 00 00 02 0000 020000000001 0000 020000000002 ${zeros(16)}`,
-    encode: (buf) => encodeMaskFrame(buf, { destination: INITIATOR, source: TARGET, header: reply(4), mask: { command: 0, error: 0, directives: [{ command: 0, mac: 0x020000000001 }, { command: 0, mac: 0x020000000002 }] } }),
-    expected: { mask: { command: 0, error: 0, directives: [{ command: 0, mac: 0x020000000001 }, { command: 0, mac: 0x020000000002 }] }, dataOffset: 44 },
+    encode: (buf) =>
+      encodeMaskFrame(buf, {
+        destination: INITIATOR,
+        source: TARGET,
+        header: reply(4),
+        mask: {
+          command: 0,
+          error: 0,
+          directives: [
+            { command: 0, mac: 0x020000000001 },
+            { command: 0, mac: 0x020000000002 },
+          ],
+        },
+      }),
+    expected: {
+      mask: {
+        command: 0,
+        error: 0,
+        directives: [
+          { command: 0, mac: 0x020000000001 },
+          { command: 0, mac: 0x020000000002 },
+        ],
+      },
+      dataOffset: 44,
+    },
   },
   {
     description: 'Mac Mask List edit request: add + delete',
     hex: `${ETH_TO_TARGET}  10 00 0001 02 02 00000005  00 01 00 02 0001 525400123456 0002 020000000001 ${zeros(16)}`,
-    encode: (buf) => encodeMaskFrame(buf, { destination: TARGET, source: INITIATOR, header: request(5), mask: { command: 1, error: 0, directives: [{ command: 1, mac: INITIATOR }, { command: 2, mac: TARGET }] } }),
-    expected: { mask: { command: 1, error: 0, directives: [{ command: 1, mac: INITIATOR }, { command: 2, mac: TARGET }] } },
+    encode: (buf) =>
+      encodeMaskFrame(buf, {
+        destination: TARGET,
+        source: INITIATOR,
+        header: request(5),
+        mask: {
+          command: 1,
+          error: 0,
+          directives: [
+            { command: 1, mac: INITIATOR },
+            { command: 2, mac: TARGET },
+          ],
+        },
+      }),
+    expected: {
+      mask: {
+        command: 1,
+        error: 0,
+        directives: [
+          { command: 1, mac: INITIATOR },
+          { command: 2, mac: TARGET },
+        ],
+      },
+    },
   },
   {
     description: 'Mac Mask List error reply: MError 3 (list full) at directive 1',
     hex: `${ETH_TO_INITIATOR}  18 00 0001 02 02 00000006  00 01 03 01 ${zeros(32)}`,
-    encode: (buf) => encodeMaskFrame(buf, { destination: INITIATOR, source: TARGET, header: reply(6), mask: { command: 1, error: 3, directives: [], errorIndex: 1 } }),
+    encode: (buf) =>
+      encodeMaskFrame(buf, {
+        destination: INITIATOR,
+        source: TARGET,
+        header: reply(6),
+        mask: { command: 1, error: 3, directives: [], errorIndex: 1 },
+      }),
     expected: { mask: { command: 1, error: 3, directives: [], errorIndex: 1 }, dataOffset: 28 },
   },
   {
     description: 'Reserve/Release read request',
     hex: `${ETH_TO_TARGET}  10 00 0001 02 03 00000007  00 00 ${zeros(34)}`,
-    encode: (buf) => encodeReserveFrame(buf, { destination: TARGET, source: INITIATOR, header: request(7), reserve: { command: 0, macs: [] } }),
+    encode: (buf) =>
+      encodeReserveFrame(buf, { destination: TARGET, source: INITIATOR, header: request(7), reserve: { command: 0, macs: [] } }),
     expected: { reserve: { command: 0, macs: [] }, dataOffset: 26 },
   },
   {
     description: 'Reserve/Release force set request',
     hex: `${ETH_TO_TARGET}  10 00 0001 02 03 00000008  02 01 525400123456 ${zeros(28)}`,
-    encode: (buf) => encodeReserveFrame(buf, { destination: TARGET, source: INITIATOR, header: request(8), reserve: { command: 2, macs: [INITIATOR] } }),
+    encode: (buf) =>
+      encodeReserveFrame(buf, { destination: TARGET, source: INITIATOR, header: request(8), reserve: { command: 2, macs: [INITIATOR] } }),
     expected: { reserve: { command: 2, macs: [INITIATOR] } },
   },
   {
     description: 'Reserve/Release set refused: error 6 (target reserved), current list',
     hex: `${ETH_TO_INITIATOR}  1c 06 0001 02 03 00000009  01 01 020000000009 ${zeros(28)}`,
-    encode: (buf) => encodeReserveFrame(buf, { destination: INITIATOR, source: TARGET, header: reply(9, 6), reserve: { command: 1, macs: [0x020000000009] } }),
-    expected: { header: { version: 1, flags: 0xc, error: 6, shelf: 1, slot: 2, command: 3, tag: 9 }, reserve: { command: 1, macs: [0x020000000009] } },
+    encode: (buf) =>
+      encodeReserveFrame(buf, {
+        destination: INITIATOR,
+        source: TARGET,
+        header: reply(9, 6),
+        reserve: { command: 1, macs: [0x020000000009] },
+      }),
+    expected: {
+      header: { version: 1, flags: 0xc, error: 6, shelf: 1, slot: 2, command: 3, tag: 9 },
+      reserve: { command: 1, macs: [0x020000000009] },
+    },
   },
 ];
 
@@ -153,7 +264,13 @@ describe('frame golden table', () => {
   it('ATA READ EXT response carrying 2 sectors (sha256 of the frame computed independently)', () => {
     const data = Uint8Array.from({ length: 1024 }, (_, i) => i & 0xff);
     const buf = new Uint8Array(1500);
-    const length = encodeAtaFrame(buf, { destination: INITIATOR, source: TARGET, header: reply(0xabcd), ata: { flags: 0x40, errorFeature: 0, sectorCount: 2, commandStatus: AtaStatus.Ready, lba: 0x12345678 }, data });
+    const length = encodeAtaFrame(buf, {
+      destination: INITIATOR,
+      source: TARGET,
+      header: reply(0xabcd),
+      ata: { flags: 0x40, errorFeature: 0, sectorCount: 2, commandStatus: AtaStatus.Ready, lba: 0x12345678 },
+      data,
+    });
     expect(length).toBe(1060);
     expect(sha256(buf.subarray(0, length))).toBe('b93519c906465731fef1b4302000e47a5b79d4ac03daf244087ce1ef67f8c319');
     const decoded = decodeFrame(buf, length);
@@ -163,7 +280,13 @@ describe('frame golden table', () => {
 
   it('ATA WRITE SECTORS (LBA28, 0xE0 device nibble) request with 1 sector', () => {
     const buf = new Uint8Array(600);
-    const length = encodeAtaFrame(buf, { destination: TARGET, source: INITIATOR, header: request(7), ata: { flags: 0x01, errorFeature: 0, sectorCount: 1, commandStatus: AtaCommand.WriteSectors, lba: 0xe0000010 }, data: new Uint8Array(512).fill(0x5a) });
+    const length = encodeAtaFrame(buf, {
+      destination: TARGET,
+      source: INITIATOR,
+      header: request(7),
+      ata: { flags: 0x01, errorFeature: 0, sectorCount: 1, commandStatus: AtaCommand.WriteSectors, lba: 0xe0000010 },
+      data: new Uint8Array(512).fill(0x5a),
+    });
     expect(length).toBe(548);
     expect(sha256(buf.subarray(0, length))).toBe('6a0a0e537a80c2229c8962f373db7512f9ce2c234c23d80fc0ae90f7fe634192');
   });
@@ -172,7 +295,13 @@ describe('frame golden table', () => {
     const page = readHexFixture('identify-4096e.hex');
     const buf = new Uint8Array(548);
     buf.set(page, 36);
-    const length = encodeAtaFrame(buf, { destination: INITIATOR, source: TARGET, header: reply(11), ata: { flags: 0, errorFeature: 0, sectorCount: 1, commandStatus: 0x40, lba: 0 }, data: buf.subarray(36) });
+    const length = encodeAtaFrame(buf, {
+      destination: INITIATOR,
+      source: TARGET,
+      header: reply(11),
+      ata: { flags: 0, errorFeature: 0, sectorCount: 1, commandStatus: 0x40, lba: 0 },
+      data: buf.subarray(36),
+    });
     expect(length).toBe(548);
     expect(toHex(buf.subarray(0, 36))).toBe(toHex(fromHex(`${ETH_TO_INITIATOR} 18 00 0001 02 00 0000000b 00 00 01 40 000000000000 0000`)));
     expect(sha256(buf.subarray(36))).toBe(sha256(page));
@@ -223,7 +352,17 @@ describe('frame errors', () => {
     expect(encodeReserveFrame(buf, frame, 5)).toBe(60);
     expect(buf.subarray(5 + 26, 65).every((b) => b === 0)).toBe(true);
     expect([buf[4], buf[65]]).toEqual([0xee, 0xee]);
-    expectWireError(() => encodeAtaFrame(new Uint8Array(1000), { destination: TARGET, source: INITIATOR, header: request(1), ata: { flags: 0, errorFeature: 0, sectorCount: 2, commandStatus: 0x30, lba: 0 }, data: new Uint8Array(1024) }), 'ERR_AOE_BUFFER_TOO_SMALL');
+    expectWireError(
+      () =>
+        encodeAtaFrame(new Uint8Array(1000), {
+          destination: TARGET,
+          source: INITIATOR,
+          header: request(1),
+          ata: { flags: 0, errorFeature: 0, sectorCount: 2, commandStatus: 0x30, lba: 0 },
+          data: new Uint8Array(1024),
+        }),
+      'ERR_AOE_BUFFER_TOO_SMALL',
+    );
   });
 
   it('padLength pads to 60 and leaves longer frames alone', () => {

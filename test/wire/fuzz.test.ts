@@ -81,30 +81,43 @@ const frames = fc
   });
 
 describe('frame fuzz', () => {
-  it('property: decodeFrame throws only listed WireErrors, and what decodes re-encodes', () => {
-    const seen = new Set<string>();
-    fc.assert(
-      fc.property(frames, (input) => {
-        let frame: DecodedFrame;
-        try {
-          frame = decodeFrame(input);
-        } catch (error) {
-          expect(error).toBeInstanceOf(WireError);
-          expect(WIRE_ERROR_CODES).toContain((error as WireError).code);
-          seen.add((error as WireError).code);
-          return;
-        }
-        seen.add(`ok:${frame.header.command}`);
-        const { bytes, covered } = reencode(frame, input, input.length);
-        expect(toHex(bytes.subarray(0, covered))).toBe(toHex(input.subarray(0, covered)));
-        expect(frame.dataOffset + frame.dataLength).toBe(input.length);
-      }),
-      { numRuns: FUZZ_RUNS },
-    );
-    for (const expected of ['ok:0', 'ok:1', 'ok:2', 'ok:3', 'ok:240', 'ERR_AOE_BAD_ETHERTYPE', 'ERR_AOE_SHORT_FRAME', 'ERR_AOE_BAD_COMMAND']) {
-      expect(seen, `fuzz never reached ${expected}`).toContain(expected);
-    }
-  }, FUZZ_TIMEOUT);
+  it(
+    'property: decodeFrame throws only listed WireErrors, and what decodes re-encodes',
+    () => {
+      const seen = new Set<string>();
+      fc.assert(
+        fc.property(frames, (input) => {
+          let frame: DecodedFrame;
+          try {
+            frame = decodeFrame(input);
+          } catch (error) {
+            expect(error).toBeInstanceOf(WireError);
+            expect(WIRE_ERROR_CODES).toContain((error as WireError).code);
+            seen.add((error as WireError).code);
+            return;
+          }
+          seen.add(`ok:${frame.header.command}`);
+          const { bytes, covered } = reencode(frame, input, input.length);
+          expect(toHex(bytes.subarray(0, covered))).toBe(toHex(input.subarray(0, covered)));
+          expect(frame.dataOffset + frame.dataLength).toBe(input.length);
+        }),
+        { numRuns: FUZZ_RUNS },
+      );
+      for (const expected of [
+        'ok:0',
+        'ok:1',
+        'ok:2',
+        'ok:3',
+        'ok:240',
+        'ERR_AOE_BAD_ETHERTYPE',
+        'ERR_AOE_SHORT_FRAME',
+        'ERR_AOE_BAD_COMMAND',
+      ]) {
+        expect(seen, `fuzz never reached ${expected}`).toContain(expected);
+      }
+    },
+    FUZZ_TIMEOUT,
+  );
 
   const codecs: Array<[string, Codec<unknown, any>]> = [
     ['ethernet', ethernet],
@@ -116,20 +129,24 @@ describe('frame fuzz', () => {
     ['identifyPage', identifyPage],
   ];
 
-  it.each(codecs)('property: %s.decode at any offset/end (even past the buffer) throws only WireErrors', (_name, codec) => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 600, size: 'max' }), fc.nat(), fc.nat({ max: 700 }), (bytes, offsetSeed, endSeed) => {
-        const offset = bytes.length === 0 ? 0 : offsetSeed % (bytes.length + 1);
-        try {
-          codec.decode(bytes, offset, endSeed);
-        } catch (error) {
-          if (!(error instanceof WireError)) throw error;
-          expect(WIRE_ERROR_CODES).toContain(error.code);
-        }
-      }),
-      { numRuns: Math.ceil(FUZZ_RUNS / 7) },
-    );
-  }, FUZZ_TIMEOUT);
+  it.each(codecs)(
+    'property: %s.decode at any offset/end (even past the buffer) throws only WireErrors',
+    (_name, codec) => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 600, size: 'max' }), fc.nat(), fc.nat({ max: 700 }), (bytes, offsetSeed, endSeed) => {
+          const offset = bytes.length === 0 ? 0 : offsetSeed % (bytes.length + 1);
+          try {
+            codec.decode(bytes, offset, endSeed);
+          } catch (error) {
+            if (!(error instanceof WireError)) throw error;
+            expect(WIRE_ERROR_CODES).toContain(error.code);
+          }
+        }),
+        { numRuns: Math.ceil(FUZZ_RUNS / 7) },
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 });
 
 /**

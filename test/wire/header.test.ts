@@ -19,15 +19,27 @@ const header = (fields: Partial<AoeHeader>): AoeHeader => ({
 // ver|flags  error  shelf  slot  cmd  tag
 const golden: Array<[string, AoeHeader, string]> = [
   ['ATA request to e1.2', header({ shelf: 1, slot: 2, tag: 0xabcd }), '10 00 0001 02 00 0000abcd'],
-  ['broadcast Query Config (shelf 0xFFFF, slot 0xFF)', header({ shelf: 0xffff, slot: 0xff, command: 1, tag: 0x12345678 }), '10 00 ffff ff 01 12345678'],
+  [
+    'broadcast Query Config (shelf 0xFFFF, slot 0xFF)',
+    header({ shelf: 0xffff, slot: 0xff, command: 1, tag: 0x12345678 }),
+    '10 00 ffff ff 01 12345678',
+  ],
   ['Query Config response, max tag', header({ flags: 0x8, shelf: 7, slot: 3, command: 1, tag: 0xffffffff }), '18 00 0007 03 01 ffffffff'],
   [
     'response + error: UnrecognizedCommand for vendor command 0xF0',
     header({ flags: 0xc, error: 1, shelf: 7, slot: 3, command: 0xf0, tag: 0xdeadbeef }),
     '1c 01 0007 03 f0 deadbeef',
   ],
-  ['Reserve/Release reply with error 6 (target reserved)', header({ flags: 0xc, error: 6, shelf: 1, command: 3, tag: 1 }), '1c 06 0001 00 03 00000001'],
-  ['Mac Mask List request, tag with the high bit set', header({ command: 2, shelf: 0x1234, slot: 0x56, tag: 0x80000000 }), '10 00 1234 56 02 80000000'],
+  [
+    'Reserve/Release reply with error 6 (target reserved)',
+    header({ flags: 0xc, error: 6, shelf: 1, command: 3, tag: 1 }),
+    '1c 06 0001 00 03 00000001',
+  ],
+  [
+    'Mac Mask List request, tag with the high bit set',
+    header({ command: 2, shelf: 0x1234, slot: 0x56, tag: 0x80000000 }),
+    '10 00 1234 56 02 80000000',
+  ],
   ['vendor command 0xFF', header({ command: 0xff }), '10 00 0000 00 ff 00000000'],
   ['E flag without R (a request never does this, but it is carried)', header({ flags: 0x4, error: 2 }), '14 02 0000 00 00 00000000'],
 ];
@@ -78,7 +90,10 @@ describe('aoeHeader', () => {
   });
 
   it('property: valid headers round-trip', () => {
-    fc.assert(fc.property(headerArbitrary, (value) => void checkValueRoundTrip(aoeHeader, value)), RUNS);
+    fc.assert(
+      fc.property(headerArbitrary, (value) => void checkValueRoundTrip(aoeHeader, value)),
+      RUNS,
+    );
   });
 
   it('property: what decodes re-encodes', () => {

@@ -20,7 +20,17 @@ function handBuiltPage(serial: string, firmware: string, model: string, sectors:
   put(10, 20, serial);
   put(23, 8, firmware);
   put(27, 40, model);
-  Object.assign(words, { 47: 0x8000, 49: 0x0200, 50: 0x4000, 83: 0x7400, 84: 0x4000, 86: 0x3400, 87: 0x4000, 93: 0x400b, 106: sectorSizeWord });
+  Object.assign(words, {
+    47: 0x8000,
+    49: 0x0200,
+    50: 0x4000,
+    83: 0x7400,
+    84: 0x4000,
+    86: 0x3400,
+    87: 0x4000,
+    93: 0x400b,
+    106: sectorSizeWord,
+  });
   const lba28 = Math.min(sectors, 0x0fffffff);
   words[60] = lba28 % 0x10000;
   words[61] = Math.floor(lba28 / 0x10000);
@@ -35,7 +45,13 @@ function handBuiltPage(serial: string, firmware: string, model: string, sectors:
   return page;
 }
 
-const info4096: IdentifyInfo = { serial: 'AOEKIT-SN-0001', firmware: 'aoekit01', model: 'aoekit aoeblade', sectors: 0x123456789, physicalSectorSize: 4096 };
+const info4096: IdentifyInfo = {
+  serial: 'AOEKIT-SN-0001',
+  firmware: 'aoekit01',
+  model: 'aoekit aoeblade',
+  sectors: 0x123456789,
+  physicalSectorSize: 4096,
+};
 const parsed4096: ParsedIdentify = { ...info4096, lba28Sectors: 0x0fffffff, lba48: true, flushSupported: true };
 
 describe('identify', () => {
@@ -55,8 +71,26 @@ describe('identify', () => {
 
   it('words initiators read (AOE-NOTES table)', () => {
     const page = bufferFor(info4096);
-    const expected: Record<number, number> = { 0: 0x0040, 47: 0x8000, 49: 0x0200, 50: 0x4000, 60: 0xffff, 61: 0x0fff, 83: 0x7400, 84: 0x4000, 86: 0x3400, 87: 0x4000, 93: 0x400b, 100: 0x6789, 101: 0x2345, 102: 0x0001, 103: 0, 106: 0x6003 };
-    for (const [index, value] of Object.entries(expected)) expect([Number(index), word(page, Number(index))]).toEqual([Number(index), value]);
+    const expected: Record<number, number> = {
+      0: 0x0040,
+      47: 0x8000,
+      49: 0x0200,
+      50: 0x4000,
+      60: 0xffff,
+      61: 0x0fff,
+      83: 0x7400,
+      84: 0x4000,
+      86: 0x3400,
+      87: 0x4000,
+      93: 0x400b,
+      100: 0x6789,
+      101: 0x2345,
+      102: 0x0001,
+      103: 0,
+      106: 0x6003,
+    };
+    for (const [index, value] of Object.entries(expected))
+      expect([Number(index), word(page, Number(index))]).toEqual([Number(index), value]);
     expect(page[510]).toBe(0xa5);
     expect(sum(page)).toBe(0);
   });
@@ -81,7 +115,15 @@ describe('identify', () => {
     page[60 * 2 + 1] = 0x12; // 0x1234 sectors
     page[106 * 2 + 1] = 0x60;
     page[106 * 2] = 0x02; // 4 logical per physical = 2048: not expressible
-    expect(plain(parseIdentify(page))).toEqual({ serial: 'SN1', firmware: '', model: '', sectors: 0x1234, lba28Sectors: 0x1234, lba48: false, flushSupported: false });
+    expect(plain(parseIdentify(page))).toEqual({
+      serial: 'SN1',
+      firmware: '',
+      model: '',
+      sectors: 0x1234,
+      lba28Sectors: 0x1234,
+      lba48: false,
+      flushSupported: false,
+    });
   });
 
   it('parse errors: checksum mismatch and LBA48 capacity beyond 2^48 - 1', () => {
@@ -108,7 +150,8 @@ describe('identify', () => {
       { sectors: 1.5 },
       { physicalSectorSize: 1024 },
     ];
-    for (const fields of bad) expectWireError(() => buildIdentify({ ...info4096, ...(fields as Partial<IdentifyInfo>) }, buf, 0), 'ERR_AOE_FIELD_RANGE');
+    for (const fields of bad)
+      expectWireError(() => buildIdentify({ ...info4096, ...(fields as Partial<IdentifyInfo>) }, buf, 0), 'ERR_AOE_FIELD_RANGE');
     expect(buf.every((b) => b === 0xee)).toBe(true);
     expect(buildIdentify({ ...info4096, serial: 'x'.repeat(20), model: '~'.repeat(40), sectors: 2 ** 48 - 1 }, buf, 0)).toBe(512);
   });

@@ -14,26 +14,65 @@ const golden: Array<[string, MaskArg, string]> = [
   ['read request', { command: MaskCommand.Read, error: 0, directives: [] }, '00 00 00 00'],
   [
     'read response with two entries',
-    { command: MaskCommand.Read, error: 0, directives: [{ command: 0, mac: A }, { command: 0, mac: B }] },
+    {
+      command: MaskCommand.Read,
+      error: 0,
+      directives: [
+        { command: 0, mac: A },
+        { command: 0, mac: B },
+      ],
+    },
     '00 00 00 02  00 00 020000000001  00 00 020000000002',
   ],
   [
     'edit request: add Q, delete A',
-    { command: MaskCommand.Edit, error: 0, directives: [{ command: DirectiveCommand.Add, mac: Q }, { command: DirectiveCommand.Delete, mac: A }] },
+    {
+      command: MaskCommand.Edit,
+      error: 0,
+      directives: [
+        { command: DirectiveCommand.Add, mac: Q },
+        { command: DirectiveCommand.Delete, mac: A },
+      ],
+    },
     '00 01 00 02  00 01 525400123456  00 02 020000000001',
   ],
-  ['edit response: the list after the edit', { command: MaskCommand.Edit, error: 0, directives: [{ command: 0, mac: Q }] }, '00 01 00 01  00 00 525400123456'],
+  [
+    'edit response: the list after the edit',
+    { command: MaskCommand.Edit, error: 0, directives: [{ command: 0, mac: Q }] },
+    '00 01 00 01  00 00 525400123456',
+  ],
   [
     'edit request with an unknown DCmd 7 (decodes: the target answers MError 2)',
     { command: MaskCommand.Edit, error: 0, directives: [{ command: 7, mac: A }] },
     '00 01 00 01  00 07 020000000001',
   ],
-  ['error reply MError 1 (unspecified) at directive 0', { command: MaskCommand.Edit, error: MaskError.Unspecified, directives: [], errorIndex: 0 }, '00 01 01 00'],
-  ['error reply MError 2 (bad directive) at directive 1', { command: MaskCommand.Edit, error: MaskError.BadDirective, directives: [], errorIndex: 1 }, '00 01 02 01'],
-  ['error reply MError 3 (list full) at directive 3', { command: MaskCommand.Edit, error: MaskError.ListFull, directives: [], errorIndex: 3 }, '00 01 03 03'],
+  [
+    'error reply MError 1 (unspecified) at directive 0',
+    { command: MaskCommand.Edit, error: MaskError.Unspecified, directives: [], errorIndex: 0 },
+    '00 01 01 00',
+  ],
+  [
+    'error reply MError 2 (bad directive) at directive 1',
+    { command: MaskCommand.Edit, error: MaskError.BadDirective, directives: [], errorIndex: 1 },
+    '00 01 02 01',
+  ],
+  [
+    'error reply MError 3 (list full) at directive 3',
+    { command: MaskCommand.Edit, error: MaskError.ListFull, directives: [], errorIndex: 3 },
+    '00 01 03 03',
+  ],
 ];
 
-const makeOut = (): MaskArg => ({ command: -1, error: 9, errorIndex: 9, directives: [{ command: 9, mac: 9 }, { command: 9, mac: 9 }, { command: 9, mac: 9 }] });
+const makeOut = (): MaskArg => ({
+  command: -1,
+  error: 9,
+  errorIndex: 9,
+  directives: [
+    { command: 9, mac: 9 },
+    { command: 9, mac: 9 },
+    { command: 9, mac: 9 },
+  ],
+});
 
 describe('maskArg', () => {
   it.each(golden)('golden: %s', (_description, value, hex) => {
@@ -68,14 +107,35 @@ describe('maskArg', () => {
     expectWireError(() => maskArg.encodeInto({ command: 1, error: 2, directives: [], errorIndex: 256 }, buf, 0), 'ERR_AOE_FIELD_RANGE');
     expectWireError(() => maskArg.encodeInto({ command: 256, error: 0, directives: [] }, buf, 0), 'ERR_AOE_FIELD_RANGE');
     expectWireError(() => maskArg.encodeInto({ command: 0, error: 256, directives: [] }, buf, 0), 'ERR_AOE_FIELD_RANGE');
-    expectWireError(() => maskArg.encodeInto({ command: 1, error: 0, directives: [{ command: 256, mac: A }] }, buf, 0), 'ERR_AOE_FIELD_RANGE');
-    expectWireError(() => maskArg.encodeInto({ command: 1, error: 0, directives: [{ command: 1, mac: A }, { command: 1, mac: 2 ** 48 }] }, buf, 0), 'ERR_AOE_BAD_MAC');
+    expectWireError(
+      () => maskArg.encodeInto({ command: 1, error: 0, directives: [{ command: 256, mac: A }] }, buf, 0),
+      'ERR_AOE_FIELD_RANGE',
+    );
+    expectWireError(
+      () =>
+        maskArg.encodeInto(
+          {
+            command: 1,
+            error: 0,
+            directives: [
+              { command: 1, mac: A },
+              { command: 1, mac: 2 ** 48 },
+            ],
+          },
+          buf,
+          0,
+        ),
+      'ERR_AOE_BAD_MAC',
+    );
     expect(buf.every((b) => b === 0)).toBe(true);
     expect(maskArg.encodeInto({ command: 1, error: 0, directives: many.slice(1) }, buf, 0)).toBe(4 + 8 * 255);
   });
 
   it('property: valid arguments round-trip', () => {
-    fc.assert(fc.property(maskArbitrary, (value) => void checkValueRoundTrip(maskArg, value)), RUNS);
+    fc.assert(
+      fc.property(maskArbitrary, (value) => void checkValueRoundTrip(maskArg, value)),
+      RUNS,
+    );
   });
 
   it('property: what decodes re-encodes', () => {

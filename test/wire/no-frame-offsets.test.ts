@@ -31,10 +31,13 @@ describe('one wire layer', () => {
     const findings: string[] = [];
     for (const directory of AOE_CODE) {
       for (const file of files(path.join(source, directory))) {
-        readFileSync(file, 'utf8').split('\n').forEach((line, index) => {
-          if (/^\s*(\/\/|\*)/.test(line)) return; // comments may show what the accessors do
-          for (const [pattern, what] of PATTERNS) if (pattern.test(line)) findings.push(`${path.relative(source, file)}:${index + 1}: ${what}: ${line.trim()}`);
-        });
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .forEach((line, index) => {
+            if (/^\s*(\/\/|\*)/.test(line)) return; // comments may show what the accessors do
+            for (const [pattern, what] of PATTERNS)
+              if (pattern.test(line)) findings.push(`${path.relative(source, file)}:${index + 1}: ${what}: ${line.trim()}`);
+          });
       }
     }
     expect(findings).toEqual([]);

@@ -15,12 +15,22 @@ const golden: Array<[string, ReserveArg, string]> = [
   ['set request: A and B', { command: ReserveCommand.Set, macs: [A, B] }, '01 02 020000000001 020000000002'],
   ['set request with no MACs: release', { command: ReserveCommand.Set, macs: [] }, '01 00'],
   ['force set request', { command: ReserveCommand.ForceSet, macs: [0x525400123456] }, '02 01 525400123456'],
-  ['set refused (error 6 in the header): reply carries the current list', { command: ReserveCommand.Set, macs: [0x020000000009] }, '01 01 020000000009'],
+  [
+    'set refused (error 6 in the header): reply carries the current list',
+    { command: ReserveCommand.Set, macs: [0x020000000009] },
+    '01 01 020000000009',
+  ],
 ];
 
 describe('reserveArg', () => {
   it.each(golden)('golden: %s', (_description, value, hex) => {
-    checkRoundTrip({ codec: reserveArg, value, golden: hex, shortCode: 'ERR_AOE_SHORT_ARG', makeOut: () => ({ command: -1, macs: [1, 2, 3] }) });
+    checkRoundTrip({
+      codec: reserveArg,
+      value,
+      golden: hex,
+      shortCode: 'ERR_AOE_SHORT_ARG',
+      makeOut: () => ({ command: -1, macs: [1, 2, 3] }),
+    });
   });
 
   it('decode ignores bytes after NMacs MACs', () => {
@@ -37,7 +47,10 @@ describe('reserveArg', () => {
   });
 
   it('property: valid arguments round-trip', () => {
-    fc.assert(fc.property(reserveArbitrary, (value) => void checkValueRoundTrip(reserveArg, value)), RUNS);
+    fc.assert(
+      fc.property(reserveArbitrary, (value) => void checkValueRoundTrip(reserveArg, value)),
+      RUNS,
+    );
   });
 
   it('property: what decodes re-encodes', () => {

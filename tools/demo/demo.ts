@@ -26,9 +26,12 @@ async function startTarget(lab: Lab, backing: string): Promise<{ children: Child
   const aoeblade = packagePath('dist', 'cli', 'aoeblade.js');
   const netifs = lab.links.map((link) => link.targetIf).join(',');
   if (existsSync(aoeblade) && process.env.AOEKIT_DEMO_VBLADE !== '1') {
-    const child = lab.spawn(lab.targetNs, [process.execPath, aoeblade, '--log-level', 'warn', '1', '1', netifs, 'ram:512M'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = lab.spawn(lab.targetNs, [process.execPath, aoeblade, '--log-level', 'warn', '1', '1', netifs, 'ram:512M'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     await new Promise((resolve) => setTimeout(resolve, 700));
-    if (child.exitCode === null && child.signalCode === null) return { children: [child], description: `aoeblade e1.1 ram:512M on ${netifs}` };
+    if (child.exitCode === null && child.signalCode === null)
+      return { children: [child], description: `aoeblade e1.1 ram:512M on ${netifs}` };
     say('aoeblade did not start; falling back to Debian vblade');
   }
   const made = await lab.exec(lab.targetNs, ['dd', 'if=/dev/zero', `of=${backing}`, 'bs=1M', 'count=512', 'status=none']);
@@ -40,13 +43,15 @@ async function startTarget(lab: Lab, backing: string): Promise<{ children: Child
 async function pipeline(total: number, step: (offset: number) => Promise<void>): Promise<number> {
   const started = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: DEPTH }, async () => {
-    while (next < total) {
-      const offset = next;
-      next += CHUNK;
-      await step(offset);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: DEPTH }, async () => {
+      while (next < total) {
+        const offset = next;
+        next += CHUNK;
+        await step(offset);
+      }
+    }),
+  );
   return (performance.now() - started) / 1000;
 }
 
@@ -55,8 +60,16 @@ function pathTable(device: Device, seconds: number): string {
   const frames = paths.reduce((sum, path) => sum + path.framesAcked, 0) || 1;
   const rows = [['NETIF', 'TARGET MAC', 'PAYLOAD', 'FRAMES', 'BYTES', 'RETRANSMITS', 'SHARE', 'MB/s']];
   for (const path of paths) {
-    rows.push([path.interface, path.targetMac, String(path.payloadBytes), String(path.framesAcked), String(path.bytesAcked), String(path.retransmits),
-      `${((path.framesAcked / frames) * 100).toFixed(1)}%`, (path.bytesAcked / 1e6 / seconds).toFixed(1)]);
+    rows.push([
+      path.interface,
+      path.targetMac,
+      String(path.payloadBytes),
+      String(path.framesAcked),
+      String(path.bytesAcked),
+      String(path.retransmits),
+      `${((path.framesAcked / frames) * 100).toFixed(1)}%`,
+      (path.bytesAcked / 1e6 / seconds).toFixed(1),
+    ]);
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ')).join('\n');
@@ -69,7 +82,14 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const cleanup = async () => {
     await device?.close().catch(() => {});
-    for (const child of children) if (child.exitCode === null && child.pid) { try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ } }
+    for (const child of children)
+      if (child.exitCode === null && child.pid) {
+        try {
+          process.kill(child.pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+      }
     await lab?.destroy().catch(() => {});
     await rm(backing, { force: true });
   };
@@ -86,7 +106,12 @@ async function main(): Promise<void> {
     children.push(...target.children);
     say(`target: ${target.description}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    device = await openDevice('e1.1', { interfaces: lab.links.map((link) => link.initiatorIf), netns: lab.initiatorNs, deadlineMs: 30_000, discoverTimeoutMs: 1000 });
+    device = await openDevice('e1.1', {
+      interfaces: lab.links.map((link) => link.initiatorIf),
+      netns: lab.initiatorNs,
+      deadlineMs: 30_000,
+      discoverTimeoutMs: 1000,
+    });
     say(`found ${device.name}: ${(device.size / MiB).toFixed(0)} MiB, model '${device.identify.model}', ${device.paths.length} paths`);
     const data = Buffer.allocUnsafe(TOTAL);
     randomFillSync(data);

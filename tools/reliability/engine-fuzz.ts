@@ -5,7 +5,16 @@ import { performance } from 'node:perf_hooks';
 import { createTarget } from '../../src/blade/server.js';
 import { FrameFuzzer } from './fuzz-frames.js';
 import {
-  CaptureLink, checkReplies, emptyTally, expectationsFor, FUZZ_SOURCES, FUZZ_TARGET_MAC, fuzzExports, guardViolations, resetControlState, type CheckTally,
+  CaptureLink,
+  checkReplies,
+  emptyTally,
+  expectationsFor,
+  FUZZ_SOURCES,
+  FUZZ_TARGET_MAC,
+  fuzzExports,
+  guardViolations,
+  resetControlState,
+  type CheckTally,
 } from './fuzz-rig.js';
 
 export interface EngineFuzzOptions {
@@ -46,7 +55,15 @@ export async function runEngineFuzz(options: EngineFuzzOptions): Promise<EngineF
   const exports = target.exports;
   const handler = link.handler;
   if (!handler) throw new Error('engine did not install a receive handler');
-  const fuzzer = new FrameFuzzer({ targetMac: FUZZ_TARGET_MAC, sources: FUZZ_SOURCES, exports: exports.map((runtime) => ({ shelf: runtime.shelf, slot: runtime.slot, sectors: runtime.sectors })), maxFrame }, seed);
+  const fuzzer = new FrameFuzzer(
+    {
+      targetMac: FUZZ_TARGET_MAC,
+      sources: FUZZ_SOURCES,
+      exports: exports.map((runtime) => ({ shelf: runtime.shelf, slot: runtime.slot, sectors: runtime.sectors })),
+      maxFrame,
+    },
+    seed,
+  );
   const slab = Buffer.alloc(maxFrame);
   const lengths = new Uint32Array(1);
   const replies: Array<{ frame: Buffer; length: number }> = [];
@@ -85,7 +102,10 @@ export async function runEngineFuzz(options: EngineFuzzOptions): Promise<EngineF
     const ok = checkReplies(tally, request, length, replies, exports, expected, maxFrame, FUZZ_TARGET_MAC);
     const violations = guardViolations(guards);
     const newViolation = violations > violationsSeen;
-    if (newViolation && tally.problems.length < 20) tally.problems.push(`store access outside the window: ${JSON.stringify(guards.flatMap((guard) => guard.violations).slice(-1))} (request ${slab.subarray(0, Math.min(length, 48)).toString('hex')})`);
+    if (newViolation && tally.problems.length < 20)
+      tally.problems.push(
+        `store access outside the window: ${JSON.stringify(guards.flatMap((guard) => guard.violations).slice(-1))} (request ${slab.subarray(0, Math.min(length, 48)).toString('hex')})`,
+      );
     violationsSeen = violations;
     if ((crashed || !ok || newViolation) && options.crasherDir && index >= replay.length && crashersSaved.length < 50) {
       mkdirSync(options.crasherDir, { recursive: true });
@@ -101,10 +121,24 @@ export async function runEngineFuzz(options: EngineFuzzOptions): Promise<EngineF
   const seconds = (performance.now() - started) / 1000;
   await target.stop();
   return {
-    frames: total, seed, mtu, crashes, guardViolations: guardViolations(guards), leakedPoolSlots,
-    storeReads: guards[0].reads + guards[2].reads + guards[3].reads, storeWrites: guards[0].writes + guards[2].writes + guards[3].writes,
-    framesPerSecond: Math.round(total / seconds), seconds: Math.round(seconds * 10) / 10, byKind,
-    framesChecked: tally.framesChecked, replies: tally.replies, unexpectedReplies: tally.unexpectedReplies, missingReplies: tally.missingReplies,
-    duplicateReplies: tally.duplicateReplies, malformedReplies: tally.malformedReplies, problems: tally.problems, crashersSaved,
+    frames: total,
+    seed,
+    mtu,
+    crashes,
+    guardViolations: guardViolations(guards),
+    leakedPoolSlots,
+    storeReads: guards[0].reads + guards[2].reads + guards[3].reads,
+    storeWrites: guards[0].writes + guards[2].writes + guards[3].writes,
+    framesPerSecond: Math.round(total / seconds),
+    seconds: Math.round(seconds * 10) / 10,
+    byKind,
+    framesChecked: tally.framesChecked,
+    replies: tally.replies,
+    unexpectedReplies: tally.unexpectedReplies,
+    missingReplies: tally.missingReplies,
+    duplicateReplies: tally.duplicateReplies,
+    malformedReplies: tally.malformedReplies,
+    problems: tally.problems,
+    crashersSaved,
   };
 }

@@ -22,7 +22,10 @@ export class FrameFuzzer {
   /** Kind of the last frame generated, for figures. */
   kind = '';
 
-  constructor(private readonly addressing: FuzzAddressing, seed: number) {
+  constructor(
+    private readonly addressing: FuzzAddressing,
+    seed: number,
+  ) {
     this.random = seededRandom(seed);
     this.last = Buffer.alloc(addressing.maxFrame);
   }
@@ -69,7 +72,21 @@ export class FrameFuzzer {
   }
 
   private lba(sectors: number, sectorCount: number): number {
-    const edges = [0, 1, sectors - 1, sectors - sectorCount, sectors - sectorCount + 1, sectors, sectors + 1, 2 ** 28 - 1, 2 ** 28, 2 ** 32 - 1, 2 ** 32, 2 ** 48 - 1, 2 ** 48 - sectorCount];
+    const edges = [
+      0,
+      1,
+      sectors - 1,
+      sectors - sectorCount,
+      sectors - sectorCount + 1,
+      sectors,
+      sectors + 1,
+      2 ** 28 - 1,
+      2 ** 28,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 48 - 1,
+      2 ** 48 - sectorCount,
+    ];
     const roll = this.random();
     if (roll < 0.5) return Math.min(2 ** 48 - 1, Math.max(0, this.pick(edges)));
     if (roll < 0.8) return this.int(Math.max(1, sectors));
@@ -92,7 +109,8 @@ export class FrameFuzzer {
       command = this.pick([0x20, 0x24, 0x30, 0x34]);
     }
     const roll = this.random();
-    frame[24] = roll < 0.45 ? 0x40 | (command === 0x30 || command === 0x34 ? 1 : 0) : roll < 0.7 ? 0x40 : roll < 0.85 ? 0x00 : this.int(256);
+    frame[24] =
+      roll < 0.45 ? 0x40 | (command === 0x30 || command === 0x34 ? 1 : 0) : roll < 0.7 ? 0x40 : roll < 0.85 ? 0x00 : this.int(256);
     frame[25] = this.random() < 0.9 ? 0 : this.int(256);
     frame[26] = sectorCount;
     frame[27] = command;
@@ -104,7 +122,8 @@ export class FrameFuzzer {
     frame[35] = this.random() < 0.95 ? 0 : this.int(256);
     const full = 36 + sectorCount * 512;
     const lengthRoll = this.random();
-    let length = plausible || lengthRoll < 0.6 ? full : lengthRoll < 0.75 ? 36 : lengthRoll < 0.9 ? 24 + this.int(full - 23) : full + this.int(600);
+    let length =
+      plausible || lengthRoll < 0.6 ? full : lengthRoll < 0.75 ? 36 : lengthRoll < 0.9 ? 24 + this.int(full - 23) : full + this.int(600);
     length = Math.min(length, this.addressing.maxFrame);
     for (let i = 36; i < length; i += 64) frame[i] = this.int(256); // sparse data bytes
     return length;
@@ -176,13 +195,29 @@ export class FrameFuzzer {
   next(frame: Buffer): number {
     const roll = this.random();
     let length: number;
-    if (roll < 0.4) { this.kind = 'ata'; length = this.ata(frame); }
-    else if (roll < 0.5) { this.kind = 'config'; length = this.config(frame); }
-    else if (roll < 0.6) { this.kind = 'mask'; length = this.mask(frame); }
-    else if (roll < 0.7) { this.kind = 'reserve'; length = this.reserve(frame); }
-    else if (roll < 0.75) { this.kind = 'command'; this.header(frame, this.int(256)); length = 24 + this.int(40); }
-    else if (roll < 0.83) { this.kind = 'noise'; length = this.noise(frame); }
-    else { this.kind = 'mutated'; length = this.lastLength > 0 ? this.mutate(frame) : this.noise(frame); }
+    if (roll < 0.4) {
+      this.kind = 'ata';
+      length = this.ata(frame);
+    } else if (roll < 0.5) {
+      this.kind = 'config';
+      length = this.config(frame);
+    } else if (roll < 0.6) {
+      this.kind = 'mask';
+      length = this.mask(frame);
+    } else if (roll < 0.7) {
+      this.kind = 'reserve';
+      length = this.reserve(frame);
+    } else if (roll < 0.75) {
+      this.kind = 'command';
+      this.header(frame, this.int(256));
+      length = 24 + this.int(40);
+    } else if (roll < 0.83) {
+      this.kind = 'noise';
+      length = this.noise(frame);
+    } else {
+      this.kind = 'mutated';
+      length = this.lastLength > 0 ? this.mutate(frame) : this.noise(frame);
+    }
     length = Math.max(0, Math.min(length, this.addressing.maxFrame));
     if (this.kind !== 'mutated' && this.kind !== 'noise') {
       frame.copy(this.last, 0, 0, length);

@@ -2,12 +2,32 @@
 import type { ExportRuntime } from '../../src/blade/export.js';
 import { ataCommandStatus, ataSectorCount } from '../../src/wire/ata-arg.js';
 import { configCommand, configStringLength, configStringOffset } from '../../src/wire/config-arg.js';
-import { AtaCommand, AtaStatus, BROADCAST_SHELF, BROADCAST_SLOT, Command, ConfigCommand, ETHERNET_HEADER_LENGTH, ETHERNET_MIN_FRAME, ATA_DATA_OFFSET, SECTOR_SIZE } from '../../src/wire/constants.js';
+import {
+  AtaCommand,
+  AtaStatus,
+  BROADCAST_SHELF,
+  BROADCAST_SLOT,
+  Command,
+  ConfigCommand,
+  ETHERNET_HEADER_LENGTH,
+  ETHERNET_MIN_FRAME,
+  ATA_DATA_OFFSET,
+  SECTOR_SIZE,
+} from '../../src/wire/constants.js';
 import { isWireError, WireErrorCode } from '../../src/wire/errors.js';
 import { headerFieldsProblem } from '../../src/wire/header.js';
 import { decodeFrame } from '../../src/wire/frame.js';
 import {
-  hasAoeError, isAoeFrame, isResponse, readAoeError, readCommand, readDestinationMac, readShelf, readSlot, readSourceMac, readTag,
+  hasAoeError,
+  isAoeFrame,
+  isResponse,
+  readAoeError,
+  readCommand,
+  readDestinationMac,
+  readShelf,
+  readSlot,
+  readSourceMac,
+  readTag,
 } from '../../src/wire/frame-header.js';
 
 export const SILENT = 0;
@@ -19,7 +39,9 @@ export function addressedExports(frame: Buffer, length: number, exports: readonl
   if (isResponse(frame, 0)) return []; // a response: targets never answer responses
   const shelf = readShelf(frame, 0);
   const slot = readSlot(frame, 0);
-  return exports.filter((runtime) => (shelf === BROADCAST_SHELF || shelf === runtime.shelf) && (slot === BROADCAST_SLOT || slot === runtime.slot));
+  return exports.filter(
+    (runtime) => (shelf === BROADCAST_SHELF || shelf === runtime.shelf) && (slot === BROADCAST_SLOT || slot === runtime.slot),
+  );
 }
 
 /**
@@ -45,14 +67,25 @@ export function expectation(frame: Buffer, length: number, runtime: ExportRuntim
     const start = configStringOffset(0);
     const given = frame.subarray(start, start + configStringLength(frame, 0));
     const current = runtime.configString.subarray(0, runtime.configLength);
-    const matches = command === ConfigCommand.Test ? given.equals(current) : given.length <= current.length && given.equals(current.subarray(0, given.length));
+    const matches =
+      command === ConfigCommand.Test
+        ? given.equals(current)
+        : given.length <= current.length && given.equals(current.subarray(0, given.length));
     return matches ? MUST_REPLY : SILENT; // §3.2: a test that does not match gets no answer
   }
   return MUST_REPLY; // ATA (errors included), Mac Mask, Reserve/Release, vendor commands (error 1)
 }
 
 /** Problems with one reply to `request` (empty = fine). */
-export function replyProblems(reply: Uint8Array, replyLength: number, request: Buffer, requestLength: number, targetMac: number, exports: readonly ExportRuntime[], maxFrame: number): string[] {
+export function replyProblems(
+  reply: Uint8Array,
+  replyLength: number,
+  request: Buffer,
+  requestLength: number,
+  targetMac: number,
+  exports: readonly ExportRuntime[],
+  maxFrame: number,
+): string[] {
   const frame = Buffer.from(reply.buffer, reply.byteOffset, replyLength);
   const problems: string[] = [];
   if (replyLength < ETHERNET_MIN_FRAME || replyLength > maxFrame) problems.push(`reply length ${replyLength}`);
@@ -66,8 +99,10 @@ export function replyProblems(reply: Uint8Array, replyLength: number, request: B
   const shelf = readShelf(frame, 0);
   const slot = readSlot(frame, 0);
   if (shelf === BROADCAST_SHELF || slot === BROADCAST_SLOT) problems.push('reply claims a broadcast shelf/slot');
-  if (!addressedExports(request, requestLength, exports).some((runtime) => runtime.shelf === shelf && runtime.slot === slot)) problems.push(`reply from e${shelf}.${slot}, not addressed`);
-  if (readCommand(frame, 0) !== readCommand(request, 0) || readTag(frame, 0) !== readTag(request, 0)) problems.push('command/tag not echoed');
+  if (!addressedExports(request, requestLength, exports).some((runtime) => runtime.shelf === shelf && runtime.slot === slot))
+    problems.push(`reply from e${shelf}.${slot}, not addressed`);
+  if (readCommand(frame, 0) !== readCommand(request, 0) || readTag(frame, 0) !== readTag(request, 0))
+    problems.push('command/tag not echoed');
   const isError = hasAoeError(frame, 0);
   if (isError && (readAoeError(frame, 0) < 1 || readAoeError(frame, 0) > 6)) problems.push(`AoE error ${readAoeError(frame, 0)}`);
   if (!isError && readCommand(request, 0) === Command.Ata && ataCommandStatus(frame, 0) === AtaStatus.Ready) {
@@ -75,7 +110,8 @@ export function replyProblems(reply: Uint8Array, replyLength: number, request: B
     const command = ataCommandStatus(request, 0);
     const isRead = command === AtaCommand.ReadSectors || command === AtaCommand.ReadSectorsExt;
     const sectors = ataSectorCount(request, 0);
-    if (isRead && replyLength !== Math.max(ETHERNET_MIN_FRAME, ATA_DATA_OFFSET + sectors * SECTOR_SIZE)) problems.push(`read reply of ${replyLength} bytes for ${sectors} sectors`);
+    if (isRead && replyLength !== Math.max(ETHERNET_MIN_FRAME, ATA_DATA_OFFSET + sectors * SECTOR_SIZE))
+      problems.push(`read reply of ${replyLength} bytes for ${sectors} sectors`);
   }
   return problems;
 }

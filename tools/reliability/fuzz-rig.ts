@@ -19,7 +19,11 @@ export class CaptureLink extends EventEmitter implements Link {
   readonly state: LinkState = { up: true, carrier: true };
   handler: FrameBatchHandler | undefined;
   onSend: (frame: Uint8Array, length: number) => void = () => {};
-  constructor(name: string, readonly mac: number, readonly mtu: number) {
+  constructor(
+    name: string,
+    readonly mac: number,
+    readonly mtu: number,
+  ) {
     super();
     this.name = name;
   }
@@ -48,7 +52,11 @@ export function fuzzExports(interfaces: string[], mtu: number): FuzzExports {
   const windowInner = new GuardStore(new MemoryStore(4096 * 512), { allowStart: 100 * 512, allowEnd: 1100 * 512, maxLength });
   const windowed = new GuardStore(new WindowStore(windowInner, 100, 1000), { maxLength });
   const readOnly = new GuardStore(new MemoryStore(512 * 512), { writable: false, maxLength });
-  const stores: Array<[number, number, BlockStore, boolean]> = [[1, 2, plain, false], [1, 3, windowed, false], [2, 2, readOnly, true]];
+  const stores: Array<[number, number, BlockStore, boolean]> = [
+    [1, 2, plain, false],
+    [1, 3, windowed, false],
+    [2, 2, readOnly, true],
+  ];
   return {
     options: stores.map(([shelf, slot, store, readOnlyFlag]) => ({ shelf, slot, store, readOnly: readOnlyFlag, interfaces })),
     guards: [plain, windowInner, windowed, readOnly],
@@ -87,14 +95,21 @@ export function emptyTally(): CheckTally {
 
 /** Compare the replies one request got with what it must get; returns true when all is well. */
 export function checkReplies(
-  tally: CheckTally, request: Buffer, length: number, replies: Array<{ frame: Buffer; length: number }>, exports: readonly ExportRuntime[],
-  expected: Map<ExportRuntime, number>, maxFrame: number, targetMac: number,
+  tally: CheckTally,
+  request: Buffer,
+  length: number,
+  replies: Array<{ frame: Buffer; length: number }>,
+  exports: readonly ExportRuntime[],
+  expected: Map<ExportRuntime, number>,
+  maxFrame: number,
+  targetMac: number,
 ): boolean {
   tally.framesChecked++;
   let ok = true;
   const note = (problem: string) => {
     ok = false;
-    if (tally.problems.length < 20) tally.problems.push(`${problem} (request ${request.subarray(0, Math.min(length, 48)).toString('hex')})`);
+    if (tally.problems.length < 20)
+      tally.problems.push(`${problem} (request ${request.subarray(0, Math.min(length, 48)).toString('hex')})`);
   };
   const seen = new Map<ExportRuntime, number>();
   for (const reply of replies) {
@@ -109,17 +124,31 @@ export function checkReplies(
     seen.set(runtime, (seen.get(runtime) ?? 0) + 1);
   }
   for (const [runtime, count] of seen) {
-    if (count > 1) { tally.duplicateReplies++; note(`${count} replies from ${runtime.name}`); }
-    if (expected.get(runtime) === SILENT) { tally.unexpectedReplies++; note(`reply from ${runtime.name} where the protocol says silence`); }
+    if (count > 1) {
+      tally.duplicateReplies++;
+      note(`${count} replies from ${runtime.name}`);
+    }
+    if (expected.get(runtime) === SILENT) {
+      tally.unexpectedReplies++;
+      note(`reply from ${runtime.name} where the protocol says silence`);
+    }
   }
   for (const [runtime, expectation] of expected) {
-    if (expectation === MUST_REPLY && !seen.has(runtime)) { tally.missingReplies++; note(`no reply from ${runtime.name}`); }
+    if (expectation === MUST_REPLY && !seen.has(runtime)) {
+      tally.missingReplies++;
+      note(`no reply from ${runtime.name}`);
+    }
   }
   return ok;
 }
 
 /** Expectations for each addressed export, evaluated against the state before the request is processed. */
-export function expectationsFor(request: Buffer, length: number, exports: readonly ExportRuntime[], stateless: boolean): Map<ExportRuntime, number> {
+export function expectationsFor(
+  request: Buffer,
+  length: number,
+  exports: readonly ExportRuntime[],
+  stateless: boolean,
+): Map<ExportRuntime, number> {
   const result = new Map<ExportRuntime, number>();
   for (const runtime of addressedExports(request, length, exports)) result.set(runtime, expectation(request, length, runtime, stateless));
   return result;

@@ -24,7 +24,10 @@ export class GuardStore implements BlockStore {
   private readonly allowStart: number;
   private readonly allowEnd: number;
 
-  constructor(private readonly inner: BlockStore, private readonly options: { allowStart?: number; allowEnd?: number; writable?: boolean; maxLength?: number; readOnly?: boolean } = {}) {
+  constructor(
+    private readonly inner: BlockStore,
+    private readonly options: { allowStart?: number; allowEnd?: number; writable?: boolean; maxLength?: number; readOnly?: boolean } = {},
+  ) {
     this.size = inner.size;
     this.readOnly = options.readOnly ?? inner.readOnly;
     this.synchronous = inner.synchronous;
@@ -34,9 +37,16 @@ export class GuardStore implements BlockStore {
   }
 
   private check(kind: 'read' | 'write', length: number, position: number): boolean {
-    const ok = Number.isSafeInteger(position) && Number.isSafeInteger(length) && length > 0 && length % 512 === 0 && position % 512 === 0
-      && position >= this.allowStart && position + length <= this.allowEnd && length <= (this.options.maxLength ?? Infinity)
-      && (kind === 'read' || this.options.writable !== false);
+    const ok =
+      Number.isSafeInteger(position) &&
+      Number.isSafeInteger(length) &&
+      length > 0 &&
+      length % 512 === 0 &&
+      position % 512 === 0 &&
+      position >= this.allowStart &&
+      position + length <= this.allowEnd &&
+      length <= (this.options.maxLength ?? Infinity) &&
+      (kind === 'read' || this.options.writable !== false);
     if (!ok) this.violations.push({ kind, position, length });
     return ok;
   }

@@ -28,18 +28,48 @@ export interface LinkFuzzFigures {
  * Send `frames` fuzz frames on `sender` (a raw link facing the target's NIC) and check the replies: silence where
  * the protocol says so (state-independent rules only: the target's state changes while frames are in flight).
  */
-export async function runLinkFuzz(options: { sender: Link; target: Target; guards: GuardStore[]; targetMac: number; frames: number; seed?: number; sources: number[] }): Promise<LinkFuzzFigures> {
+export async function runLinkFuzz(options: {
+  sender: Link;
+  target: Target;
+  guards: GuardStore[];
+  targetMac: number;
+  frames: number;
+  seed?: number;
+  sources: number[];
+}): Promise<LinkFuzzFigures> {
   const { sender, target, guards, targetMac } = options;
   const exports = target.exports;
   const maxFrame = sender.mtu + 14;
-  const fuzzer = new FrameFuzzer({ targetMac, sources: options.sources, exports: exports.map((runtime) => ({ shelf: runtime.shelf, slot: runtime.slot, sectors: runtime.sectors })), maxFrame }, options.seed ?? 77);
+  const fuzzer = new FrameFuzzer(
+    {
+      targetMac,
+      sources: options.sources,
+      exports: exports.map((runtime) => ({ shelf: runtime.shelf, slot: runtime.slot, sectors: runtime.sectors })),
+      maxFrame,
+    },
+    options.seed ?? 77,
+  );
   const prefixes = Buffer.alloc(options.frames * PREFIX);
   const lengths = new Uint32Array(options.frames);
   const mustReply = new Uint8Array(options.frames);
   const answered = new Uint8Array(options.frames);
-  const figures: LinkFuzzFigures = { frames: options.frames, sent: 0, sendRefused: 0, replies: 0, unexpectedReplies: 0, malformedReplies: 0, unansweredMustReply: 0, guardViolations: 0, targetKernelDrops: 0, seconds: 0, problems: [] };
+  const figures: LinkFuzzFigures = {
+    frames: options.frames,
+    sent: 0,
+    sendRefused: 0,
+    replies: 0,
+    unexpectedReplies: 0,
+    malformedReplies: 0,
+    unansweredMustReply: 0,
+    guardViolations: 0,
+    targetKernelDrops: 0,
+    seconds: 0,
+    problems: [],
+  };
   const silentMask = new Uint8Array(options.frames); // bit e set: export e must stay silent
-  const note = (problem: string) => { if (figures.problems.length < 20) figures.problems.push(problem); };
+  const note = (problem: string) => {
+    if (figures.problems.length < 20) figures.problems.push(problem);
+  };
   sender.onFrames((slab, slotSize, frameLengths, count) => {
     for (let i = 0; i < count; i++) {
       const base = i * slotSize;
@@ -48,13 +78,24 @@ export async function runLinkFuzz(options: { sender: Link; target: Target; guard
       if (slab.readUIntBE(base + 6, 6) !== targetMac) continue;
       figures.replies++;
       const index = slab.readUInt32BE(base + 20);
-      if (index >= options.frames) { figures.malformedReplies++; note(`reply with unknown tag ${index}`); continue; }
+      if (index >= options.frames) {
+        figures.malformedReplies++;
+        note(`reply with unknown tag ${index}`);
+        continue;
+      }
       const request = prefixes.subarray(index * PREFIX, index * PREFIX + PREFIX);
       const reply = slab.subarray(base, base + length);
       const problems = replyProblems(reply, length, request, lengths[index], targetMac, exports, maxFrame);
-      if (problems.length > 0) { figures.malformedReplies++; note(`${problems.join('; ')} (request ${request.toString('hex')})`); continue; }
+      if (problems.length > 0) {
+        figures.malformedReplies++;
+        note(`${problems.join('; ')} (request ${request.toString('hex')})`);
+        continue;
+      }
       const exportIndex = exports.findIndex((runtime) => runtime.shelf === reply.readUInt16BE(16) && runtime.slot === reply[18]);
-      if ((silentMask[index] >> exportIndex) & 1) { figures.unexpectedReplies++; note(`reply where silence is due (request ${request.toString('hex')})`); }
+      if ((silentMask[index] >> exportIndex) & 1) {
+        figures.unexpectedReplies++;
+        note(`reply where silence is due (request ${request.toString('hex')})`);
+      }
       answered[index] = 1;
     }
   });
@@ -74,7 +115,10 @@ export async function runLinkFuzz(options: { sender: Link; target: Target; guard
     lengths[index] = length;
     let silent = 0;
     exports.forEach((runtime, exportIndex) => {
-      if (!addressedExports(frame, length, [runtime]).length) { silent |= 1 << exportIndex; return; }
+      if (!addressedExports(frame, length, [runtime]).length) {
+        silent |= 1 << exportIndex;
+        return;
+      }
       const expected = expectation(frame, length, runtime, true);
       if (expected === SILENT) silent |= 1 << exportIndex;
       if (expected === MUST_REPLY) mustReply[index] = 1;
@@ -88,7 +132,10 @@ export async function runLinkFuzz(options: { sender: Link; target: Target; guard
         const accepted = sender.send(batch.slice(offset), batchLengths.slice(offset), batch.length - offset);
         figures.sent += accepted;
         offset += accepted;
-        if (offset < batch.length) { figures.sendRefused++; await new Promise((resolve) => setTimeout(resolve, 1)); }
+        if (offset < batch.length) {
+          figures.sendRefused++;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
       }
       batch.length = 0;
       batchLengths.length = 0;

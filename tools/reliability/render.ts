@@ -9,7 +9,13 @@ interface VitestJson {
   numPassedTests: number;
   numFailedTests: number;
   numPendingTests: number;
-  testResults: Array<{ name: string; status: string; assertionResults: Array<{ title: string; status: string; duration?: number }>; startTime?: number; endTime?: number }>;
+  testResults: Array<{
+    name: string;
+    status: string;
+    assertionResults: Array<{ title: string; status: string; duration?: number }>;
+    startTime?: number;
+    endTime?: number;
+  }>;
 }
 
 const SIZES = `| scenario | quick (\`AOEKIT_RELIABILITY_QUICK=1\`) | full (default: \`npm test\`, \`npm run reliability\`) |
@@ -62,10 +68,18 @@ export function renderReliability(directory: string, output: string): string {
     '',
   ];
   if (results) {
-    lines.push('## Test results', '', `${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped.`, '', '| file | test | status | ms |', '|---|---|---|---|');
+    lines.push(
+      '## Test results',
+      '',
+      `${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped.`,
+      '',
+      '| file | test | status | ms |',
+      '|---|---|---|---|',
+    );
     for (const file of [...results.testResults].sort((a, b) => a.name.localeCompare(b.name))) {
       const name = path.relative(process.cwd(), file.name);
-      for (const test of file.assertionResults) lines.push(`| ${cell(name)} | ${cell(test.title)} | ${test.status} | ${Math.round(test.duration ?? 0)} |`);
+      for (const test of file.assertionResults)
+        lines.push(`| ${cell(name)} | ${cell(test.title)} | ${test.status} | ${Math.round(test.duration ?? 0)} |`);
     }
     lines.push('');
   }

@@ -5,7 +5,15 @@ import { SECTOR_SIZE } from '../../wire/constants.js';
 import { parseInteger, parseSize, UsageError } from '../common.js';
 import { printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
-interface BenchOptions extends InitiatorCliOptions { pattern: string; bs: string; qd: string; time: string; allowWrite?: boolean; policy?: string; span?: string }
+interface BenchOptions extends InitiatorCliOptions {
+  pattern: string;
+  bs: string;
+  qd: string;
+  time: string;
+  allowWrite?: boolean;
+  policy?: string;
+  span?: string;
+}
 
 export function benchCommand(): Command {
   return withInitiatorOptions(new Command('bench'))
@@ -19,9 +27,13 @@ export function benchCommand(): Command {
     .option('--policy <name>', 'multipath policy')
     .option('--allow-write', 'permit write patterns (they destroy data on the device)')
     .action(async (spec: string, options: BenchOptions) => {
-      if (!LOAD_PATTERNS.includes(options.pattern as LoadPattern)) throw new UsageError(`--pattern must be one of ${LOAD_PATTERNS.join(', ')}`);
+      if (!LOAD_PATTERNS.includes(options.pattern as LoadPattern))
+        throw new UsageError(`--pattern must be one of ${LOAD_PATTERNS.join(', ')}`);
       const pattern = options.pattern as LoadPattern;
-      if (pattern.endsWith('write') && !options.allowWrite) throw new UsageError(`--pattern ${pattern} overwrites data on the device: add --allow-write`, { code: 'ERR_AOE_WRITE_NOT_ALLOWED' });
+      if (pattern.endsWith('write') && !options.allowWrite)
+        throw new UsageError(`--pattern ${pattern} overwrites data on the device: add --allow-write`, {
+          code: 'ERR_AOE_WRITE_NOT_ALLOWED',
+        });
       const blockSize = parseSize(options.bs, '--bs');
       if (blockSize % SECTOR_SIZE !== 0) throw new UsageError(`--bs must be a multiple of ${SECTOR_SIZE}`);
       const queueDepth = parseInteger(options.qd, '--qd', 1, 1024);
@@ -35,14 +47,44 @@ export function benchCommand(): Command {
         const stats = device.stats();
         const totalFrames = stats.paths.reduce((sum, path) => sum + path.framesAcked, 0) || 1;
         const result = {
-          device: device.name, pattern, blockSize, queueDepth, seconds: round3(load.seconds), operations: load.operations,
-          megabytesPerSecond: Math.round(load.megabytesPerSecond * 10) / 10, iops: Math.round(load.iops),
-          latencyMs: { p50: round3(load.latencyP50Us / 1000), p99: round3(load.latencyP99Us / 1000) }, policy: stats.policy, retransmits: load.retransmits,
-          paths: stats.paths.map((path) => ({ interface: path.interface, payloadBytes: path.payloadBytes, frames: path.framesAcked, share: round3(path.framesAcked / totalFrames), retransmits: path.retransmits })),
+          device: device.name,
+          pattern,
+          blockSize,
+          queueDepth,
+          seconds: round3(load.seconds),
+          operations: load.operations,
+          megabytesPerSecond: Math.round(load.megabytesPerSecond * 10) / 10,
+          iops: Math.round(load.iops),
+          latencyMs: { p50: round3(load.latencyP50Us / 1000), p99: round3(load.latencyP99Us / 1000) },
+          policy: stats.policy,
+          retransmits: load.retransmits,
+          paths: stats.paths.map((path) => ({
+            interface: path.interface,
+            payloadBytes: path.payloadBytes,
+            frames: path.framesAcked,
+            share: round3(path.framesAcked / totalFrames),
+            retransmits: path.retransmits,
+          })),
         };
-        if (options.json) { printJson(result); return; }
-        process.stdout.write(`${result.device} ${pattern} bs=${blockSize} qd=${queueDepth}: ${result.megabytesPerSecond} MB/s, ${result.iops} IOPS, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${result.retransmits} retransmits\n`);
-        process.stdout.write(table([['NETIF', 'PAYLOAD', 'FRAMES', 'SHARE', 'RETRANSMITS'], ...result.paths.map((path) => [path.interface, String(path.payloadBytes), String(path.frames), `${(path.share * 100).toFixed(1)}%`, String(path.retransmits)])]));
+        if (options.json) {
+          printJson(result);
+          return;
+        }
+        process.stdout.write(
+          `${result.device} ${pattern} bs=${blockSize} qd=${queueDepth}: ${result.megabytesPerSecond} MB/s, ${result.iops} IOPS, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${result.retransmits} retransmits\n`,
+        );
+        process.stdout.write(
+          table([
+            ['NETIF', 'PAYLOAD', 'FRAMES', 'SHARE', 'RETRANSMITS'],
+            ...result.paths.map((path) => [
+              path.interface,
+              String(path.payloadBytes),
+              String(path.frames),
+              `${(path.share * 100).toFixed(1)}%`,
+              String(path.retransmits),
+            ]),
+          ]),
+        );
       } finally {
         await device.close();
       }

@@ -7,19 +7,44 @@ import { printJson, resolveInterfaces, table, withInitiatorOptions, type Initiat
 
 export function cfgCommand(): Command {
   return withInitiatorOptions(new Command('cfg'))
-    .description('read or set a device\'s config string (per target MAC)')
+    .description("read or set a device's config string (per target MAC)")
     .argument('<device>', 'eX.Y')
     .option('--set <string>', 'set the config string (only when it is empty: AoE error 4 otherwise)')
     .option('--force <string>', 'set the config string even when one is present')
     .action(async (name: string, options: InitiatorCliOptions & { set?: string; force?: string }) => {
       if (options.set !== undefined && options.force !== undefined) throw new UsageError('give either --set or --force, not both');
-      const change = options.set !== undefined ? { value: options.set, force: false } : options.force !== undefined ? { value: options.force, force: true } : undefined;
+      const change =
+        options.set !== undefined
+          ? { value: options.set, force: false }
+          : options.force !== undefined
+            ? { value: options.force, force: true }
+            : undefined;
       const { interfaces, netns } = await resolveInterfaces(options);
       const rows = (await deviceConfig(name.replace(/^aoe:/, ''), { interfaces, netns }, change)).map((info) => ({
-        device: info.device, interface: info.interface, targetMac: formatMac(info.mac), bufferCount: info.bufferCount,
-        sectorCount: info.sectorCount, firmwareVersion: info.firmwareVersion, configString: info.configString,
+        device: info.device,
+        interface: info.interface,
+        targetMac: formatMac(info.mac),
+        bufferCount: info.bufferCount,
+        sectorCount: info.sectorCount,
+        firmwareVersion: info.firmwareVersion,
+        configString: info.configString,
       }));
-      if (options.json) { printJson(rows); return; }
-      process.stdout.write(table([['DEVICE', 'NETIF', 'TARGET MAC', 'BUFFERS', 'SECTORS', 'CONFIG'], ...rows.map((row) => [row.device, row.interface, row.targetMac, String(row.bufferCount), String(row.sectorCount), row.configString])]));
+      if (options.json) {
+        printJson(rows);
+        return;
+      }
+      process.stdout.write(
+        table([
+          ['DEVICE', 'NETIF', 'TARGET MAC', 'BUFFERS', 'SECTORS', 'CONFIG'],
+          ...rows.map((row) => [
+            row.device,
+            row.interface,
+            row.targetMac,
+            String(row.bufferCount),
+            String(row.sectorCount),
+            row.configString,
+          ]),
+        ]),
+      );
     });
 }

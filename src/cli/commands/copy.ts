@@ -2,13 +2,29 @@
 import { Command } from 'commander';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { copy, isDeviceSpec, openCopyDestination, openCopySource, type Opened, type CopyDestination, type CopySource } from '../../copy/index.js';
+import {
+  copy,
+  isDeviceSpec,
+  openCopyDestination,
+  openCopySource,
+  type Opened,
+  type CopyDestination,
+  type CopySource,
+} from '../../copy/index.js';
 import type { PolicyName } from '../../initiator/index.js';
 import { SECTOR_SIZE } from '../../wire/constants.js';
 import { parseInteger, parseSize, UsageError } from '../common.js';
 import { formatMegabytesPerSecond, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
-interface CopyCliOptions extends InitiatorCliOptions { offset?: string; length?: string; chunk: string; depth: string; policy?: string; deadline?: string; progress?: boolean }
+interface CopyCliOptions extends InitiatorCliOptions {
+  offset?: string;
+  length?: string;
+  chunk: string;
+  depth: string;
+  policy?: string;
+  deadline?: string;
+  progress?: boolean;
+}
 
 export function copyCommand(): Command {
   return withInitiatorOptions(new Command('copy'))
@@ -22,12 +38,15 @@ export function copyCommand(): Command {
     .option('--policy <name>', 'multipath policy: round-robin, least-queue, weighted, failover')
     .option('--deadline <ms>', 'fail after this long with no path answering', '60000')
     .option('--no-progress', 'no progress bar even on a TTY')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   aoe copy aoe:e1.1 disk.img                          # read the whole device
   aoe copy disk.img aoe:e1.1 --offset 1G              # write at 1 GiB
   head -c 64M /dev/urandom | aoe copy - aoe:e1.1      # from a pipe
-  aoe copy aoe:e1.1 - --length 64M | sha256sum        # to a pipe (the summary goes to stderr)`)
+  aoe copy aoe:e1.1 - --length 64M | sha256sum        # to a pipe (the summary goes to stderr)`,
+    )
     .action(async (source: string, destination: string, options: CopyCliOptions) => {
       const offset = options.offset === '0' ? 0 : parseSize(options.offset ?? '0', '--offset');
       if (offset % SECTOR_SIZE !== 0) throw new UsageError(`--offset must be a multiple of ${SECTOR_SIZE}`);
@@ -56,31 +75,65 @@ Examples:
         let result;
         try {
           result = await copy(from, to, {
-            length, chunkBytes, depth,
-            onProgress: (copied, total) => { progress = { copied, total }; },
-            onNote: (message) => { if (!noted) process.stderr.write(`note: ${message}\n`); noted = true; },
+            length,
+            chunkBytes,
+            depth,
+            onProgress: (copied, total) => {
+              progress = { copied, total };
+            },
+            onNote: (message) => {
+              if (!noted) process.stderr.write(`note: ${message}\n`);
+              noted = true;
+            },
           });
         } finally {
           if (timer) clearInterval(timer);
           if (showProgress) process.stderr.write('\n');
         }
-        const paths = opened.flatMap((endpoint) => (endpoint.device ? endpoint.device.stats().paths.map((path) => ({ device: endpoint.label, ...path })) : []));
+        const paths = opened.flatMap((endpoint) =>
+          endpoint.device ? endpoint.device.stats().paths.map((path) => ({ device: endpoint.label, ...path })) : [],
+        );
         const totalFrames = paths.reduce((sum, path) => sum + path.framesAcked, 0) || 1;
         const summary = {
-          source, destination, bytes: result.bytes, seconds: Math.round(result.seconds * 1000) / 1000,
+          source,
+          destination,
+          bytes: result.bytes,
+          seconds: Math.round(result.seconds * 1000) / 1000,
           megabytesPerSecond: Math.round((result.bytes / 1e6 / result.seconds) * 10) / 10,
           paths: paths.map((path) => ({
-            device: path.device, interface: path.interface, targetMac: path.targetMac, payloadBytes: path.payloadBytes, frames: path.framesAcked,
-            bytes: path.bytesAcked, retransmits: path.retransmits, share: Math.round((path.framesAcked / totalFrames) * 1000) / 1000, state: path.state,
+            device: path.device,
+            interface: path.interface,
+            targetMac: path.targetMac,
+            payloadBytes: path.payloadBytes,
+            frames: path.framesAcked,
+            bytes: path.bytesAcked,
+            retransmits: path.retransmits,
+            share: Math.round((path.framesAcked / totalFrames) * 1000) / 1000,
+            state: path.state,
           })),
         };
         if (options.json) {
           report.write(`${JSON.stringify(summary, null, 2)}\n`);
           return;
         }
-        report.write(`copied ${result.bytes} bytes in ${summary.seconds.toFixed(3)} s: ${formatMegabytesPerSecond(result.bytes, result.seconds)}\n`);
-        report.write(table([['DEVICE', 'NETIF', 'TARGET MAC', 'PAYLOAD', 'FRAMES', 'SHARE', 'RETRANSMITS', 'STATE'],
-          ...summary.paths.map((path) => [path.device, path.interface, path.targetMac, String(path.payloadBytes), String(path.frames), `${(path.share * 100).toFixed(1)}%`, String(path.retransmits), path.state])]));
+        report.write(
+          `copied ${result.bytes} bytes in ${summary.seconds.toFixed(3)} s: ${formatMegabytesPerSecond(result.bytes, result.seconds)}\n`,
+        );
+        report.write(
+          table([
+            ['DEVICE', 'NETIF', 'TARGET MAC', 'PAYLOAD', 'FRAMES', 'SHARE', 'RETRANSMITS', 'STATE'],
+            ...summary.paths.map((path) => [
+              path.device,
+              path.interface,
+              path.targetMac,
+              String(path.payloadBytes),
+              String(path.frames),
+              `${(path.share * 100).toFixed(1)}%`,
+              String(path.retransmits),
+              path.state,
+            ]),
+          ]),
+        );
       } finally {
         for (const endpoint of opened.reverse()) await endpoint.close().catch(() => {});
       }
@@ -109,5 +162,7 @@ function drawProgress(copied: number, total: number | undefined, started: number
   const fraction = total > 0 ? copied / total : 1;
   const width = 30;
   const filled = Math.round(fraction * width);
-  process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(copied / 2 ** 20).toFixed(1)}/${(total / 2 ** 20).toFixed(1)} MiB ${(fraction * 100).toFixed(0)}% ${rate}   `);
+  process.stderr.write(
+    `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(copied / 2 ** 20).toFixed(1)}/${(total / 2 ** 20).toFixed(1)} MiB ${(fraction * 100).toFixed(0)}% ${rate}   `,
+  );
 }

@@ -3,24 +3,49 @@ import { Command } from 'commander';
 import { describeConflict, discover, hasPayloadMismatch, type DiscoveredDevice, type DiscoveredPath } from '../../initiator/index.js';
 import { formatMac } from '../../wire/mac.js';
 import { parseInteger } from '../common.js';
-import { formatGigabytes, printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
+import {
+  formatGigabytes,
+  printJson,
+  resolveInterfaces,
+  table,
+  withInitiatorOptions,
+  type InitiatorCliOptions,
+} from './initiator-options.js';
 
 /** JSON-friendly view of a discovered device (MACs as text, no link objects). */
 export function deviceToJson(device: DiscoveredDevice) {
   return {
-    name: device.name, shelf: device.shelf, slot: device.slot, size: device.size, sectors: device.sectors,
-    model: device.model, serial: device.serial, firmware: device.firmware, configString: device.configString,
-    payloadMismatch: hasPayloadMismatch(device), identifyError: device.identifyError,
+    name: device.name,
+    shelf: device.shelf,
+    slot: device.slot,
+    size: device.size,
+    sectors: device.sectors,
+    model: device.model,
+    serial: device.serial,
+    firmware: device.firmware,
+    configString: device.configString,
+    payloadMismatch: hasPayloadMismatch(device),
+    identifyError: device.identifyError,
     paths: device.paths.map(pathToJson),
     unverifiedPaths: (device.unverified ?? []).map(pathToJson),
-    conflict: device.conflict?.map((group) => ({ ...group.identity, size: group.identity.sectors * 512, paths: group.paths.map(pathToJson) })),
+    conflict: device.conflict?.map((group) => ({
+      ...group.identity,
+      size: group.identity.sectors * 512,
+      paths: group.paths.map(pathToJson),
+    })),
   };
 }
 
 function pathToJson(path: DiscoveredPath) {
   return {
-    interface: path.interface, localMac: formatMac(path.localMac), targetMac: formatMac(path.targetMac), mtu: path.mtu,
-    payloadBytes: path.payloadBytes, payloadSectors: path.payloadSectors, bufferCount: path.bufferCount, targetSectors: path.targetSectors,
+    interface: path.interface,
+    localMac: formatMac(path.localMac),
+    targetMac: formatMac(path.targetMac),
+    mtu: path.mtu,
+    payloadBytes: path.payloadBytes,
+    payloadSectors: path.payloadSectors,
+    bufferCount: path.bufferCount,
+    targetSectors: path.targetSectors,
     configString: path.configString,
   };
 }
@@ -29,7 +54,9 @@ function pathToJson(path: DiscoveredPath) {
 export function warnAboutPaths(devices: DiscoveredDevice[]): void {
   for (const device of devices) {
     if (device.conflict) {
-      process.stderr.write(`warning: ${device.name}: its paths lead to different disks; I/O will refuse until -i picks one side or the targets are fixed:\n`);
+      process.stderr.write(
+        `warning: ${device.name}: its paths lead to different disks; I/O will refuse until -i picks one side or the targets are fixed:\n`,
+      );
       for (const line of describeConflict(device.conflict)) process.stderr.write(`  ${line}\n`);
     }
     if (device.unverified) {
@@ -62,10 +89,19 @@ export function discoverCommand(name = 'discover'): Command {
       }
       const rows = [['DEVICE', 'SIZE', 'MODEL', 'CONFIG', 'NETIF', 'TARGET MAC', 'MTU', 'PAYLOAD', 'BUFFERS']];
       for (const device of devices) {
-        device.paths.forEach((path, index) => rows.push([
-          index === 0 ? device.name : '', index === 0 ? formatGigabytes(device.size) : '', index === 0 ? device.model : '',
-          index === 0 ? device.configString : '', path.interface, formatMac(path.targetMac), String(path.mtu), String(path.payloadBytes), String(path.bufferCount),
-        ]));
+        device.paths.forEach((path, index) =>
+          rows.push([
+            index === 0 ? device.name : '',
+            index === 0 ? formatGigabytes(device.size) : '',
+            index === 0 ? device.model : '',
+            index === 0 ? device.configString : '',
+            path.interface,
+            formatMac(path.targetMac),
+            String(path.mtu),
+            String(path.payloadBytes),
+            String(path.bufferCount),
+          ]),
+        );
       }
       process.stdout.write(table(rows));
     });

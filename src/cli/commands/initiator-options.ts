@@ -23,9 +23,18 @@ export function withInitiatorOptions(command: Command): Command {
 /** Interfaces to open (explicit list or every up NIC), after applying --mtu. One clear error when none. */
 export async function resolveInterfaces(options: InitiatorCliOptions): Promise<{ interfaces: string[]; netns: string | undefined }> {
   const netns = options.netns;
-  let interfaces = options.interfaces ? options.interfaces.split(',').map((name) => name.trim()).filter(Boolean) : [];
+  let interfaces = options.interfaces
+    ? options.interfaces
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean)
+    : [];
   if (interfaces.length === 0) interfaces = await defaultInterfaces(netns);
-  if (interfaces.length === 0) throw new InitiatorError('ERR_AOE_NO_INTERFACE', `no network interface to use${netns ? ` in ${netns}` : ''} (none is up; give -i NETIF)`);
+  if (interfaces.length === 0)
+    throw new InitiatorError(
+      'ERR_AOE_NO_INTERFACE',
+      `no network interface to use${netns ? ` in ${netns}` : ''} (none is up; give -i NETIF)`,
+    );
   if (options.mtu !== undefined) {
     const mtu = parseInteger(options.mtu, '--mtu', 68, 65535);
     const module = await loadLinkModule();
@@ -46,8 +55,13 @@ export function formatMegabytesPerSecond(bytes: number, seconds: number): string
 /** Left-aligned text table. */
 export function table(rows: string[][]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, index) => { widths[index] = Math.max(widths[index] ?? 0, cell.length); });
-  return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]))).join('  ')).join('\n') + '\n';
+  for (const row of rows)
+    row.forEach((cell, index) => {
+      widths[index] = Math.max(widths[index] ?? 0, cell.length);
+    });
+  return (
+    rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]))).join('  ')).join('\n') + '\n'
+  );
 }
 
 export function printJson(value: unknown): void {

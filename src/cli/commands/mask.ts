@@ -7,15 +7,23 @@ import { printJson, resolveInterfaces, table, withInitiatorOptions, type Initiat
 
 /** Comma-separated MACs; 'self' stands for every local MAC of the chosen interfaces. */
 export function parseMacList(text: string, option: string): MacOrSelf[] {
-  return text.split(',').map((item) => item.trim()).filter(Boolean).map((item) => {
-    if (item === 'self') return 'self';
-    try { return parseMac(item); } catch { throw new UsageError(`${option}: '${item}' is not a MAC address (use 02:00:00:00:00:01 or self)`); }
-  });
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      if (item === 'self') return 'self';
+      try {
+        return parseMac(item);
+      } catch {
+        throw new UsageError(`${option}: '${item}' is not a MAC address (use 02:00:00:00:00:01 or self)`);
+      }
+    });
 }
 
 export function maskCommand(): Command {
   return withInitiatorOptions(new Command('mask'))
-    .description('read or edit a device\'s MAC mask list (only listed MACs get any answer); an edit applies all of its changes or none')
+    .description("read or edit a device's MAC mask list (only listed MACs get any answer); an edit applies all of its changes or none")
     .argument('<device>', 'eX.Y')
     .option('--add <macs>', 'MACs to add (comma separated; "self" = every local MAC of the chosen interfaces)')
     .option('--delete <macs>', 'MACs to delete')
@@ -26,9 +34,21 @@ export function maskCommand(): Command {
       ];
       if (edits.reduce((sum, edit) => sum + edit.macs.length, 0) > 255) throw new UsageError('at most 255 directives per request');
       const { interfaces, netns } = await resolveInterfaces(options);
-      const rows = (await deviceMask(name.replace(/^aoe:/, ''), { interfaces, netns }, edits))
-        .map((row) => ({ device: row.device, interface: row.interface, targetMac: formatMac(row.targetMac), mask: row.mask.map(formatMac) }));
-      if (options.json) { printJson(rows); return; }
-      process.stdout.write(table([['DEVICE', 'NETIF', 'TARGET MAC', 'MASK'], ...rows.map((row) => [row.device, row.interface, row.targetMac, row.mask.join(',') || '(empty: everyone)'])]));
+      const rows = (await deviceMask(name.replace(/^aoe:/, ''), { interfaces, netns }, edits)).map((row) => ({
+        device: row.device,
+        interface: row.interface,
+        targetMac: formatMac(row.targetMac),
+        mask: row.mask.map(formatMac),
+      }));
+      if (options.json) {
+        printJson(rows);
+        return;
+      }
+      process.stdout.write(
+        table([
+          ['DEVICE', 'NETIF', 'TARGET MAC', 'MASK'],
+          ...rows.map((row) => [row.device, row.interface, row.targetMac, row.mask.join(',') || '(empty: everyone)']),
+        ]),
+      );
     });
 }

@@ -7,17 +7,33 @@ import { parseInteger, parseSize, UsageError } from '../common.js';
 import { resolveInterfaces, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
 interface NbdOptions extends InitiatorCliOptions {
-  socket?: string; listen?: string; readOnly?: boolean; name: string; queueDepth: string; policy?: string; deadline: string; logLevel: string; pretty?: boolean;
-  maxRequest: string; connectionBuffer: string; serverBuffer: string; maxConnections: string;
+  socket?: string;
+  listen?: string;
+  readOnly?: boolean;
+  name: string;
+  queueDepth: string;
+  policy?: string;
+  deadline: string;
+  logLevel: string;
+  pretty?: boolean;
+  maxRequest: string;
+  connectionBuffer: string;
+  serverBuffer: string;
+  maxConnections: string;
 }
 
 const LIMIT_FLAGS: Partial<Record<keyof NbdLimits, string>> = {
-  maxRequestBytes: '--max-request', connectionBufferBytes: '--connection-buffer', serverBufferBytes: '--server-buffer',
-  maxConnections: '--max-connections', queueDepth: '--queue-depth',
+  maxRequestBytes: '--max-request',
+  connectionBufferBytes: '--connection-buffer',
+  serverBufferBytes: '--server-buffer',
+  maxConnections: '--max-connections',
+  queueDepth: '--queue-depth',
 };
 
 /** The resource-limit flags as NbdLimits, checked before anything is opened. */
-export function parseNbdLimits(options: Pick<NbdOptions, 'maxRequest' | 'connectionBuffer' | 'serverBuffer' | 'maxConnections' | 'queueDepth'>): Partial<NbdLimits> {
+export function parseNbdLimits(
+  options: Pick<NbdOptions, 'maxRequest' | 'connectionBuffer' | 'serverBuffer' | 'maxConnections' | 'queueDepth'>,
+): Partial<NbdLimits> {
   const limits: Partial<NbdLimits> = {
     maxRequestBytes: parseSize(options.maxRequest, '--max-request'),
     connectionBufferBytes: parseSize(options.connectionBuffer, '--connection-buffer'),
@@ -50,19 +66,26 @@ export function nbdCommand(): Command {
     .option('--name <name>', 'export name (the empty name selects it too)', '')
     .option('--queue-depth <n>', 'requests in flight per connection', '32')
     .option('--max-request <size>', 'largest READ/WRITE (advertised as the maximum block size); larger ones get EINVAL', '32M')
-    .option('--connection-buffer <size>', 'bytes one connection may hold in flight (read buffers, write payloads, replies the client has not read); over it, its socket is not read', '64M')
+    .option(
+      '--connection-buffer <size>',
+      'bytes one connection may hold in flight (read buffers, write payloads, replies the client has not read); over it, its socket is not read',
+      '64M',
+    )
     .option('--server-buffer <size>', 'the same, over all connections together', '256M')
     .option('--max-connections <n>', 'connections served at once; more are closed at once', '16')
     .option('--policy <name>', 'multipath policy: round-robin, least-queue, weighted, failover')
     .option('--deadline <ms>', 'fail I/O after this long with no path answering', '60000')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--pretty', 'human-readable logs instead of JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Memory: requests hold at most --server-buffer (plus 1 MiB per connection) however the clients behave, and
 up to 64 MiB of free read buffers are kept for reuse. A connection over --connection-buffer (for instance a
 client that never reads its replies) is not read until its replies drain. Requests of a connection that
 closes are dropped before they reach the device. SIGINT, SIGTERM and SIGHUP finish the requests in flight,
-flush and exit 0.`)
+flush and exit 0.`,
+    )
     .action(async (deviceName: string, options: NbdOptions) => {
       if (options.socket && options.listen) throw new UsageError('give --socket or --listen, not both');
       const where: NbdListen = options.socket ? { socket: options.socket } : parseListen(options.listen ?? '10809');
@@ -79,7 +102,18 @@ flush and exit 0.`)
       const server = new NbdServer({ device, name: options.name, readOnly: options.readOnly, ...limits, logger });
       try {
         const address = await server.listen(where);
-        logger.info({ device: device.name, size: device.size, paths: device.paths.length, name: options.name, readOnly: Boolean(options.readOnly), ...address, limits: server.limits }, 'nbd export ready');
+        logger.info(
+          {
+            device: device.name,
+            size: device.size,
+            paths: device.paths.length,
+            name: options.name,
+            readOnly: Boolean(options.readOnly),
+            ...address,
+            limits: server.limits,
+          },
+          'nbd export ready',
+        );
         const signal = await stopSignal;
         logger.info({ signal }, 'stopping: finishing requests in flight');
         await server.close();

@@ -10,19 +10,42 @@ export function probeMtuCommand(): Command {
     .argument('<device>', 'eX.Y')
     .action(async (name: string, options: InitiatorCliOptions) => {
       const { interfaces, netns } = await resolveInterfaces(options);
-      const results = await withDeviceTargets(name.replace(/^aoe:/, ''), { interfaces, netns, everyPath: true }, async (_device, handles) => {
-        const out = [];
-        for (const handle of handles) out.push(await probePathMtu(handle.path, handle.target));
-        return out;
-      });
+      const results = await withDeviceTargets(
+        name.replace(/^aoe:/, ''),
+        { interfaces, netns, everyPath: true },
+        async (_device, handles) => {
+          const out = [];
+          for (const handle of handles) out.push(await probePathMtu(handle.path, handle.target));
+          return out;
+        },
+      );
       const payloads = new Set(results.map((result) => result.workingPayloadBytes));
       for (const result of results) {
-        if (result.mismatch) process.stderr.write(`warning: ${result.interface} -> ${formatMac(result.targetMac)}: local MTU ${result.localMtu} allows ${result.expectedSectors} sectors but only ${result.workingSectors} work (path MTU ~${result.impliedMtu})\n`);
+        if (result.mismatch)
+          process.stderr.write(
+            `warning: ${result.interface} -> ${formatMac(result.targetMac)}: local MTU ${result.localMtu} allows ${result.expectedSectors} sectors but only ${result.workingSectors} work (path MTU ~${result.impliedMtu})\n`,
+          );
       }
-      if (payloads.size > 1) process.stderr.write(`warning: paths carry different payloads (${[...payloads].join(', ')} bytes): MTU mismatch between paths\n`);
-      if (options.json) { printJson(results.map((result) => ({ ...result, targetMac: formatMac(result.targetMac) }))); return; }
-      process.stdout.write(table([['NETIF', 'TARGET MAC', 'LOCAL MTU', 'EXPECTED', 'WORKING', 'PAYLOAD', 'STATUS'],
-        ...results.map((result) => [result.interface, formatMac(result.targetMac), String(result.localMtu), String(result.expectedSectors), String(result.workingSectors), String(result.workingPayloadBytes), result.mismatch ? 'MISMATCH' : 'ok'])]));
+      if (payloads.size > 1)
+        process.stderr.write(`warning: paths carry different payloads (${[...payloads].join(', ')} bytes): MTU mismatch between paths\n`);
+      if (options.json) {
+        printJson(results.map((result) => ({ ...result, targetMac: formatMac(result.targetMac) })));
+        return;
+      }
+      process.stdout.write(
+        table([
+          ['NETIF', 'TARGET MAC', 'LOCAL MTU', 'EXPECTED', 'WORKING', 'PAYLOAD', 'STATUS'],
+          ...results.map((result) => [
+            result.interface,
+            formatMac(result.targetMac),
+            String(result.localMtu),
+            String(result.expectedSectors),
+            String(result.workingSectors),
+            String(result.workingPayloadBytes),
+            result.mismatch ? 'MISMATCH' : 'ok',
+          ]),
+        ]),
+      );
       if (results.some((result) => result.mismatch || result.workingSectors === 0)) process.exitCode = 1;
     });
 }

@@ -8,19 +8,34 @@ import { parseMacList } from './mask.js';
 
 export function reserveCommand(): Command {
   return withInitiatorOptions(new Command('reserve'))
-    .description('read or change a device\'s reservation list')
+    .description("read or change a device's reservation list")
     .argument('<device>', 'eX.Y')
     .option('--set <macs>', 'reserve for these MACs (comma separated; "self" = every local MAC of the chosen interfaces)')
     .option('--release', 'release the reservation (set an empty list)')
     .option('--force', 'force set even when reserved by someone else')
     .action(async (name: string, options: InitiatorCliOptions & { set?: string; release?: boolean; force?: boolean }) => {
       if (options.set !== undefined && options.release) throw new UsageError('give either --set or --release, not both');
-      const change = options.release ? { macs: [], force: Boolean(options.force) }
-        : options.set !== undefined ? { macs: parseMacList(options.set, '--set'), force: Boolean(options.force) } : undefined;
+      const change = options.release
+        ? { macs: [], force: Boolean(options.force) }
+        : options.set !== undefined
+          ? { macs: parseMacList(options.set, '--set'), force: Boolean(options.force) }
+          : undefined;
       const { interfaces, netns } = await resolveInterfaces(options);
-      const rows = (await deviceReservation(name.replace(/^aoe:/, ''), { interfaces, netns }, change))
-        .map((row) => ({ device: row.device, interface: row.interface, targetMac: formatMac(row.targetMac), reservedFor: row.reservedFor.map(formatMac) }));
-      if (options.json) { printJson(rows); return; }
-      process.stdout.write(table([['DEVICE', 'NETIF', 'TARGET MAC', 'RESERVED FOR'], ...rows.map((row) => [row.device, row.interface, row.targetMac, row.reservedFor.join(',') || '(not reserved)'])]));
+      const rows = (await deviceReservation(name.replace(/^aoe:/, ''), { interfaces, netns }, change)).map((row) => ({
+        device: row.device,
+        interface: row.interface,
+        targetMac: formatMac(row.targetMac),
+        reservedFor: row.reservedFor.map(formatMac),
+      }));
+      if (options.json) {
+        printJson(rows);
+        return;
+      }
+      process.stdout.write(
+        table([
+          ['DEVICE', 'NETIF', 'TARGET MAC', 'RESERVED FOR'],
+          ...rows.map((row) => [row.device, row.interface, row.targetMac, row.reservedFor.join(',') || '(not reserved)']),
+        ]),
+      );
     });
 }

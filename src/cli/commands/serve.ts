@@ -14,9 +14,16 @@ export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  */
 function catchStopSignals(): { signal: Promise<NodeJS.Signals>; release(): void } {
   let resolveSignal: (signal: NodeJS.Signals) => void = () => {};
-  const signal = new Promise<NodeJS.Signals>((resolve) => { resolveSignal = resolve; });
-  const release = () => { for (const name of STOP_SIGNALS) process.off(name, handler); };
-  const handler = (name: NodeJS.Signals) => { release(); resolveSignal(name); };
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    resolveSignal = resolve;
+  });
+  const release = () => {
+    for (const name of STOP_SIGNALS) process.off(name, handler);
+  };
+  const handler = (name: NodeJS.Signals) => {
+    release();
+    resolveSignal(name);
+  };
   for (const name of STOP_SIGNALS) process.on(name, handler);
   return { signal, release };
 }
@@ -48,10 +55,16 @@ export async function serveUntilSignal(config: ServeConfig, logger: Logger): Pro
 export function serveCommand(): Command {
   return new Command('serve')
     .description('serve AoE exports (many shelf.slot targets on many NICs) from a JSON config file')
-    .requiredOption('--config <file>', 'JSON config: { "exports": [{ "shelf", "slot", "path", "interfaces", ... }], "stateDir", "statsInterval" } (see examples/serve.json)')
+    .requiredOption(
+      '--config <file>',
+      'JSON config: { "exports": [{ "shelf", "slot", "path", "interfaces", ... }], "stateDir", "statsInterval" } (see examples/serve.json)',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--pretty', 'human-readable logs instead of JSON')
-    .addHelpText('after', '\nSIGTERM, SIGINT and SIGHUP stop it cleanly: requests in flight finish, state is saved, stores are flushed, exit 0.\nSIGUSR1 logs one stats line.')
+    .addHelpText(
+      'after',
+      '\nSIGTERM, SIGINT and SIGHUP stop it cleanly: requests in flight finish, state is saved, stores are flushed, exit 0.\nSIGUSR1 logs one stats line.',
+    )
     .action(async (options: { config: string; logLevel: string; pretty?: boolean }) => {
       const config = loadServeConfig(options.config);
       const logger = createLogger({ name: 'aoe-serve', level: options.logLevel, pretty: options.pretty });

@@ -3,7 +3,14 @@ import { Command } from 'commander';
 import { discover } from '../../initiator/index.js';
 import { parseInteger } from '../common.js';
 import { deviceToJson, warnAboutPaths } from './discover.js';
-import { formatGigabytes, printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
+import {
+  formatGigabytes,
+  printJson,
+  resolveInterfaces,
+  table,
+  withInitiatorOptions,
+  type InitiatorCliOptions,
+} from './initiator-options.js';
 
 export function statCommand(): Command {
   return withInitiatorOptions(new Command('stat'))
@@ -25,6 +32,10 @@ export function statCommand(): Command {
         printJson(lines.map((line, index) => ({ ...line, detail: deviceToJson(devices[index]) })));
         return;
       }
-      process.stdout.write(table(lines.map((line) => [line.device, formatGigabytes(line.size), line.netifs.join(','), line.payload.join(','), line.state])).replace(/^\n$/, ''));
+      process.stdout.write(
+        table(
+          lines.map((line) => [line.device, formatGigabytes(line.size), line.netifs.join(','), line.payload.join(','), line.state]),
+        ).replace(/^\n$/, ''),
+      );
     });
 }
