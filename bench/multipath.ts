@@ -19,7 +19,7 @@ export async function runMultipath(options: BenchOptions, hooks: MultipathHooks)
   for (const mtu of options.mtus) {
     for (const links of options.linkCounts) {
       hooks.log(`multipath: MTU ${mtu}, ${links} link(s), tbf ${options.rate}`);
-      let lab;
+      let lab: Awaited<ReturnType<typeof createLab>>;
       try {
         lab = await createLab({ links, mtu, rate: options.rate, prefix: nextLabPrefix(options) });
       } catch (error) {

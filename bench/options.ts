@@ -28,7 +28,7 @@ export const BENCH_USAGE = `usage: node dist-tools/bench/main.js [target|multipa
   --noise-limit C    a run whose other-process load exceeds C busy cores is noisy: re-run, kept, left out of
                      the median when 3 clean runs exist (default ${DEFAULT_NOISE_LIMIT_CORES})
   --noise-retries N  re-runs per noisy measurement (default ${DEFAULT_NOISE_RETRIES}; 0 = mark only)
-  --lab-prefix P     name labs P + pid + counter (default \$AOEKIT_LAB_PREFIX, else the lab's own 'ak...')
+  --lab-prefix P     name labs P + pid + counter (default $AOEKIT_LAB_PREFIX, else the lab's own 'ak...')
   --profile DIR      run aoeblade and the client with --cpu-prof, profiles under DIR
   --json PATH        results file (default bench/results.json)
   --markdown PATH    regenerated report (default BENCHMARKS.md); --no-markdown to skip
@@ -161,6 +161,7 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
       case '-h':
         process.stdout.write(`${BENCH_USAGE}\n`);
         process.exit(0);
+        break; // not reached: exit never returns
       default:
         if (argument.startsWith('-')) fail(`unknown option ${argument}`);
         if (!SCENARIOS.includes(argument as ScenarioName)) fail(`unknown scenario '${argument}' (use ${SCENARIOS.join(', ')})`);

@@ -8,7 +8,7 @@ import type { Lab } from '../tools/lab/netlab.js';
 import { RESULT_PREFIX, type ClientRequest, type ClientResponse } from './client.js';
 
 /** Target processes always run the built library (dist/). */
-const distRoot = packagePath('dist') + '/';
+const distRoot = `${packagePath('dist')}/`;
 const READY_TIMEOUT_MS = 15_000;
 
 /** 'aoeblade-nbd': aoeblade over nbdkit's memory plugin on a unix socket (backing 'ram:SIZE' gives nbdkit's size). */

@@ -86,7 +86,7 @@ async function measureOnce(context: ScenarioContext, measurement: Measurement, a
   const { scenario, kind, label, backing, targetInterfaces, initiatorInterfaces, workloads, run, keyPrefix, shaped } = measurement;
   const who = `${scenario}-mtu${context.mtu}-${label}`;
   const runName = attempt === 0 ? `run ${run}` : `run ${run}.${attempt}`;
-  let target;
+  let target: Awaited<ReturnType<typeof startTarget>>;
   try {
     target = await startTarget(lab, {
       kind,

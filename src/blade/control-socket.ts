@@ -124,7 +124,7 @@ function serveConnection(connection: net.Socket, stats: () => TargetStats): void
     while (!waiting && (newline = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
-      if (line && !connection.write(JSON.stringify(answer(line, stats)) + '\n')) {
+      if (line && !connection.write(`${JSON.stringify(answer(line, stats))}\n`)) {
         waiting = true;
         connection.pause();
       }
@@ -137,7 +137,7 @@ function serveConnection(connection: net.Socket, stats: () => TargetStats): void
     if (ended) {
       const line = buffered.trim();
       buffered = '';
-      if (line) connection.end(JSON.stringify(answer(line, stats)) + '\n');
+      if (line) connection.end(`${JSON.stringify(answer(line, stats))}\n`);
       else connection.end();
       return;
     }

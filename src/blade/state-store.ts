@@ -110,7 +110,7 @@ export async function saveExportState(stateDir: string, runtime: ExportRuntime):
   const handle = await fs.open(temporary, 'w', 0o644);
   try {
     try {
-      await handle.writeFile(JSON.stringify(data, null, 2) + '\n');
+      await handle.writeFile(`${JSON.stringify(data, null, 2)}\n`);
       await handle.sync();
     } finally {
       await handle.close();

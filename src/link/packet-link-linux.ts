@@ -244,7 +244,7 @@ export class PacketLink extends EventEmitter implements Link {
   }
 
   private readonly onBatch = (count: number): void => {
-    this.handler!(this.slab, this.slotSize, this.lengths, count);
+    (this.handler as FrameBatchHandler)(this.slab, this.slotSize, this.lengths, count);
   };
 
   private readonly onError = (error: NativeError): void => {

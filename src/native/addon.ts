@@ -100,7 +100,7 @@ function packageRoot(): string {
   for (;;) {
     if (existsSync(join(directory, 'package.json')) && existsSync(join(directory, 'binding.gyp'))) return directory;
     const parent = dirname(directory);
-    if (parent === directory) throw new Error('aoekit: cannot find the package root (binding.gyp) above ' + import.meta.url);
+    if (parent === directory) throw new Error(`aoekit: cannot find the package root (binding.gyp) above ${import.meta.url}`);
     directory = parent;
   }
 }

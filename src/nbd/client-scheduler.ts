@@ -3,7 +3,7 @@ import type { ClientConnection } from './client-connection.js';
 import { NbdClientError, replyError } from './client-errors.js';
 import {
   MAX_SEGMENTS,
-  Operation,
+  type Operation,
   OperationQueue,
   RequestKind,
   RequestTable,

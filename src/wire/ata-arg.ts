@@ -131,7 +131,7 @@ const ARG = AOE_ARG_OFFSET;
  * `offset` is the argument's offset; returns undefined when the argument is sound.
  */
 export function ataArgProblem(buf: Uint8Array, offset: number, end: number): WireErrorCode | undefined {
-  if (offset + ATA_ARG_LENGTH > (end < buf.length ? end : buf.length)) return WireErrorCode.ShortArg;
+  if (offset + ATA_ARG_LENGTH > Math.min(end, buf.length)) return WireErrorCode.ShortArg;
   if ((buf[offset + FLAGS] & ATA_FLAG_RESERVED_MASK) !== 0 || (buf[offset + RESERVED] | buf[offset + RESERVED + 1]) !== 0) {
     return WireErrorCode.Reserved;
   }

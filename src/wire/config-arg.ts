@@ -121,7 +121,7 @@ const ARG = AOE_ARG_OFFSET;
  * string length <= 1024 (ERR_AOE_CONFIG_TOO_LONG: BadArgument). `offset` is the argument's offset.
  */
 export function configArgProblem(buf: Uint8Array, offset: number, end: number): WireErrorCode | undefined {
-  const limit = end < buf.length ? end : buf.length;
+  const limit = Math.min(end, buf.length);
   if (offset + CONFIG_ARG_LENGTH > limit) return WireErrorCode.ShortArg;
   const stringLength = (buf[offset + STRING_LENGTH] << 8) | buf[offset + STRING_LENGTH + 1];
   if (offset + CONFIG_ARG_LENGTH + stringLength > limit) return WireErrorCode.ShortArg;

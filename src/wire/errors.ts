@@ -86,7 +86,7 @@ function checkOffset(offset: number): void {
  * Every decoder calls this before reading, so no read can fall outside the frame.
  */
 export function ensureReadable(buf: Uint8Array, offset: number, end: number, length: number, code: WireErrorCode, what: string): void {
-  const limit = end < buf.length ? end : buf.length;
+  const limit = Math.min(end, buf.length);
   if (offset + length <= limit && offset >= 0 && offset % 1 === 0) return;
   checkOffset(offset);
   throw new WireError(code, `${what}: need ${length} bytes at offset ${offset}, have ${Math.max(0, limit - offset)}`);

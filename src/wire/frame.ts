@@ -34,7 +34,7 @@ const FRAME_ETHER_TYPE = 12;
 
 /** Frame length on the wire: at least ETHERNET_MIN_FRAME (60) bytes. */
 export function padLength(length: number): number {
-  return length < ETHERNET_MIN_FRAME ? ETHERNET_MIN_FRAME : length;
+  return Math.max(length, ETHERNET_MIN_FRAME);
 }
 
 export interface DecodedFrame {

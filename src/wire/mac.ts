@@ -44,7 +44,7 @@ export function formatMac(mac: number): string {
   checkMac(mac);
   const hex = mac.toString(16).padStart(MAC_LENGTH * 2, '0');
   let text = hex.slice(0, 2);
-  for (let i = 2; i < hex.length; i += 2) text += ':' + hex.slice(i, i + 2);
+  for (let i = 2; i < hex.length; i += 2) text += `:${hex.slice(i, i + 2)}`;
   return text;
 }
 

@@ -161,7 +161,7 @@ const ARG = AOE_ARG_OFFSET;
  * MCmd <= 1 (ERR_AOE_BAD_MCMD: BadArgument). `offset` is the argument's offset.
  */
 export function maskArgProblem(buf: Uint8Array, offset: number, end: number): WireErrorCode | undefined {
-  const limit = end < buf.length ? end : buf.length;
+  const limit = Math.min(end, buf.length);
   if (offset + MASK_ARG_HEADER_LENGTH > limit) return WireErrorCode.ShortArg;
   const directiveCount = buf[offset + ERROR] === 0 ? buf[offset + COUNT] : 0;
   if (offset + MASK_ARG_HEADER_LENGTH + MASK_DIRECTIVE_LENGTH * directiveCount > limit) return WireErrorCode.ShortArg;

@@ -81,7 +81,7 @@ const ARG = AOE_ARG_OFFSET;
  * present (ERR_AOE_SHORT_ARG: drop), then RCmd <= 2 (ERR_AOE_BAD_RCMD: BadArgument). `offset` is the argument's.
  */
 export function reserveArgProblem(buf: Uint8Array, offset: number, end: number): WireErrorCode | undefined {
-  const limit = end < buf.length ? end : buf.length;
+  const limit = Math.min(end, buf.length);
   if (offset + RESERVE_ARG_HEADER_LENGTH > limit) return WireErrorCode.ShortArg;
   if (offset + RESERVE_ARG_HEADER_LENGTH + MAC_LENGTH * buf[offset + COUNT] > limit) return WireErrorCode.ShortArg;
   if (buf[offset + COMMAND] > ReserveCommand.ForceSet) return WireErrorCode.BadReserveCommand;

@@ -67,7 +67,7 @@ describe('control socket', () => {
       text += chunk;
     });
     const ended = new Promise((resolve) => client.once('end', resolve));
-    client.end('{"cmd":"ping"}\n'.repeat(20_000) + '{"cmd":"ping"}');
+    client.end(`${'{"cmd":"ping"}\n'.repeat(20_000)}{"cmd":"ping"}`);
     await ended;
     expect(text.split('\n').filter(Boolean)).toHaveLength(20_001);
   });

@@ -30,6 +30,7 @@ export function expectWireError(action: () => unknown, code: string, aoeError?: 
   expect(thrown, `expected WireError ${code}`).toBeInstanceOf(WireError);
   const error = thrown as WireError;
   expect(error.code).toBe(code);
+  // biome-ignore lint/complexity/noArguments: an explicit `undefined` (drop silently) differs from no argument
   const expected = arguments.length >= 3 ? aoeError : AOE_ERROR_FOR_CODE[code as keyof typeof AOE_ERROR_FOR_CODE];
   expect(error.aoeError).toBe(expected);
   return error;

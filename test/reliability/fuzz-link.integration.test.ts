@@ -49,7 +49,7 @@ describe('fuzzing over a real link, NIC scope [netlab]', () => {
     // The target still serves after the storm.
     const probeTag = 0xfffffff0;
     const alive = new Promise<boolean>((resolve) => {
-      senders[0].onFrames((slab, slotSize, lengths, count) => {
+      senders[0].onFrames((slab, slotSize, _lengths, count) => {
         for (let i = 0; i < count; i++)
           if (slab.readUInt32BE(i * slotSize + 20) === probeTag && slab[i * slotSize + 14] & 0x08) resolve(true);
       });
@@ -88,7 +88,7 @@ describe('fuzzing over a real link, NIC scope [netlab]', () => {
     expect(target.engines.map((engine) => engine.link.name)).toEqual(['t0']);
     const seen = { i0: 0, i1: 0 };
     senders.forEach((link, index) =>
-      link.onFrames((slab, slotSize, lengths, count) => {
+      link.onFrames((slab, slotSize, _lengths, count) => {
         for (let i = 0; i < count; i++)
           if (slab.readUInt16BE(i * slotSize + 12) === 0x88a2 && slab[i * slotSize + 14] & 0x08) seen[index === 0 ? 'i0' : 'i1']++;
       }),

@@ -61,6 +61,7 @@ describe('reordering, duplication and delay (MemoryHub)', () => {
       const impaired = hubs
         .map((hub) => hub.impairmentStats())
         .reduce((a, b) => ({
+          // biome-ignore lint/performance/noAccumulatingSpread: two or three hubs, once per test
           ...a,
           duplicated: a.duplicated + b.duplicated,
           reordered: a.reordered + b.reordered,

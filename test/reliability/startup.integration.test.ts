@@ -98,7 +98,7 @@ describe('aoeblade start-up failures and SIGHUP [netlab]', () => {
     running.child.kill('SIGHUP');
     const code = await Promise.race([running.exited, sleep(10_000).then(() => 'still running')]);
     const ms = performance.now() - started;
-    rows['SIGHUP'] = `exit ${code} after ${Math.round(ms)} ms`;
+    rows.SIGHUP = `exit ${code} after ${Math.round(ms)} ms`;
     expect(code, running.output()).toBe(0);
     expect(running.output()).toMatch(/"signal":"SIGHUP"/);
     expect(running.output()).toMatch(/"msg":"stopped"/);

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configArg, ConfigCommand, type ConfigArg } from '../../src/wire/index.js';
-import { biasedBytes, configArg as configArbitrary, RUNS } from '../helpers/arbitraries.js';
+import { biasedBytes, configArg as configArbitrary } from '../helpers/arbitraries.js';
 import { ascii, toHex } from '../helpers/bytes.js';
 import { assertDecodesReencode, checkRoundTrip, checkValueRoundTrip, expectWireError } from '../helpers/roundtrip.js';
 
@@ -73,7 +73,7 @@ describe('configArg', () => {
   it('golden: 1024-byte string (the maximum)', () => {
     const configString = new Uint8Array(1024).fill(0x61);
     const value = config({ aoeVersion: 1, command: ConfigCommand.ForceSet, configString });
-    checkRoundTrip({ codec: configArg, value, golden: '0000 0000 00 14 0400' + '61'.repeat(1024), shortCode: 'ERR_AOE_SHORT_ARG' });
+    checkRoundTrip({ codec: configArg, value, golden: `0000 0000 00 14 0400${'61'.repeat(1024)}`, shortCode: 'ERR_AOE_SHORT_ARG' });
   });
 
   it('configString is a view into the frame, not a copy', () => {

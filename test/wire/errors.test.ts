@@ -30,7 +30,7 @@ const paths: Array<[string, () => unknown, string, number | undefined]> = [
   ['ethernet: 13 bytes', () => ethernet.decode(new Uint8Array(13), 0), 'ERR_AOE_SHORT_FRAME', DROP],
   [
     'frame: EtherType 0x0800',
-    () => decodeFrame(fromHex('ffffffffffff 020000000001 0800' + '00'.repeat(46))),
+    () => decodeFrame(fromHex(`ffffffffffff 020000000001 0800${'00'.repeat(46)}`)),
     'ERR_AOE_BAD_ETHERTYPE',
     DROP,
   ],
@@ -62,7 +62,7 @@ const paths: Array<[string, () => unknown, string, number | undefined]> = [
   ['config: CCmd 15', config('0000 0000 00 1f 0000'), 'ERR_AOE_BAD_CCMD', AoeError.BadArgument],
   [
     'config: string length 1025, present',
-    config('0000 0000 00 14 0401' + '61'.repeat(1025)),
+    config(`0000 0000 00 14 0401${'61'.repeat(1025)}`),
     'ERR_AOE_CONFIG_TOO_LONG',
     AoeError.BadArgument,
   ],

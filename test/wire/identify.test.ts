@@ -97,9 +97,9 @@ describe('identify', () => {
 
   it('strings are space padded and byte-swapped in pairs', () => {
     const page = bufferFor({ serial: 'SN0001', firmware: 'V25', model: 'abc', sectors: 1 });
-    expect(String.fromCharCode(...page.subarray(20, 40))).toBe('NS0010' + ' '.repeat(14));
+    expect(String.fromCharCode(...page.subarray(20, 40))).toBe(`NS0010${' '.repeat(14)}`);
     expect(String.fromCharCode(...page.subarray(46, 54))).toBe('2V 5    ');
-    expect(String.fromCharCode(...page.subarray(54, 94))).toBe('ba c' + ' '.repeat(36));
+    expect(String.fromCharCode(...page.subarray(54, 94))).toBe(`ba c${' '.repeat(36)}`);
   });
 
   it('small disks: LBA28 and LBA48 capacity agree; zero sectors is allowed', () => {

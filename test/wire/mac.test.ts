@@ -19,7 +19,7 @@ describe('mac', () => {
   it.each(golden)('%s: read/write/format/parse', (_description, value, hex, text) => {
     const buf = new Uint8Array(10).fill(0xee);
     writeMac(buf, 2, value);
-    expect(toHex(buf)).toBe('eeee' + hex + 'eeee');
+    expect(toHex(buf)).toBe(`eeee${hex}eeee`);
     expect(readMac(fromHex(hex), 0)).toBe(value);
     expect(readMac(buf, 2)).toBe(value);
     expect(formatMac(value)).toBe(text);

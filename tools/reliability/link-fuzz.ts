@@ -37,7 +37,7 @@ export async function runLinkFuzz(options: {
   seed?: number;
   sources: number[];
 }): Promise<LinkFuzzFigures> {
-  const { sender, target, guards, targetMac } = options;
+  const { sender, target, targetMac } = options;
   const exports = target.exports;
   const maxFrame = sender.mtu + 14;
   const fuzzer = new FrameFuzzer(

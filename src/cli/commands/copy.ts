@@ -72,7 +72,7 @@ Examples:
         let progress = { copied: 0, total: undefined as number | undefined };
         const timer = showProgress ? setInterval(() => drawProgress(progress.copied, progress.total, started), 200) : undefined;
         let noted = false;
-        let result;
+        let result: Awaited<ReturnType<typeof copy>>;
         try {
           result = await copy(from, to, {
             length,

@@ -1,5 +1,5 @@
 // Shared options of the initiator commands (-i, --netns, --mtu, --json) and their resolution to a LinkSource.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { defaultInterfaces, loadLinkModule } from '../../initiator/links.js';
 import { InitiatorError } from '../../initiator/errors.js';
 import { parseInteger } from '../common.js';
@@ -59,9 +59,7 @@ export function table(rows: string[][]): string {
     row.forEach((cell, index) => {
       widths[index] = Math.max(widths[index] ?? 0, cell.length);
     });
-  return (
-    rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]))).join('  ')).join('\n') + '\n'
-  );
+  return `${rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]))).join('  ')).join('\n')}\n`;
 }
 
 export function printJson(value: unknown): void {
