@@ -1,6 +1,7 @@
 // Positional copy endpoints: an AoE device at a byte offset, and a regular file or block device read and written at any offset.
 import fs from 'node:fs';
 import type { Device } from '../initiator/device.js';
+import { blockDeviceSize } from '../store/file-store.js';
 import { SECTOR_SIZE } from '../wire/constants.js';
 import type { CopyDestination, CopySource } from './endpoint.js';
 import { ioError } from './streams.js';
@@ -25,18 +26,9 @@ export function deviceEndpoint(label: string, device: Device, base: number): Cop
   };
 }
 
-/** Size in bytes of a block device, from sysfs (stat says 0 for block devices). */
-export function blockDeviceSize(stat: fs.Stats): number {
-  const rdev = stat.rdev;
-  const major = Math.floor(rdev / 256) & 0xfff;
-  const minor = (rdev & 0xff) | ((Math.floor(rdev / 4096) & 0xfff00) >>> 0);
-  const sectors = Number(fs.readFileSync(`/sys/dev/block/${major}:${minor}/size`, 'utf8').trim());
-  return sectors * SECTOR_SIZE;
-}
-
 /** A regular file (unbounded when written) or a block device (its size) on descriptor `fd`, read and written at any offset. */
 export function fileEndpoint(label: string, fd: number, stat: fs.Stats, forWrite: boolean): CopySource & CopyDestination {
-  const size = stat.isBlockDevice() ? blockDeviceSize(stat) : forWrite ? undefined : stat.size;
+  const size = stat.isBlockDevice() ? blockDeviceSize(label, stat.rdev) : forWrite ? undefined : stat.size;
   return {
     label,
     size,
