@@ -1,6 +1,6 @@
 // One benchmark workload against an open initiator Device: seq/random read/write at a queue depth, timed, with latency percentiles and CPU.
 import type { Device } from '../src/initiator/index.js';
-import { runLoad, type LoadPattern } from '../src/initiator/workload.js';
+import { runLoad, type LoadPattern, type LoadResult } from '../src/initiator/workload.js';
 import { CpuMeter } from './cpu.js';
 
 export type Pattern = LoadPattern;
@@ -14,18 +14,9 @@ export interface WorkloadSpec {
   seconds: number;
 }
 
-export interface WorkloadResult {
+/** The library's load figures (initiator/workload.ts), named, with the CPU the run cost on each side. */
+export interface WorkloadResult extends LoadResult {
   name: string;
-  pattern: Pattern;
-  blockSize: number;
-  queueDepth: number;
-  seconds: number;
-  operations: number;
-  bytes: number;
-  megabytesPerSecond: number;
-  iops: number;
-  latencyP50Us: number;
-  latencyP99Us: number;
   /** CPU seconds of the target process(es) over the run (from /proc/PID/stat, 10 ms resolution). */
   targetCpuSeconds: number;
   /** CPU seconds of the initiator (client) process over the run. */
@@ -38,9 +29,6 @@ export interface WorkloadResult {
   kernelThreadCores: number;
   /** Cores used by other user processes (not the target(s), the client or the bench runner; from /proc/PID/stat of all of them). The noise guard's measure. */
   otherBusyCores: number;
-  /** Frames the device had acknowledged, summed over paths, during the run. */
-  frames: number;
-  retransmits: number;
 }
 
 /** The standard set of scenario (a): large sequential I/O and 4 KiB random I/O at QD1/QD32. */
@@ -72,17 +60,8 @@ export async function runWorkload(
   const cpu = meter.stop();
   const gigabytes = load.bytes / 1e9;
   return {
+    ...load,
     name: spec.name,
-    pattern: spec.pattern,
-    blockSize: spec.blockSize,
-    queueDepth: spec.queueDepth,
-    seconds: load.seconds,
-    operations: load.operations,
-    bytes: load.bytes,
-    megabytesPerSecond: load.megabytesPerSecond,
-    iops: load.iops,
-    latencyP50Us: load.latencyP50Us,
-    latencyP99Us: load.latencyP99Us,
     targetCpuSeconds: cpu.targetCpuSeconds,
     initiatorCpuSeconds: cpu.initiatorCpuSeconds,
     targetCpuSecondsPerGB: gigabytes > 0 ? cpu.targetCpuSeconds / gigabytes : Number.NaN,
@@ -90,7 +69,5 @@ export async function runWorkload(
     machineBusyCores: cpu.machineBusySeconds / load.seconds,
     kernelThreadCores: cpu.kernelThreadSeconds / load.seconds,
     otherBusyCores: cpu.otherProcessSeconds / load.seconds,
-    frames: load.frames,
-    retransmits: load.retransmits,
   };
 }

@@ -97,17 +97,6 @@ function copyMac(to: Uint8Array, toOffset: number, from: Uint8Array, fromOffset:
   for (let i = 0; i < 6; i++) to[toOffset + i] = from[fromOffset + i];
 }
 
-function writeMacBytes(buf: Uint8Array, offset: number, mac: number): void {
-  const low = mac >>> 0;
-  const high = (mac - low) / 0x100000000;
-  buf[offset] = high >>> 8;
-  buf[offset + 1] = high & 0xff;
-  buf[offset + 2] = low >>> 24;
-  buf[offset + 3] = (low >>> 16) & 0xff;
-  buf[offset + 4] = (low >>> 8) & 0xff;
-  buf[offset + 5] = low & 0xff;
-}
-
 /**
  * Starts the reply to the request at request[requestAt] in reply[replyAt]: destination := the request's source,
  * version 1 with R (and E when `aoeError` is not 0), the error, our shelf.slot (never the broadcast the request
@@ -134,7 +123,8 @@ export function writeReplyHeader(
 
 /**
  * Writes a whole header: MACs, EtherType, version 1 with `flags` (FLAG_RESPONSE for unsolicited responses such
- * as a target's announcement, 0 for requests), error 0, shelf, slot, command and tag. Values are not checked.
+ * as a target's announcement, 0 for requests), error 0, shelf, slot, command and tag. The MACs are checked
+ * (ERR_AOE_BAD_MAC), the other values not: this runs once per frame slot and path, not per frame.
  */
 export function writeHeader(
   buf: Uint8Array,
@@ -147,8 +137,8 @@ export function writeHeader(
   command: number,
   tag: number,
 ): void {
-  writeMacBytes(buf, at + DESTINATION, destination);
-  writeMacBytes(buf, at + SOURCE, source);
+  writeMac(buf, at + DESTINATION, destination);
+  writeMac(buf, at + SOURCE, source);
   buf[at + ETHER_TYPE] = ETHERTYPE_AOE >>> 8;
   buf[at + ETHER_TYPE + 1] = ETHERTYPE_AOE & 0xff;
   buf[at + VERSION_FLAGS] = (AOE_VERSION << 4) | flags;

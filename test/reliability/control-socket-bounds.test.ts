@@ -1,63 +1,10 @@
-// Scenario 11: control-socket peers that never read their answers, and too many peers: the target's memory stays bounded.
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
 import { recordFigures } from '../../tools/reliability/figures.js';
-import { openControlSocket, type ControlSocket } from '../../src/blade/control-socket.js';
-import type { TargetStats } from '../../src/blade/stats.js';
+import { connect, fakeStats, open, socketPath } from '../helpers/control-socket.js';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-let cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup = [];
-});
-
-let counter = 0;
-function socketPath(): string {
-  const file = path.join(os.tmpdir(), `aoekit-control-${process.pid}-${counter++}.sock`);
-  cleanup.push(() => fs.rmSync(file, { force: true }));
-  return file;
-}
-
-/** Stats of about 2 KB, like a target with a few NICs; counts how often it was asked. */
-function fakeStats() {
-  const counted = { calls: 0 };
-  const nics = Array.from({ length: 8 }, (_, index) => ({
-    name: `eth${index}`,
-    framesIn: 123456789,
-    framesOut: 987654321,
-    bytesIn: 1e12,
-    bytesOut: 2e12,
-    malformed: 0,
-    dropped: 0,
-  }));
-  const stats = () => {
-    counted.calls += 1;
-    return { time: new Date().toISOString(), uptimeSeconds: 1, exports: [], nics } as unknown as TargetStats;
-  };
-  return { counted, stats };
-}
-
-async function open(file: string, stats: () => TargetStats): Promise<ControlSocket> {
-  const control = await openControlSocket(file, stats);
-  cleanup.push(() => control.close());
-  return control;
-}
-
-function connect(file: string): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(file, () => resolve(socket));
-    socket.once('error', reject);
-    cleanup.push(() => {
-      socket.destroy();
-    });
-  });
-}
-
 describe('control socket bounds', () => {
   it("a control-socket peer that never reads its answers cannot grow the server's memory: it is not read any further", async () => {
     const file = socketPath();
