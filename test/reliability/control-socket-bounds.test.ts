@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from 'vitest';
 import { recordFigures } from '../../tools/reliability/figures.js';
 import { connect, fakeStats, open, socketPath } from '../helpers/control-socket.js';
