@@ -13,8 +13,9 @@ const COMMON_NOTES = ['The options and notes here are the ones --help prints: bo
 
 const PROGRAM_NOTES: Record<string, string[]> = {
   'aoe-discover': [
-    'aoetools installs a different /usr/sbin/aoe-discover, which tells the Linux aoe driver to rescan. ' +
-      'When both are installed, call this one as "aoe discover", or by the full path of the npm bin (e.g. /usr/local/bin/aoe-discover).',
+    'aoetools installs a different /sbin/aoe-discover, which tells the Linux aoe driver to rescan. ' +
+      'When both are installed, call this one as "aoe discover", or by the full path of the npm bin (e.g. /usr/local/bin/aoe-discover), ' +
+      "and the driver's as /sbin/aoe-discover.",
   ],
 };
 
