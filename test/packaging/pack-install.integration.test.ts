@@ -107,6 +107,16 @@ describe('installed with no compiler, make or python on PATH', () => {
     }
   });
 
+  it('aoeblade-instance, through its npm bin link, runs the installed aoeblade with the words of NAME.conf', async () => {
+    const config = path.join(work, 'instance-config');
+    fs.mkdirSync(config, { recursive: true });
+    fs.writeFileSync(path.join(config, 'check.conf'), '# only asks for the version\n--version\n');
+    const result = await run(bin('aoeblade-instance'), ['check'], {
+      env: restrictedEnvironment(noBuildTools, cache, { AOEKIT_CONFIG_DIR: config }),
+    });
+    expect(result).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: '' });
+  });
+
   it('on a Node.js older than engines, every bin says so in one line and exits 1', async () => {
     expect(manifest.engines.node).toBe('>=20.19');
     for (const name of BINS) {

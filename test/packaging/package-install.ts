@@ -69,16 +69,36 @@ export async function npmPack(source: string, destination: string): Promise<stri
 }
 
 /** The tools an install may use, and nothing that compiles: a directory of symlinks to be the whole PATH. */
-export const BASIC_TOOLS = ['sh', 'bash', 'env', 'ls', 'cat', 'mkdir', 'rm', 'cp', 'mv', 'ln', 'chmod', 'uname', 'sed', 'grep', 'head'];
+export const BASIC_TOOLS = [
+  'sh',
+  'bash',
+  'env',
+  'ls',
+  'cat',
+  'mkdir',
+  'rm',
+  'cp',
+  'mv',
+  'ln',
+  'chmod',
+  'uname',
+  'sed',
+  'grep',
+  'head',
+  'readlink',
+  'dirname',
+  'xargs',
+  'printf',
+];
 export const BUILD_TOOLS = ['cc', 'gcc', 'c++', 'g++', 'make', 'python3', 'python', 'node-gyp'];
 
 export function restrictedPath(directory: string): string {
   fs.mkdirSync(directory, { recursive: true });
   const link = (name: string, target: string) => fs.symlinkSync(fs.realpathSync(target), path.join(directory, name));
   link('node', process.execPath);
-  link('npm', execFileSync('bash', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  link('npm', execFileSync('bash', ['-c', 'type -P npm'], { encoding: 'utf8' }).trim());
   for (const tool of BASIC_TOOLS) {
-    const found = execFileSync('bash', ['-c', `command -v ${tool} || true`], { encoding: 'utf8' }).trim();
+    const found = execFileSync('bash', ['-c', `type -P ${tool} || true`], { encoding: 'utf8' }).trim();
     if (found) link(tool, found);
   }
   return directory;
