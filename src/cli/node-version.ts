@@ -1,4 +1,4 @@
-// The Node.js version gate of the installed bins: imports nothing, so it runs (and says why it stops) on any old Node.
+// The Node.js version gate of the installed bins: imports nothing and uses no syntax newer than ES2019, so any old Node with ES modules runs it.
 
 /** The oldest Node.js aoekit runs on: package.json `engines.node` (a test keeps the two equal). */
 export const MINIMUM_NODE_VERSION = '20.19';
@@ -18,7 +18,7 @@ export function nodeVersionAtLeast(version: string, minimum: string): boolean {
   const have = parts(version);
   const need = parts(minimum);
   for (let index = 0; index < Math.max(have.length, need.length); index++) {
-    const difference = (have[index] ?? 0) - (need[index] ?? 0);
+    const difference = (have[index] || 0) - (need[index] || 0);
     if (difference !== 0) return difference > 0;
   }
   return true;

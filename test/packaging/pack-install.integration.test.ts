@@ -119,6 +119,14 @@ describe('installed with no compiler, make or python on PATH', () => {
 
   it('on a Node.js older than engines, every bin says so in one line and exits 1', async () => {
     expect(manifest.engines.node).toBe('>=20.19');
+    // Before the check, a bin loads only the check itself: its static imports are chunks that import nothing.
+    for (const name of BINS) {
+      const entry = fs.readFileSync(path.join(installed, 'dist', 'bundle', `${name}.js`), 'utf8');
+      const staticImports = [...entry.matchAll(/^import[^;]*?from\s+"([^"]+)"/gm)].map((match) => match[1]);
+      expect(staticImports.length, name).toBe(1);
+      const chunk = fs.readFileSync(path.join(installed, 'dist', 'bundle', staticImports[0]), 'utf8');
+      expect(chunk, `${name}: ${staticImports[0]}`).not.toMatch(/^import\b|\bimport\(|\brequire\(/m);
+    }
     for (const name of BINS) {
       const result = await run(bin(name), ['--version'], {
         env: restrictedEnvironment(noBuildTools, cache, { AOEKIT_TEST_NODE_VERSION: '18.20.4' }),
