@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 # qemu-system-x86 and busybox-static: the kernel-initiator test boots Debian's kernel (aoe.ko) under QEMU/TCG
 # from a busybox initramfs (scripts/kernel-guest.sh); e2fsprogs also supplies the guest's mke2fs, xz-utils
 # unpacks the kernel so QEMU can boot it without the guest decompressing itself. qemu-utils (qemu-nbd, qemu-img)
-# serves the tests of NBD-backed exports.
+# serves the tests of NBD-backed exports. Packaging (test/packaging): systemd for systemd-analyze verify of the units,
+# man-db and groff-base to render the man pages, binutils for the strip that prebuildify --strip runs.
 packages=(iproute2 nftables vblade aoetools tshark libnbd-bin nbdkit qemu-utils fuse3 e2fsprogs mount util-linux ethtool procps
-  qemu-system-x86 busybox-static xz-utils)
+  qemu-system-x86 busybox-static xz-utils systemd man-db groff-base binutils)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `aoe` umbrella command: discover, stat, copy, bench, cfg, mask, reserve, probe-mtu, nbd and serve.
 import { Command } from 'commander';
-import { configureProgram, runMain } from './common.js';
+import { configureProgram, isEntryPoint, runMain, withVersion } from './common.js';
 import { benchCommand } from './commands/bench.js';
 import { cfgCommand } from './commands/cfg.js';
 import { copyCommand } from './commands/copy.js';
@@ -13,8 +13,11 @@ import { reserveCommand } from './commands/reserve.js';
 import { serveCommand } from './commands/serve.js';
 import { statCommand } from './commands/stat.js';
 
-async function main(): Promise<void> {
-  const program = configureProgram(new Command('aoe')).description('ATA over Ethernet multipath initiator tools').showHelpAfterError(false);
+/** The `aoe` program and its subcommands, without parsing argv: also what man/aoe.8 is made from. */
+export function buildProgram(): Command {
+  const program = withVersion(configureProgram(new Command('aoe')))
+    .description('ATA over Ethernet multipath initiator tools')
+    .showHelpAfterError(false);
   for (const command of [
     discoverCommand(),
     statCommand(),
@@ -29,7 +32,11 @@ async function main(): Promise<void> {
   ]) {
     program.addCommand(configureProgram(command));
   }
-  await program.parseAsync(process.argv);
+  return program;
 }
 
-runMain('aoe', main);
+export async function main(): Promise<void> {
+  await buildProgram().parseAsync(process.argv);
+}
+
+if (isEntryPoint(import.meta.url)) runMain('aoe', main);

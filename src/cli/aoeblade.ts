@@ -6,7 +6,7 @@ import { parseRamSpec } from '../store/open-store.js';
 import { identifyTextProblem, type ServeConfig } from '../blade/serve-config.js';
 import { SHELF_MAX, SLOT_MAX } from '../wire/address.js';
 import { parseMac } from '../wire/mac.js';
-import { configureProgram, parseInteger, runMain, UsageError } from './common.js';
+import { configureProgram, isEntryPoint, parseInteger, runMain, UsageError, withVersion } from './common.js';
 import { serveUntilSignal } from './commands/serve.js';
 
 interface AoebladeOptions {
@@ -31,8 +31,9 @@ interface AoebladeOptions {
   netns?: string;
 }
 
-function buildProgram(): Command {
-  return configureProgram(new Command('aoeblade'))
+/** The `aoeblade` program definition (options, arguments, help), without parsing argv: also what man/aoeblade.8 is made from. */
+export function buildProgram(): Command {
+  return withVersion(configureProgram(new Command('aoeblade')))
     .description('vblade-compatible ATA over Ethernet target: export a file, block device or RAM disk as shelf.slot on one or more NICs')
     .usage('[options] shelf slot netif[,netif...] filename')
     .argument('<shelf>', `AoE shelf (major) number, 0..${SHELF_MAX}`)
@@ -147,7 +148,7 @@ function toServeConfig(shelf: string, slot: string, netifs: string, filename: st
   };
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const program = buildProgram();
   program.action(async (shelf: string, slot: string, netifs: string, filename: string, options: AoebladeOptions) => {
     const config = toServeConfig(shelf, slot, netifs, filename, options);
@@ -157,4 +158,4 @@ async function main(): Promise<void> {
   await program.parseAsync(process.argv);
 }
 
-runMain('aoeblade', main);
+if (isEntryPoint(import.meta.url)) runMain('aoeblade', main);

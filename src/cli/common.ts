@@ -1,5 +1,8 @@
-// Shared CLI plumbing: the user-error type, the one-line error printer and the bin entry runner.
+// Shared CLI plumbing: the user-error type, the one-line error printer, --version and the bin entry runner.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CommanderError, type Command } from 'commander';
+import { packageVersion } from '../package-info.js';
 
 /** An expected user error: printed as one line plus a usage hint, exit code 2 by default. */
 export class UsageError extends Error {
@@ -20,7 +23,7 @@ export class UsageError extends Error {
  * EADDRINUSE, ...) and our own codes. Anything else (a TypeError, Node's ERR_INVALID_ARG_TYPE) is a bug: stack.
  */
 const ONE_LINE_CODES = new Set(['ERR_CONFIG']);
-const ONE_LINE_PREFIXES = ['ERR_AOE_', 'ERR_ATA_', 'ERR_NBD_'];
+const ONE_LINE_PREFIXES = ['ERR_AOE_', 'ERR_ATA_', 'ERR_NBD_', 'ERR_AOEKIT_'];
 
 function oneLineCode(code: string): boolean {
   return /^E[A-Z0-9]+$/.test(code) || ONE_LINE_CODES.has(code) || ONE_LINE_PREFIXES.some((prefix) => code.startsWith(prefix));
@@ -66,9 +69,28 @@ export function configureProgram(program: Command): Command {
   return program;
 }
 
+/** `-V, --version`: prints the package version (package.json) and exits 0. For the bins' top-level programs. */
+export function withVersion(program: Command): Command {
+  return program.version(packageVersion(), '-V, --version', 'print the aoekit version and exit');
+}
+
 /** The body of every bin entry: `runMain('aoe', main)`. */
 export function runMain(program: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => reportError(program, error));
+}
+
+/**
+ * True when the module at `moduleUrl` is the script node was started with (`node dist/cli/aoe.js`), false when it
+ * was imported (by a bin entry under cli/bin, or by the man page generator, which only wants the program definition).
+ */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
 }
 
 /** Parse an integer option strictly (no trailing garbage, within bounds). */

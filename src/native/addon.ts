@@ -1,8 +1,6 @@
 // The only loader of the native addon (packet sockets for src/link, slab file I/O for src/store): finds the build, types its flat API.
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-info.js';
 
 /** Opaque socket handle (a Node-API external). */
 export type NativeHandle = { readonly __brand: 'aoekit.PacketSocket' };
@@ -92,38 +90,44 @@ export const NATIVE_FLAG_CARRIER = 0x2;
 
 export const FilterMode = { all: 0, requests: 1, responses: 2 } as const;
 
-const ADDON_FILE = 'aoekit_packet.node';
-
-/** Walks up from this module (src/native or dist/native) to the directory holding package.json. */
-function packageRoot(): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(directory, 'package.json')) && existsSync(join(directory, 'binding.gyp'))) return directory;
-    const parent = dirname(directory);
-    if (parent === directory) throw new Error(`aoekit: cannot find the package root (binding.gyp) above ${import.meta.url}`);
-    directory = parent;
-  }
+/** node-gyp-build's resolver (CommonJS, untyped): the path of the addon to load for this platform, or a throw. */
+interface NodeGypBuild {
+  resolve(directory: string): string;
 }
 
 let cached: PacketAddon | undefined;
 
-/** Loads the addon once, trying build/Release then build/Debug under the package root. */
-export function loadAddon(): PacketAddon {
-  if (cached !== undefined) return cached;
+/**
+ * Where the addon is, in node-gyp-build's order: build/Release, build/Debug (a source build), then
+ * prebuilds/<platform>-<arch>/ (prebuildify's Node-API builds shipped in the package). None: ERR_AOEKIT_ADDON_MISSING.
+ */
+function addonPath(require: NodeJS.Require): string {
   const root = packageRoot();
-  const candidates = [join(root, 'build', 'Release', ADDON_FILE), join(root, 'build', 'Debug', ADDON_FILE)];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (found === undefined) {
+  const nodeGypBuild = require('node-gyp-build') as NodeGypBuild;
+  try {
+    return nodeGypBuild.resolve(root);
+  } catch (cause) {
+    const wanted = (cause as Error).message.match(/No native build was found for (.*)/)?.[1]?.trim() ?? String(cause);
     const error = new Error(
-      `aoekit: native addon not built (looked for ${candidates.join(', ')}); run \`npm run build:native\``,
+      `aoekit: native addon not found under ${root} (no build/Release, build/Debug or prebuilds/${process.platform}-${process.arch}; ` +
+        `wanted ${wanted}); build it from source with \`npm rebuild aoekit\` (needs a C compiler, make and Python 3), ` +
+        'or `npm run build:native` in a checkout',
+      { cause },
     ) as NodeJS.ErrnoException;
     error.code = 'ERR_AOEKIT_ADDON_MISSING';
     throw error;
   }
-  const addon = createRequire(import.meta.url)(found) as PacketAddon;
+}
+
+/** Loads the addon once: a source build under build/ when there is one, else the matching prebuild. */
+export function loadAddon(): PacketAddon {
+  if (cached !== undefined) return cached;
+  const require = createRequire(import.meta.url);
+  const found = addonPath(require);
+  const addon = require(found) as PacketAddon;
   const missing = COUNTER_NAMES.filter((name) => typeof addon.counters?.[name] !== 'number');
   if (missing.length > 0)
-    throw new Error(`aoekit: the addon does not export counter ${missing.join(', ')}; rebuild it (npm run build:native)`);
+    throw new Error(`aoekit: the addon ${found} does not export counter ${missing.join(', ')}; rebuild it (npm run build:native)`);
   cached = addon;
   return addon;
 }
