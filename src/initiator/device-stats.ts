@@ -1,7 +1,5 @@
-// Device statistics shapes and the per-path helpers kept out of the device's hot code (stats snapshot, probe frame).
-import { AtaCommand, AtaFlag, Command } from '../wire/constants.js';
+// Device statistics shapes and the per-path stats snapshot, kept out of the device's hot code.
 import { formatMac } from '../wire/mac.js';
-import { writeRequestHeader } from './control.js';
 import type { Path } from './path.js';
 
 export interface PathStats {
@@ -35,15 +33,4 @@ export function pathStats(path: Path): PathStats {
     fastRetransmits: path.fastRetransmits, timeouts: path.timeouts, spuriousRetransmits: path.spuriousRetransmits,
     reorderWindowMs: Math.round(path.reorderWindow * 1000) / 1000, downEvents: path.downEvents,
   };
-}
-
-/** Probe for a down path: a 1-sector READ at LBA 0 (proves the data path, unlike a Query Config a half-dead target may still answer). */
-export function buildProbeFrame(path: Path, shelf: number, slot: number, lba48: boolean): Buffer {
-  const frame = Buffer.alloc(60);
-  writeRequestHeader(frame, path.targetMac, path.link.mac, shelf, slot, Command.Ata, path.probeTag);
-  frame[24] = lba48 ? AtaFlag.Extended : 0;
-  frame[26] = 1;
-  frame[27] = lba48 ? AtaCommand.ReadSectorsExt : AtaCommand.ReadSectors;
-  if (!lba48) frame[31] = 0xe0; // LBA28 device register
-  return frame;
 }
