@@ -49,9 +49,9 @@ export function parseConfigReply(frame: Buffer): ConfigInfo {
   const sectorCount = configSectorCount(frame, 0);
   const configString = configStringOffset(0);
   return {
-    shelf: readShelf(frame),
-    slot: readSlot(frame),
-    mac: readSourceMac(frame),
+    shelf: readShelf(frame, 0),
+    slot: readSlot(frame, 0),
+    mac: readSourceMac(frame, 0),
     bufferCount: configBufferCount(frame, 0),
     firmwareVersion: configFirmwareVersion(frame, 0),
     sectorCount: sectorCount === 0 ? 2 : sectorCount,

@@ -1,6 +1,20 @@
-// Device statistics shapes and the per-path stats snapshot, kept out of the device's hot code.
+// Shapes of a device kept out of its hot code: what it is made from, its statistics, and the per-path stats snapshot.
 import { formatMac } from '../wire/mac.js';
+import type { FrameTable } from './frame-table.js';
 import type { Path } from './path.js';
+import type { Policy } from './policy.js';
+
+export interface DeviceTimers {
+  deadlineMs: number;
+  scanIntervalMs: number;
+  probeIntervalMs: number;
+}
+
+/** What openDevice() gives a Device. */
+export interface DeviceInit {
+  shelf: number; slot: number; size: number; lba48: boolean; identify: { model: string; serial: string; firmware: string; sectors: number };
+  paths: Path[]; policy: Policy; frames: FrameTable; timers: DeviceTimers; onClose: () => Promise<void>;
+}
 
 export interface PathStats {
   index: number; interface: string; targetMac: string; mtu: number; payloadBytes: number; state: string;

@@ -1,10 +1,15 @@
-// Preallocated request frames of a device (tag = data bit | 15-bit generation | 16-bit entry index), built in place, and what a reply to one must be.
-import { AOE_ARG_OFFSET, AtaCommand, ATA_DATA_OFFSET, AtaFlag, AtaStatus, Command, ETHERNET_MIN_FRAME, SECTOR_SIZE } from '../wire/constants.js';
-import { ataArgProblem, ataCommandStatus, writeAtaRequest } from '../wire/ata-arg.js';
-import { hasAoeError, readSourceMac, writeHeader, writeTag } from '../wire/frame-header.js';
+// Preallocated request frames of a device: tag = data bit | 15-bit generation | 16-bit entry index; frames built in place.
+import { AtaCommand, ATA_DATA_OFFSET, AtaFlag, Command, ETHERNET_MIN_FRAME, SECTOR_SIZE } from '../wire/constants.js';
+import * as ataArg from '../wire/ata-arg.js';
+import * as frameHeader from '../wire/frame-header.js';
 import type { Operation } from './operation.js';
 import type { Path } from './path.js';
-import { DATA_TAG_BIT, type LinkPort } from './port.js';
+import { DATA_TAG_BIT } from './port.js';
+
+// Module-level copies of the src/wire functions called per frame: V8 (Node 20) re-checks an imported binding at every
+// call from optimized code (cell load, hole check, target check); a module const is folded away (bench/initiator-hot-path.mjs).
+const { writeAtaRequest } = ataArg;
+const { writeHeader, writeTag } = frameHeader;
 
 /**
  * One entry per frame that can be in flight: its buffer in the slab and the record of what it carries.
@@ -129,20 +134,6 @@ export class FrameTable {
     const entry = tag & 0xffff;
     if (entry >= this.count || this.tag[entry] !== tag || this.op[entry] === null) return -1;
     return entry;
-  }
-
-  /**
-   * A reply to live `entry` is usable when it comes from the entry's path (port and target MAC) and either carries an
-   * AoE error, or has a sound ATA argument (the shared src/wire check) and, for a READ that succeeded, all its data.
-   * An unusable reply is ignored: the frame's RTO sends it again.
-   */
-  isUsableReply(entry: number, slab: Buffer, base: number, length: number, port: LinkPort, paths: readonly Path[]): boolean {
-    const path = paths[this.path[entry]];
-    if (path.port !== port || readSourceMac(slab, base) !== path.targetMac) return false;
-    if (hasAoeError(slab, base)) return true;
-    if (ataArgProblem(slab, base + AOE_ARG_OFFSET, base + length) !== undefined) return false;
-    if ((ataCommandStatus(slab, base) & (AtaStatus.Error | AtaStatus.DeviceFault)) !== 0) return true;
-    return (this.op[entry] as Operation).kind !== 'read' || length >= ATA_DATA_OFFSET + this.bytes[entry];
   }
 
   release(entry: number, paths: readonly Path[]): void {

@@ -28,43 +28,43 @@ export class Path {
   /** Window cap: min(buffer count, maxWindow). */
   readonly windowCap: number;
 
-  #state: PathState = 'up';
-  #payloadSectors = 1;
-  #cwnd: number;
-  #ssthresh: number;
-  #inflight = 0;
-  #srtt = 0;
-  #rttvar = 0;
-  #rto: number;
-  #hasRttSample = false;
-  #consecutiveTimeouts = 0;
-  #lastResponseAt = 0;
+  private _state: PathState = 'up';
+  private _payloadSectors = 1;
+  private _cwnd: number;
+  private _ssthresh: number;
+  private _inflight = 0;
+  private _srtt = 0;
+  private rttvar = 0;
+  private _rto: number;
+  private _hasRttSample = false;
+  private consecutiveTimeouts = 0;
+  private _lastResponseAt = 0;
   /** Timeouts of frames sent before this instant do not shrink the window again (one reduction per window). */
-  #lastReductionAt = -1;
+  private lastReductionAt = -1;
   /** Outstanding frames of this path in send order: a list of frame-table entries threaded through the table. */
-  #oldestEntry = -1;
-  #newestEntry = -1;
-  #sendSequence = 0;
+  private _oldestEntry = -1;
+  private _newestEntry = -1;
+  private sendSequence = 0;
   /** RACK state (RFC 8985): the most recently sent frame that got a reply (its send sequence and RTT). */
-  #rackSequence = 0;
-  #rackRtt = 0;
-  #reorderMultiplier = 1;
+  private _rackSequence = 0;
+  private _rackRtt = 0;
+  private reorderMultiplier = 1;
   /** When the last tail loss probe was sent (one per reply). */
-  #lastTailProbeAt = -Infinity;
-  #lastWidenAt = -Infinity;
-  #lossEventsSinceWiden = 0;
-  #lastProbeAt = 0;
+  private _lastTailProbeAt = -Infinity;
+  private lastWidenAt = -Infinity;
+  private lossEventsSinceWiden = 0;
+  private _lastProbeAt = 0;
 
-  #framesSent = 0;
-  #framesAcked = 0;
-  #bytesAcked = 0;
-  #timeouts = 0;
-  #fastRetransmits = 0;
-  #spuriousRetransmits = 0;
-  #downEvents = 0;
+  private _framesSent = 0;
+  private _framesAcked = 0;
+  private _bytesAcked = 0;
+  private _timeouts = 0;
+  private _fastRetransmits = 0;
+  private _spuriousRetransmits = 0;
+  private _downEvents = 0;
   /** Delivery rate estimate in bytes/s (EWMA, updated by the device's rate tick). */
-  #rate = 0;
-  #rateBytesMark = 0;
+  private _rate = 0;
+  private rateBytesMark = 0;
 
   constructor(options: PathOptions) {
     const { tuning } = options;
@@ -80,69 +80,69 @@ export class Path {
     this.tuning = tuning;
     this.windowCap = Math.max(1, Math.min(options.bufferCount || 16, tuning.maxWindow));
     this.budget = options.budget ?? { inflight: 0, cap: this.windowCap };
-    this.#cwnd = Math.min(this.windowCap, 8);
-    this.#ssthresh = this.windowCap;
-    this.#rto = tuning.initialRtoMs;
+    this._cwnd = Math.min(this.windowCap, 8);
+    this._ssthresh = this.windowCap;
+    this._rto = tuning.initialRtoMs;
     this.updatePayload(options.link.mtu, options.frameCapacitySectors);
-    this.#rate = this.payloadBytes * 1000;
+    this._rate = this.payloadBytes * 1000;
   }
 
-  get state(): PathState { return this.#state; }
-  get payloadSectors(): number { return this.#payloadSectors; }
-  get payloadBytes(): number { return this.#payloadSectors * SECTOR_SIZE; }
-  get cwnd(): number { return this.#cwnd; }
-  get ssthresh(): number { return this.#ssthresh; }
-  get inflight(): number { return this.#inflight; }
-  get srtt(): number { return this.#srtt; }
-  get rto(): number { return this.#rto; }
-  get hasRttSample(): boolean { return this.#hasRttSample; }
-  get lastResponseAt(): number { return this.#lastResponseAt; }
+  get state(): PathState { return this._state; }
+  get payloadSectors(): number { return this._payloadSectors; }
+  get payloadBytes(): number { return this._payloadSectors * SECTOR_SIZE; }
+  get cwnd(): number { return this._cwnd; }
+  get ssthresh(): number { return this._ssthresh; }
+  get inflight(): number { return this._inflight; }
+  get srtt(): number { return this._srtt; }
+  get rto(): number { return this._rto; }
+  get hasRttSample(): boolean { return this._hasRttSample; }
+  get lastResponseAt(): number { return this._lastResponseAt; }
   /** Oldest and newest outstanding frame (frame-table entries), -1 when none. */
-  get oldestEntry(): number { return this.#oldestEntry; }
-  get newestEntry(): number { return this.#newestEntry; }
-  get rackSequence(): number { return this.#rackSequence; }
-  get rackRtt(): number { return this.#rackRtt; }
-  get lastTailProbeAt(): number { return this.#lastTailProbeAt; }
-  get lastProbeAt(): number { return this.#lastProbeAt; }
-  get framesSent(): number { return this.#framesSent; }
-  get framesAcked(): number { return this.#framesAcked; }
-  get bytesAcked(): number { return this.#bytesAcked; }
-  get timeouts(): number { return this.#timeouts; }
-  get fastRetransmits(): number { return this.#fastRetransmits; }
-  get spuriousRetransmits(): number { return this.#spuriousRetransmits; }
-  get downEvents(): number { return this.#downEvents; }
-  get rate(): number { return this.#rate; }
+  get oldestEntry(): number { return this._oldestEntry; }
+  get newestEntry(): number { return this._newestEntry; }
+  get rackSequence(): number { return this._rackSequence; }
+  get rackRtt(): number { return this._rackRtt; }
+  get lastTailProbeAt(): number { return this._lastTailProbeAt; }
+  get lastProbeAt(): number { return this._lastProbeAt; }
+  get framesSent(): number { return this._framesSent; }
+  get framesAcked(): number { return this._framesAcked; }
+  get bytesAcked(): number { return this._bytesAcked; }
+  get timeouts(): number { return this._timeouts; }
+  get fastRetransmits(): number { return this._fastRetransmits; }
+  get spuriousRetransmits(): number { return this._spuriousRetransmits; }
+  get downEvents(): number { return this._downEvents; }
+  get rate(): number { return this._rate; }
 
   /** Payload from this path's own MTU and the target's sector count (not the smallest over all paths). */
   updatePayload(mtu: number, frameCapacitySectors: number): void {
-    this.#payloadSectors = Math.max(1, Math.min(sectorsForMtu(mtu), this.targetSectors, frameCapacitySectors));
+    this._payloadSectors = Math.max(1, Math.min(sectorsForMtu(mtu), this.targetSectors, frameCapacitySectors));
   }
 
   canSend(): boolean {
-    return this.#state === 'up' && this.#inflight < Math.floor(this.#cwnd) && this.budget.inflight < this.budget.cap;
+    return this._state === 'up' && this._inflight < Math.floor(this._cwnd) && this.budget.inflight < this.budget.cap;
   }
 
   /** How long a frame may trail a later-sent answered one before it counts as lost (RACK reorder window). */
   get reorderWindow(): number {
-    const base = Math.max(this.#srtt / 4, this.tuning.minReorderMs);
-    return Math.min(this.#reorderMultiplier * base, Math.max(base, this.#rto));
+    const base = Math.max(this._srtt / 4, this.tuning.minReorderMs);
+    return Math.min(this.reorderMultiplier * base, Math.max(base, this._rto));
   }
 
   /** A frame went out as frame-table `entry`, after the path's newest: returns its send sequence. */
   onFrameSent(entry: number): number {
-    if (this.#newestEntry < 0) this.#oldestEntry = entry;
-    this.#newestEntry = entry;
-    this.#inflight += 1;
+    if (this._newestEntry < 0) this._oldestEntry = entry;
+    this._newestEntry = entry;
+    this._inflight += 1;
     this.budget.inflight += 1;
-    this.#framesSent += 1;
-    return ++this.#sendSequence;
+    this._framesSent += 1;
+    return ++this.sendSequence;
   }
 
   /** An outstanding frame left the path (answered, lost or failed); `previous`/`next` were its neighbours in send order. */
   onFrameReleased(previous: number, next: number): void {
-    if (previous < 0) this.#oldestEntry = next;
-    if (next < 0) this.#newestEntry = previous;
-    this.#inflight -= 1;
+    if (previous < 0) this._oldestEntry = next;
+    if (next < 0) this._newestEntry = previous;
+    this._inflight -= 1;
     this.budget.inflight -= 1;
   }
 
@@ -152,27 +152,27 @@ export class Path {
    * live tag is accepted, so a sample is never taken from a reply that could belong to another copy of the frame.
    */
   onFrameAcked(rttSample: number, now: number, bytes: number, sequence: number): void {
-    this.#framesAcked += 1;
-    this.#bytesAcked += bytes;
-    this.#consecutiveTimeouts = 0;
-    this.#lastResponseAt = now;
-    if (sequence > this.#rackSequence) {
-      this.#rackSequence = sequence;
-      this.#rackRtt = rttSample;
+    this._framesAcked += 1;
+    this._bytesAcked += bytes;
+    this.consecutiveTimeouts = 0;
+    this._lastResponseAt = now;
+    if (sequence > this._rackSequence) {
+      this._rackSequence = sequence;
+      this._rackRtt = rttSample;
     }
-    if (!this.#hasRttSample) {
-      this.#srtt = rttSample;
-      this.#rttvar = rttSample / 2;
-      this.#hasRttSample = true;
+    if (!this._hasRttSample) {
+      this._srtt = rttSample;
+      this.rttvar = rttSample / 2;
+      this._hasRttSample = true;
     } else {
-      const error = rttSample - this.#srtt;
-      this.#srtt += error / 8;
-      this.#rttvar += (Math.abs(error) - this.#rttvar) / 4;
+      const error = rttSample - this._srtt;
+      this._srtt += error / 8;
+      this.rttvar += (Math.abs(error) - this.rttvar) / 4;
     }
-    this.#rto = Math.min(this.tuning.maxRtoMs, Math.max(this.tuning.minRtoMs, this.#srtt + 4 * this.#rttvar));
-    if (this.#cwnd < this.#ssthresh) this.#cwnd += 1; // slow start: +1 per reply
-    else this.#cwnd += 1 / this.#cwnd; // congestion avoidance: +1 per window
-    if (this.#cwnd > this.windowCap) this.#cwnd = this.windowCap;
+    this._rto = Math.min(this.tuning.maxRtoMs, Math.max(this.tuning.minRtoMs, this._srtt + 4 * this.rttvar));
+    if (this._cwnd < this._ssthresh) this._cwnd += 1; // slow start: +1 per reply
+    else this._cwnd += 1 / this._cwnd; // congestion avoidance: +1 per window
+    if (this._cwnd > this.windowCap) this._cwnd = this.windowCap;
   }
 
   /**
@@ -183,30 +183,30 @@ export class Path {
    * about congestion.
    */
   onLoss(sentAt: number, now: number, probe = false): void {
-    this.#fastRetransmits += 1;
-    if (probe || sentAt < this.#lastReductionAt) return;
-    this.#ssthresh = Math.max(2, Math.floor(this.#cwnd * this.tuning.lossDecrease));
-    this.#cwnd = this.#ssthresh;
-    this.#lastReductionAt = now;
-    this.#lossEventsSinceWiden += 1;
-    if (this.#lossEventsSinceWiden >= REORDER_RESET_EVENTS) {
-      this.#reorderMultiplier = 1;
-      this.#lossEventsSinceWiden = 0;
+    this._fastRetransmits += 1;
+    if (probe || sentAt < this.lastReductionAt) return;
+    this._ssthresh = Math.max(2, Math.floor(this._cwnd * this.tuning.lossDecrease));
+    this._cwnd = this._ssthresh;
+    this.lastReductionAt = now;
+    this.lossEventsSinceWiden += 1;
+    if (this.lossEventsSinceWiden >= REORDER_RESET_EVENTS) {
+      this.reorderMultiplier = 1;
+      this.lossEventsSinceWiden = 0;
     }
   }
 
   /** A tail loss probe is sent now (RFC 8985 §7): the next one waits for another reply. */
   onTailProbe(now: number): void {
-    this.#lastTailProbeAt = now;
+    this._lastTailProbeAt = now;
   }
 
   /** The original of a fast-retransmitted frame was answered after all: it was reordered, not lost. Widen the reorder window (once per round trip). */
   onSpuriousRetransmit(now: number): void {
-    this.#spuriousRetransmits += 1;
-    this.#lossEventsSinceWiden = 0;
-    if (now - this.#lastWidenAt < this.#srtt) return;
-    this.#lastWidenAt = now;
-    this.#reorderMultiplier = Math.min(MAX_REORDER_MULTIPLIER, this.#reorderMultiplier + 1);
+    this._spuriousRetransmits += 1;
+    this.lossEventsSinceWiden = 0;
+    if (now - this.lastWidenAt < this._srtt) return;
+    this.lastWidenAt = now;
+    this.reorderMultiplier = Math.min(MAX_REORDER_MULTIPLIER, this.reorderMultiplier + 1);
   }
 
   /**
@@ -217,48 +217,48 @@ export class Path {
    * Returns true when `downAfterTimeouts` events in a row (no reply for 2 x rto) say the path is dead.
    */
   onTimeout(sentAt: number, now: number): boolean {
-    this.#timeouts += 1;
-    if (sentAt < this.#lastReductionAt) return false;
-    this.#consecutiveTimeouts += 1;
-    this.#ssthresh = Math.max(2, Math.floor(this.#cwnd / 2));
-    this.#cwnd = this.#consecutiveTimeouts > 1 ? 1 : this.#ssthresh;
-    this.#lastReductionAt = now;
-    this.#rto = Math.min(this.tuning.maxRtoMs, this.#rto * 2);
-    return this.#consecutiveTimeouts >= this.tuning.downAfterTimeouts && now - this.#lastResponseAt > 2 * this.#rto;
+    this._timeouts += 1;
+    if (sentAt < this.lastReductionAt) return false;
+    this.consecutiveTimeouts += 1;
+    this._ssthresh = Math.max(2, Math.floor(this._cwnd / 2));
+    this._cwnd = this.consecutiveTimeouts > 1 ? 1 : this._ssthresh;
+    this.lastReductionAt = now;
+    this._rto = Math.min(this.tuning.maxRtoMs, this._rto * 2);
+    return this.consecutiveTimeouts >= this.tuning.downAfterTimeouts && now - this._lastResponseAt > 2 * this._rto;
   }
 
   /** The path goes down (the first probe follows a probe interval from `now`); false when it already was. */
   markDown(now: number): boolean {
-    if (this.#state === 'down') return false;
-    this.#state = 'down';
-    this.#downEvents += 1;
-    this.#lastProbeAt = now;
+    if (this._state === 'down') return false;
+    this._state = 'down';
+    this._downEvents += 1;
+    this._lastProbeAt = now;
     return true;
   }
 
   /** The path answers again: a fresh window; false when it was up. */
   markUp(now: number): boolean {
-    if (this.#state === 'up') return false;
-    this.#state = 'up';
-    this.#cwnd = Math.min(this.windowCap, 4);
-    this.#ssthresh = this.windowCap;
-    this.#consecutiveTimeouts = 0;
-    this.#rto = Math.max(this.#rto, this.tuning.initialRtoMs);
-    this.#hasRttSample = false;
-    this.#reorderMultiplier = 1;
-    this.#lastResponseAt = now;
+    if (this._state === 'up') return false;
+    this._state = 'up';
+    this._cwnd = Math.min(this.windowCap, 4);
+    this._ssthresh = this.windowCap;
+    this.consecutiveTimeouts = 0;
+    this._rto = Math.max(this._rto, this.tuning.initialRtoMs);
+    this._hasRttSample = false;
+    this.reorderMultiplier = 1;
+    this._lastResponseAt = now;
     return true;
   }
 
   /** A probe for this (down) path is sent now, or would have been had its link been up. */
   onProbeSent(now: number): void {
-    this.#lastProbeAt = now;
+    this._lastProbeAt = now;
   }
 
   /** Update the delivery-rate EWMA from bytes acknowledged over `intervalMs`. */
   tickRate(intervalMs: number): void {
-    const delta = this.#bytesAcked - this.#rateBytesMark;
-    this.#rateBytesMark = this.#bytesAcked;
-    if (delta > 0 && intervalMs > 0) this.#rate = this.#rate * 0.5 + (delta * 1000 / intervalMs) * 0.5;
+    const delta = this._bytesAcked - this.rateBytesMark;
+    this.rateBytesMark = this._bytesAcked;
+    if (delta > 0 && intervalMs > 0) this._rate = this._rate * 0.5 + (delta * 1000 / intervalMs) * 0.5;
   }
 }

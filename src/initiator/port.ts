@@ -2,15 +2,22 @@
 import { performance } from 'node:perf_hooks';
 import type { Link } from '../link/link.js';
 import { ATA_DATA_OFFSET } from '../wire/constants.js';
-import { isAoeFrame, isResponse, readTag } from '../wire/frame-header.js';
+import * as frameHeader from '../wire/frame-header.js';
+
+// Module-level copies of the src/wire functions called per frame: V8 (Node 20) re-checks an imported binding at every
+// call from optimized code (cell load, hole check, target check); a module const is folded away (bench/initiator-hot-path.mjs).
+const { isAoeFrame, isResponse, readShelf, readSlot, readTag } = frameHeader;
 
 /** Tags with bit 31 set belong to a device's data plane (see tags in frame-table.ts); others are control-plane requests. */
 export const DATA_TAG_BIT = 0x80000000;
 
 /** A device's data-plane receiver: returns true when the frame was its own (matched shelf.slot). */
 export interface DataReceiver {
-  /** `now` is the batch's arrival time (one clock read per received batch). */
-  handleData(slab: Buffer, base: number, length: number, tag: number, port: LinkPort, now: number): boolean;
+  /**
+   * The frame at slab[base] of `length` bytes is a response with a data tag; `tag`, `shelf` and `slot` are decoded
+   * once by the port for every receiver. `now` is the batch's arrival time (one clock read per received batch).
+   */
+  handleData(slab: Buffer, base: number, length: number, tag: number, shelf: number, slot: number, port: LinkPort, now: number): boolean;
   /** Called once after each received batch so the device can refill windows and flush sends. */
   afterBatch(): void;
 }
@@ -183,8 +190,10 @@ export class LinkPort {
       const tag = readTag(slab, base);
       if ((tag & DATA_TAG_BIT) !== 0) {
         if (now < 0) now = performance.now();
+        const shelf = readShelf(slab, base);
+        const slot = readSlot(slab, base);
         for (let r = 0; r < this.receivers.length; r += 1) {
-          if (this.receivers[r].handleData(slab, base, length, tag, this, now)) break;
+          if (this.receivers[r].handleData(slab, base, length, tag, shelf, slot, this, now)) break;
         }
       } else {
         const handler = this.control.get(tag);

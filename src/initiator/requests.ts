@@ -61,9 +61,9 @@ export function request(
       else resolve(reply as Buffer);
     };
     port.listen(tag, (reply) => {
-      if (target.mac !== BROADCAST_MAC && readSourceMac(reply) !== target.mac) return;
-      if (hasAoeError(reply)) {
-        finish(aoeReplyError(readAoeError(reply), what));
+      if (target.mac !== BROADCAST_MAC && readSourceMac(reply, 0) !== target.mac) return;
+      if (hasAoeError(reply, 0)) {
+        finish(aoeReplyError(readAoeError(reply, 0), what));
         return;
       }
       if (accept(reply)) finish(undefined, reply);
