@@ -28,6 +28,11 @@ export class Path {
   /** Window cap: min(buffer count, maxWindow). */
   readonly windowCap: number;
 
+  /*
+   * State below changes only through the methods. Fields read outside are `_name` behind a getter (TypeScript-private,
+   * not `#name`: a #private access is more bytecode, which pushed onFrameAcked out of V8's inlining budget in the
+   * device's reply handler, so its double arguments were boxed per frame: bench/initiator-hot-path.mjs).
+   */
   private _state: PathState = 'up';
   private _payloadSectors = 1;
   private _cwnd: number;

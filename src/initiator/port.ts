@@ -30,7 +30,7 @@ const ports = new WeakMap<Link, LinkPort>();
 export class LinkPort {
   readonly link: Link;
   private readonly receivers: DataReceiver[] = [];
-  private readonly control = new Map<number, ControlHandler>();
+  private readonly controlWaiters = new Map<number, ControlHandler>();
   private nextControlTag = 1 + Math.floor(Math.random() * 0x3fff0000);
   private sendFrames: Uint8Array[] = new Array(256);
   private sendLengths = new Uint32Array(256);
@@ -80,11 +80,11 @@ export class LinkPort {
 
   /** Wait for replies carrying `tag` (the handler stays installed until `unlisten`). */
   listen(tag: number, handler: ControlHandler): void {
-    this.control.set(tag, handler);
+    this.controlWaiters.set(tag, handler);
   }
 
   unlisten(tag: number): void {
-    this.control.delete(tag);
+    this.controlWaiters.delete(tag);
   }
 
   /** Queue one frame (`frame` is slab[offset ..]) for the next flush; the frame buffer must stay untouched until then. */
@@ -145,7 +145,7 @@ export class LinkPort {
     if (this.retryTimer) clearImmediate(this.retryTimer);
     this.retryTimer = undefined;
     this.sendCount = 0;
-    this.control.clear();
+    this.controlWaiters.clear();
     this.receivers.length = 0;
     this.link.onFrames(() => {});
     if (ports.get(this.link) === this) ports.delete(this.link);
@@ -196,7 +196,7 @@ export class LinkPort {
           if (this.receivers[r].handleData(slab, base, length, tag, shelf, slot, this, now)) break;
         }
       } else {
-        const handler = this.control.get(tag);
+        const handler = this.controlWaiters.get(tag);
         if (handler) handler(Buffer.from(slab.subarray(base, base + length)));
       }
     }
