@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { Lab } from '../tools/lab/netlab.js';
 import { RESULT_PREFIX, type ClientRequest, type ClientResponse } from './client.js';
 
-/** Target processes always run the built library (dist/). */
+/** Target processes run the built library (dist/), or the aoeblade AOEKIT_BENCH_BLADE names (A/B against another build). */
 const distRoot = `${packagePath('dist')}/`;
 const READY_TIMEOUT_MS = 15_000;
 
@@ -83,7 +83,7 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
     const argv = [
       process.execPath,
       ...(options.nodeFlags ?? []),
-      `${distRoot}cli/aoeblade.js`,
+      process.env.AOEKIT_BENCH_BLADE ?? `${distRoot}cli/aoeblade.js`,
       '-b',
       String(options.bufferCount),
       '--log-level',

@@ -1,6 +1,6 @@
 // Per-target administration (aoe cfg/mask/reserve/probe-mtu): find a device's target MACs and run a request on each.
 import { discoverOnLinks, type DiscoveredDevice, type DiscoveredPath } from './discover.js';
-import type { ControlTarget } from './control.js';
+import type { RequestTarget } from './requests.js';
 import { InitiatorError } from './errors.js';
 import { openLinks, type LinkSource } from './links.js';
 import { parseDeviceName } from './open.js';
@@ -8,7 +8,7 @@ import { LinkPort } from './port.js';
 
 export interface TargetHandle {
   path: DiscoveredPath;
-  target: ControlTarget;
+  target: RequestTarget;
 }
 
 /**

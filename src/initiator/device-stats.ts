@@ -1,8 +1,20 @@
-// Device statistics shapes and the per-path helpers kept out of the device's hot code (stats snapshot, probe frame).
-import { AtaCommand, AtaFlag, Command } from '../wire/constants.js';
+// Shapes of a device kept out of its hot code: what it is made from, its statistics, and the per-path stats snapshot.
 import { formatMac } from '../wire/mac.js';
-import { writeRequestHeader } from './control.js';
+import type { FrameTable } from './frame-table.js';
 import type { Path } from './path.js';
+import type { Policy } from './policy.js';
+
+export interface DeviceTimers {
+  deadlineMs: number;
+  scanIntervalMs: number;
+  probeIntervalMs: number;
+}
+
+/** What openDevice() gives a Device. */
+export interface DeviceInit {
+  shelf: number; slot: number; size: number; lba48: boolean; identify: { model: string; serial: string; firmware: string; sectors: number };
+  paths: Path[]; policy: Policy; frames: FrameTable; timers: DeviceTimers; onClose: () => Promise<void>;
+}
 
 export interface PathStats {
   index: number; interface: string; targetMac: string; mtu: number; payloadBytes: number; state: string;
@@ -35,15 +47,4 @@ export function pathStats(path: Path): PathStats {
     fastRetransmits: path.fastRetransmits, timeouts: path.timeouts, spuriousRetransmits: path.spuriousRetransmits,
     reorderWindowMs: Math.round(path.reorderWindow * 1000) / 1000, downEvents: path.downEvents,
   };
-}
-
-/** Probe for a down path: a 1-sector READ at LBA 0 (proves the data path, unlike a Query Config a half-dead target may still answer). */
-export function buildProbeFrame(path: Path, shelf: number, slot: number, lba48: boolean): Buffer {
-  const frame = Buffer.alloc(60);
-  writeRequestHeader(frame, path.targetMac, path.link.mac, shelf, slot, Command.Ata, path.probeTag);
-  frame[24] = lba48 ? AtaFlag.Extended : 0;
-  frame[26] = 1;
-  frame[27] = lba48 ? AtaCommand.ReadSectorsExt : AtaCommand.ReadSectors;
-  if (!lba48) frame[31] = 0xe0; // LBA28 device register
-  return frame;
 }

@@ -2,8 +2,8 @@
 import type { Link } from '../link/link.js';
 import { BROADCAST_SHELF, BROADCAST_SLOT, Command, ConfigCommand, SECTOR_SIZE, sectorsForMtu } from '../wire/constants.js';
 import { deviceName } from '../wire/address.js';
-import { collect } from './control.js';
-import { parseConfigReply, writeConfigArg, type ConfigInfo } from './commands.js';
+import { collect } from './requests.js';
+import { parseConfigReply, writeConfigRequest, type ConfigInfo } from './commands.js';
 import { identifyPaths, type IdentityGroup } from './identity.js';
 import { openLinks, type LinkSource } from './links.js';
 import { LinkPort } from './port.js';
@@ -69,8 +69,8 @@ export async function discoverOnLinks(links: Link[], options: DiscoverOptions = 
   const slot = options.slot ?? BROADCAST_SLOT;
   const perLink = await Promise.all(links.map(async (link) => {
     const port = LinkPort.of(link);
-    const replies = await collect(port, Command.QueryConfig, (frame, offset) => writeConfigArg(frame, offset, ConfigCommand.Read), timeoutMs, undefined, shelf, slot);
-    return { link, configs: replies.map(parseConfigReply) };
+    const replies = await collect(port, Command.QueryConfig, (frame) => writeConfigRequest(frame, ConfigCommand.Read), timeoutMs, undefined, shelf, slot);
+    return { link, configs: parseReplies(replies) };
   }));
   const devices = new Map<string, DiscoveredDevice>();
   for (const { link, configs } of perLink) {
@@ -96,6 +96,19 @@ export async function discoverOnLinks(links: Link[], options: DiscoverOptions = 
   const list = [...devices.values()].sort((a, b) => a.shelf - b.shelf || a.slot - b.slot);
   if (!options.skipIdentify) await Promise.all(list.map((device) => identifyPaths(device)));
   return list;
+}
+
+/** Replies to a broadcast may come from anyone: one whose argument does not parse is left out, not fatal to discovery. */
+function parseReplies(replies: Buffer[]): ConfigInfo[] {
+  const configs: ConfigInfo[] = [];
+  for (const reply of replies) {
+    try {
+      configs.push(parseConfigReply(reply));
+    } catch {
+      // ERR_AOE_SHORT_FRAME / ERR_AOE_BAD_REPLY: not a Query Config answer we can use.
+    }
+  }
+  return configs;
 }
 
 function pathFromConfig(link: Link, config: ConfigInfo): DiscoveredPath {

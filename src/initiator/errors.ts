@@ -1,5 +1,6 @@
 // Initiator error type and the mapping from AoE error replies / ATA status to stable error codes.
 import { AoeError, AtaErrorBit } from '../wire/constants.js';
+import { WireErrorCode } from '../wire/errors.js';
 
 /** An initiator failure with a stable `code` (ERR_AOE_*, ERR_ATA_*). */
 export class InitiatorError extends Error {
@@ -43,4 +44,14 @@ export function ataErrorCode(errorRegister: number): string {
 export function ataReplyError(status: number, errorRegister: number, what: string): InitiatorError {
   const hex = (value: number) => `0x${value.toString(16).padStart(2, '0')}`;
   return new InitiatorError(ataErrorCode(errorRegister), `${what}: ATA status ${hex(status)} error ${hex(errorRegister)}`, errorRegister);
+}
+
+/**
+ * A reply whose argument fails the shared src/wire check (the *ArgProblem functions): ERR_AOE_SHORT_FRAME when it
+ * is cut short of what it announces, else ERR_AOE_BAD_REPLY naming the wire code. The wire code itself is not used
+ * as the code: ERR_AOE_RESERVED already means AoE error 6 (target reserved) here.
+ */
+export function badReplyError(problem: WireErrorCode, what: string): InitiatorError {
+  if (problem === WireErrorCode.ShortArg) return new InitiatorError('ERR_AOE_SHORT_FRAME', `${what}: the reply is shorter than its argument announces`);
+  return new InitiatorError('ERR_AOE_BAD_REPLY', `${what}: malformed reply argument (${problem})`);
 }

@@ -5,7 +5,7 @@ export { conflictError, describeConflict, type IdentityGroup, type PathIdentity 
 export { Device } from './device.js';
 export type { DeviceStats, PathStats } from './device-stats.js';
 export { createPolicy, POLICY_NAMES, type Policy, type PolicyName } from './policy.js';
-export { DEFAULT_TUNING, type PathTuning } from './path.js';
+export { DEFAULT_TUNING, type PathTuning } from './path-options.js';
 export { InitiatorError, aoeErrorCode, ataErrorCode } from './errors.js';
 export { queryConfig, setConfig, identify, maskList, reserve, flushCache, ataCommand, type ConfigInfo, type FlushMode, type MaskEdit } from './commands.js';
 export { LinkPort } from './port.js';

@@ -1,7 +1,7 @@
 // Loss recovery of a device: RACK-style fast loss detection per path, the RTO backstop, spurious-retransmit detection, the retry queue.
 import type { Operation } from './operation.js';
 import type { Path } from './path.js';
-import type { SlotTable } from './slots.js';
+import type { FrameTable } from './frame-table.js';
 
 /** Byte ranges of operations waiting to be sent again: a ring of preallocated records (no allocation per lost frame). */
 export class RetryQueue {
@@ -41,7 +41,7 @@ export class RetryQueue {
     while (this.length > 0) this.shift();
   }
 
-  /** Rare (partial retransmits onto smaller-payload paths can outnumber the slots): double, keeping order. */
+  /** Rare (partial retransmits onto smaller-payload paths can outnumber the frame entries): double, keeping order. */
   private grow(): void {
     const capacity = this.op.length;
     const order = (index: number) => (this.head + index) % capacity;
@@ -62,7 +62,7 @@ export class RetryQueue {
 /**
  * RACK (RFC 8985) adapted to AoE: a target answers a path's frames roughly in send order, so when a reply arrives
  * for a frame sent at T, every frame still outstanding on that path and sent before T - reorderWindow is lost.
- * Frames of a path are kept in send order (a list threaded through the slot table), so detection walks only the
+ * Frames of a path are kept in send order (a list threaded through the frame table), so detection walks only the
  * frames it declares lost. The device's scan timer re-runs detection (for frames sent just before the last answered
  * one), sends a tail loss probe (the newest frame of a path that has gone quiet for 2 srtt + reorder window, once
  * per reply: RFC 8985 §7), and applies the RTO to whatever is left (dead path, lost probe).
@@ -73,27 +73,24 @@ export class LossRecovery {
   timeoutRetransmits = 0;
   spuriousRetransmits = 0;
 
-  constructor(private readonly slots: SlotTable, private readonly paths: readonly Path[], private readonly onPathDead: (path: Path) => void) {
-    this.retries = new RetryQueue(2 * slots.count + 16);
+  constructor(private readonly frames: FrameTable, private readonly paths: readonly Path[], private readonly onPathDead: (path: Path) => void) {
+    this.retries = new RetryQueue(2 * frames.count + 16);
   }
 
-  /** A live reply for a frame of `path` (already released) sent at `sentAt` with send sequence `sequence`. */
-  onReply(path: Path, sequence: number, sentAt: number, now: number): void {
-    if (sequence > path.rackSequence) {
-      path.rackSequence = sequence;
-      path.rackRtt = now - sentAt;
-    }
-    if (path.oldestSlot >= 0 && this.slots.sequence[path.oldestSlot] < path.rackSequence) this.detect(path, now);
+  /** A live reply for a frame of `path` arrived (the frame is released, the path has its RACK state from it). */
+  onReply(path: Path, now: number): void {
+    const oldest = path.oldestEntry;
+    if (oldest >= 0 && this.frames.sequence[oldest] < path.rackSequence) this.detect(path, now);
   }
 
   /** A reply whose tag is no longer live: true when it answers a frame fast-retransmitted as lost (it was reordered). */
   onLateReply(tag: number, now: number): boolean {
-    const slots = this.slots;
-    const slot = tag & 0xffff;
-    if (slot >= slots.count || slots.lostTag[slot] !== tag) return false;
-    slots.lostTag[slot] = 0;
-    const path = this.paths[slots.lostPath[slot]];
-    if (now - slots.lostAt[slot] > path.rto) return false; // very late: delay, not reordering
+    const frames = this.frames;
+    const entry = tag & 0xffff;
+    if (entry >= frames.count || frames.lostTag[entry] !== tag) return false;
+    frames.lostTag[entry] = 0;
+    const path = this.paths[frames.lostPath[entry]];
+    if (now - frames.lostAt[entry] > path.rto) return false; // very late: delay, not reordering
     this.spuriousRetransmits += 1;
     path.onSpuriousRetransmit(now);
     return true;
@@ -101,71 +98,72 @@ export class LossRecovery {
 
   /** Timer work: re-run detection on every path, then retransmit frames older than their path's RTO. */
   scan(now: number): void {
-    const slots = this.slots;
+    const frames = this.frames;
     for (let index = 0; index < this.paths.length; index += 1) {
       const path = this.paths[index];
-      if (path.oldestSlot < 0) continue;
-      if (slots.sequence[path.oldestSlot] < path.rackSequence) this.detect(path, now);
+      if (path.oldestEntry < 0) continue;
+      if (frames.sequence[path.oldestEntry] < path.rackSequence) this.detect(path, now);
       this.probeTail(path, now);
-      let slot = path.oldestSlot;
-      while (slot >= 0 && now - slots.sentAt[slot] > path.rto) {
-        const next = slots.nextOnPath[slot];
-        const sentAt = slots.sentAt[slot];
+      let entry = path.oldestEntry;
+      while (entry >= 0 && now - frames.sentAt[entry] > path.rto) {
+        const next = frames.nextOnPath[entry];
+        const sentAt = frames.sentAt[entry];
         this.timeoutRetransmits += 1;
-        this.requeue(path, slot);
+        this.requeue(path, entry);
         if (path.onTimeout(sentAt, now) && path.state === 'up') {
           this.onPathDead(path);
           break;
         }
-        slot = next;
+        entry = next;
       }
     }
   }
 
   /** Send every outstanding frame of `path` again (preferably elsewhere), e.g. when it goes down. */
   requeueAll(path: Path): void {
-    while (path.oldestSlot >= 0) this.requeue(path, path.oldestSlot);
+    while (path.oldestEntry >= 0) this.requeue(path, path.oldestEntry);
   }
 
   /** Tail loss probe: nothing later was sent on the path to reveal the loss of its newest frame, so do not wait for the RTO. */
   private probeTail(path: Path, now: number): void {
-    const newest = path.newestSlot;
+    const newest = path.newestEntry;
     if (newest < 0 || !path.hasRttSample || path.lastResponseAt <= path.lastTailProbeAt) return;
     const probeTimeout = 2 * path.srtt + path.reorderWindow;
-    const age = now - this.slots.sentAt[newest];
+    const age = now - this.frames.sentAt[newest];
     if (age < probeTimeout || age > path.rto || now - path.lastResponseAt < probeTimeout) return;
-    path.lastTailProbeAt = now;
+    path.onTailProbe(now);
     this.declareLost(path, newest, now, true);
   }
 
   private detect(path: Path, now: number): void {
-    const slots = this.slots;
+    const frames = this.frames;
     const threshold = path.rackRtt + path.reorderWindow;
-    let slot = path.oldestSlot;
+    const rackSequence = path.rackSequence;
+    let entry = path.oldestEntry;
     // Send order: once a frame is too recent to be declared lost, so is every later one.
-    while (slot >= 0 && slots.sequence[slot] < path.rackSequence && now - slots.sentAt[slot] >= threshold) {
-      const next = slots.nextOnPath[slot];
-      this.declareLost(path, slot, now);
-      slot = next;
+    while (entry >= 0 && frames.sequence[entry] < rackSequence && now - frames.sentAt[entry] >= threshold) {
+      const next = frames.nextOnPath[entry];
+      this.declareLost(path, entry, now);
+      entry = next;
     }
   }
 
   /** Fast retransmit: remember the frame's tag (a reply to it later proves reordering), shrink the window, resend. */
-  private declareLost(path: Path, slot: number, now: number, probe = false): void {
-    const slots = this.slots;
-    path.onFastLoss(slots.sentAt[slot], now, probe);
+  private declareLost(path: Path, entry: number, now: number, probe = false): void {
+    const frames = this.frames;
+    path.onLoss(frames.sentAt[entry], now, probe);
     this.fastRetransmits += 1;
-    slots.lostTag[slot] = slots.tag[slot];
-    slots.lostAt[slot] = now;
-    slots.lostPath[slot] = path.index;
-    this.requeue(path, slot);
+    frames.lostTag[entry] = frames.tag[entry];
+    frames.lostAt[entry] = now;
+    frames.lostPath[entry] = path.index;
+    this.requeue(path, entry);
   }
 
-  private requeue(path: Path, slot: number): void {
-    const slots = this.slots;
-    const op = slots.op[slot] as Operation;
+  private requeue(path: Path, entry: number): void {
+    const frames = this.frames;
+    const op = frames.op[entry] as Operation;
     if (op.kind === 'write') op.retransmitted = true;
-    this.retries.push(op, slots.opOffset[slot], slots.bytes[slot], path.index);
-    slots.release(slot, this.paths);
+    this.retries.push(op, frames.opOffset[entry], frames.bytes[entry], path.index);
+    frames.release(entry, this.paths);
   }
 }

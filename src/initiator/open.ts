@@ -1,14 +1,15 @@
-// openDevice('e1.1', ...): discover the device's paths, build Path objects and the slot table, return a Device.
+// openDevice('e1.1', ...): discover the device's paths, build Path objects and the frame table, return a Device.
 import { ATA_DATA_OFFSET, SECTOR_SIZE } from '../wire/constants.js';
 import { Device } from './device.js';
 import { discoverOnLinks } from './discover.js';
 import { conflictError } from './identity.js';
 import { InitiatorError } from './errors.js';
 import { openLinks, type LinkSource } from './links.js';
-import { DEFAULT_TUNING, Path, type PathTuning, type TargetBudget } from './path.js';
+import { Path } from './path.js';
+import { DEFAULT_TUNING, type PathTuning, type TargetBudget } from './path-options.js';
 import { createPolicy, type PolicyName } from './policy.js';
 import { LinkPort } from './port.js';
-import { SlotTable } from './slots.js';
+import { FrameTable } from './frame-table.js';
 
 export interface OpenDeviceOptions extends LinkSource {
   /** Multipath policy. Default 'least-queue' (see README for the measurements behind it). */
@@ -54,20 +55,23 @@ export async function openDevice(name: string, options: OpenDeviceOptions = {}):
     if (device.conflict) throw conflictError(device);
     const tuning: PathTuning = { ...DEFAULT_TUNING, ...options.tuning };
     const maxSectors = Math.max(...device.paths.map((path) => path.payloadSectors));
-    // Slots hold frames for the largest path payload; windows never exceed their cap, so slots >= sum of caps.
+    // Frames fit the largest path payload; windows never exceed their cap, so entries >= sum of caps.
     const frameSize = ATA_DATA_OFFSET + maxSectors * SECTOR_SIZE;
     const capacitySectors = maxSectors;
     const budgets = new Map<number, TargetBudget>();
     const paths = device.paths.map((found, index) => {
       let budget = budgets.get(found.targetMac);
       if (!budget) budgets.set(found.targetMac, (budget = { inflight: 0, cap: Math.max(1, Math.min(found.bufferCount || 16, tuning.maxWindow)) }));
-      return new Path(index, found.link, LinkPort.of(found.link), found.targetMac, found.bufferCount, found.targetSectors, shelf, slot, tuning, capacitySectors, budget);
+      return new Path({
+        index, link: found.link, port: LinkPort.of(found.link), targetMac: found.targetMac, shelf, slot, bufferCount: found.bufferCount,
+        targetSectors: found.targetSectors, tuning, frameCapacitySectors: capacitySectors, budget,
+      });
     });
-    const slotCount = paths.reduce((sum, path) => sum + path.windowCap, 0) + 8;
+    const frameCount = paths.reduce((sum, path) => sum + path.windowCap, 0) + 8;
     return new Device({
       shelf, slot, size: device.size, lba48: device.lba48,
       identify: { model: device.model, serial: device.serial, firmware: device.firmware, sectors: device.sectors },
-      paths, policy, slots: new SlotTable(slotCount, frameSize),
+      paths, policy, frames: new FrameTable(frameCount, frameSize),
       timers: { deadlineMs: options.deadlineMs ?? 60_000, scanIntervalMs: options.scanIntervalMs ?? 2, probeIntervalMs: options.probeIntervalMs ?? 250 },
       onClose: release,
     });

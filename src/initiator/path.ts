@@ -1,164 +1,183 @@
-// One path (local link x target MAC): payload size, congestion window, Jacobson/Karels RTT and health.
+// One path (local link x target MAC): its payload, congestion window, Jacobson/Karels RTT, RACK state and health, changed only by its methods.
 import type { Link } from '../link/link.js';
-import { ETHERTYPE_AOE, SECTOR_SIZE, sectorsForMtu } from '../wire/constants.js';
-import { writeMac } from '../wire/mac.js';
+import { SECTOR_SIZE, sectorsForMtu } from '../wire/constants.js';
+import type { PathOptions, PathState, PathTuning, TargetBudget } from './path-options.js';
 import type { LinkPort } from './port.js';
 
-export interface PathTuning {
-  /** Retransmit timeout before the first RTT sample. Default 100 ms (see README: Linux's 250 ms is too slow on a LAN). */
-  initialRtoMs: number;
-  minRtoMs: number;
-  maxRtoMs: number;
-  /** Hard cap on the window, on top of the target's buffer count. */
-  maxWindow: number;
-  /** Consecutive loss events (timeouts a window apart, no reply in between) that mark a path down. */
-  downAfterTimeouts: number;
-  /** Window kept on a fast-detected loss (multiplicative decrease factor, once per round trip). */
-  lossDecrease: number;
-  /** Floor of the reorder window that fast loss detection allows (the window is max(srtt/4, this) x an adaptive multiplier). */
-  minReorderMs: number;
-}
-
-export const DEFAULT_TUNING: PathTuning = {
-  initialRtoMs: 100, minRtoMs: 10, maxRtoMs: 2000, maxWindow: 64, downAfterTimeouts: 4, lossDecrease: 0.7, minReorderMs: 0.25,
-};
+export { DEFAULT_TUNING, type PathOptions, type PathState, type PathTuning, type TargetBudget } from './path-options.js';
 
 /** Most reorder-window widenings (one per spurious retransmit, at most one per round trip). */
 const MAX_REORDER_MULTIPLIER = 16;
 /** Loss events without a spurious retransmit after which the reorder window shrinks back (RFC 8985 §6.2). */
 const REORDER_RESET_EVENTS = 16;
 
-export type PathState = 'up' | 'down';
-
-/** Frames in flight to one target MAC over every local NIC: the target queues at most its buffer count (AoEr11 §3.2). */
-export interface TargetBudget {
-  inflight: number;
-  cap: number;
-}
-
 export class Path {
   readonly index: number;
   readonly link: Link;
   readonly port: LinkPort;
   readonly targetMac: number;
+  /** The local MAC frames of this path come from (the link's, when the path was made). */
+  readonly localMac: number;
+  readonly shelf: number;
+  readonly slot: number;
   readonly bufferCount: number;
-  /** Target's advertised max sectors per command (Query Config). */
   readonly targetSectors: number;
-  /** The first 20 header bytes (Ethernet + AoE up to the tag), copied into every frame. */
-  readonly header = Buffer.alloc(20);
   readonly tuning: PathTuning;
-  /** Shared with the other paths to the same target MAC. */
+  /** Shared with the other paths to the same target MAC; only Path methods change it. */
   readonly budget: TargetBudget;
-  /** Control tag used for probes while down. */
-  probeTag = 0;
-  lastProbeAt = 0;
-
-  state: PathState = 'up';
-  payloadSectors = 1;
   /** Window cap: min(buffer count, maxWindow). */
-  windowCap: number;
-  cwnd: number;
-  ssthresh: number;
-  inflight = 0;
-  srtt = 0;
-  rttvar = 0;
-  rto: number;
-  hasRttSample = false;
-  consecutiveTimeouts = 0;
-  lastResponseAt = 0;
+  readonly windowCap: number;
+
+  /*
+   * State below changes only through the methods. Fields read outside are `_name` behind a getter (TypeScript-private,
+   * not `#name`: a #private access is more bytecode, which pushed onFrameAcked out of V8's inlining budget in the
+   * device's reply handler, so its double arguments were boxed per frame: bench/initiator-hot-path.mjs).
+   */
+  private _state: PathState = 'up';
+  private _payloadSectors = 1;
+  private _cwnd: number;
+  private _ssthresh: number;
+  private _inflight = 0;
+  private _srtt = 0;
+  private rttvar = 0;
+  private _rto: number;
+  private _hasRttSample = false;
+  private consecutiveTimeouts = 0;
+  private _lastResponseAt = 0;
   /** Timeouts of frames sent before this instant do not shrink the window again (one reduction per window). */
-  lastReductionAt = -1;
-  /** Outstanding frames of this path in send order: a list of slot indices threaded through the slot table. */
-  oldestSlot = -1;
-  newestSlot = -1;
-  sendSequence = 0;
+  private lastReductionAt = -1;
+  /** Outstanding frames of this path in send order: a list of frame-table entries threaded through the table. */
+  private _oldestEntry = -1;
+  private _newestEntry = -1;
+  private sendSequence = 0;
   /** RACK state (RFC 8985): the most recently sent frame that got a reply (its send sequence and RTT). */
-  rackSequence = 0;
-  rackRtt = 0;
-  reorderMultiplier = 1;
+  private _rackSequence = 0;
+  private _rackRtt = 0;
+  private reorderMultiplier = 1;
   /** When the last tail loss probe was sent (one per reply). */
-  lastTailProbeAt = -Infinity;
+  private _lastTailProbeAt = -Infinity;
   private lastWidenAt = -Infinity;
   private lossEventsSinceWiden = 0;
+  private _lastProbeAt = 0;
 
-  framesSent = 0;
-  framesAcked = 0;
-  bytesAcked = 0;
-  timeouts = 0;
-  fastRetransmits = 0;
-  spuriousRetransmits = 0;
-  downEvents = 0;
+  private _framesSent = 0;
+  private _framesAcked = 0;
+  private _bytesAcked = 0;
+  private _timeouts = 0;
+  private _fastRetransmits = 0;
+  private _spuriousRetransmits = 0;
+  private _downEvents = 0;
   /** Delivery rate estimate in bytes/s (EWMA, updated by the device's rate tick). */
-  rate = 0;
+  private _rate = 0;
   private rateBytesMark = 0;
 
-  constructor(index: number, link: Link, port: LinkPort, targetMac: number, bufferCount: number, targetSectors: number, shelf: number, slot: number, tuning: PathTuning, frameCapacitySectors: number, budget?: TargetBudget) {
-    this.index = index;
-    this.link = link;
-    this.port = port;
-    this.targetMac = targetMac;
-    this.bufferCount = bufferCount;
-    this.targetSectors = targetSectors;
+  constructor(options: PathOptions) {
+    const { tuning } = options;
+    this.index = options.index;
+    this.link = options.link;
+    this.port = options.port;
+    this.targetMac = options.targetMac;
+    this.localMac = options.link.mac;
+    this.shelf = options.shelf;
+    this.slot = options.slot;
+    this.bufferCount = options.bufferCount;
+    this.targetSectors = options.targetSectors;
     this.tuning = tuning;
-    this.windowCap = Math.max(1, Math.min(bufferCount || 16, tuning.maxWindow));
-    this.budget = budget ?? { inflight: 0, cap: this.windowCap };
-    this.cwnd = Math.min(this.windowCap, 8);
-    this.ssthresh = this.windowCap;
-    this.rto = tuning.initialRtoMs;
-    writeMac(this.header, 0, targetMac);
-    writeMac(this.header, 6, link.mac);
-    this.header.writeUInt16BE(ETHERTYPE_AOE, 12);
-    this.header[14] = 0x10; // version 1, no flags
-    this.header[15] = 0;
-    this.header.writeUInt16BE(shelf, 16);
-    this.header[18] = slot;
-    this.header[19] = 0; // ATA
-    this.updatePayload(link.mtu, frameCapacitySectors);
-    this.rate = this.payloadBytes * 1000;
+    this.windowCap = Math.max(1, Math.min(options.bufferCount || 16, tuning.maxWindow));
+    this.budget = options.budget ?? { inflight: 0, cap: this.windowCap };
+    this._cwnd = Math.min(this.windowCap, 8);
+    this._ssthresh = this.windowCap;
+    this._rto = tuning.initialRtoMs;
+    this.updatePayload(options.link.mtu, options.frameCapacitySectors);
+    this._rate = this.payloadBytes * 1000;
   }
 
-  get payloadBytes(): number {
-    return this.payloadSectors * SECTOR_SIZE;
-  }
+  get state(): PathState { return this._state; }
+  get payloadSectors(): number { return this._payloadSectors; }
+  get payloadBytes(): number { return this._payloadSectors * SECTOR_SIZE; }
+  get cwnd(): number { return this._cwnd; }
+  get ssthresh(): number { return this._ssthresh; }
+  get inflight(): number { return this._inflight; }
+  get srtt(): number { return this._srtt; }
+  get rto(): number { return this._rto; }
+  get hasRttSample(): boolean { return this._hasRttSample; }
+  get lastResponseAt(): number { return this._lastResponseAt; }
+  /** Oldest and newest outstanding frame (frame-table entries), -1 when none. */
+  get oldestEntry(): number { return this._oldestEntry; }
+  get newestEntry(): number { return this._newestEntry; }
+  get rackSequence(): number { return this._rackSequence; }
+  get rackRtt(): number { return this._rackRtt; }
+  get lastTailProbeAt(): number { return this._lastTailProbeAt; }
+  get lastProbeAt(): number { return this._lastProbeAt; }
+  get framesSent(): number { return this._framesSent; }
+  get framesAcked(): number { return this._framesAcked; }
+  get bytesAcked(): number { return this._bytesAcked; }
+  get timeouts(): number { return this._timeouts; }
+  get fastRetransmits(): number { return this._fastRetransmits; }
+  get spuriousRetransmits(): number { return this._spuriousRetransmits; }
+  get downEvents(): number { return this._downEvents; }
+  get rate(): number { return this._rate; }
 
   /** Payload from this path's own MTU and the target's sector count (not the smallest over all paths). */
   updatePayload(mtu: number, frameCapacitySectors: number): void {
-    this.payloadSectors = Math.max(1, Math.min(sectorsForMtu(mtu), this.targetSectors, frameCapacitySectors));
+    this._payloadSectors = Math.max(1, Math.min(sectorsForMtu(mtu), this.targetSectors, frameCapacitySectors));
   }
 
   canSend(): boolean {
-    return this.state === 'up' && this.inflight < Math.floor(this.cwnd) && this.budget.inflight < this.budget.cap;
+    return this._state === 'up' && this._inflight < Math.floor(this._cwnd) && this.budget.inflight < this.budget.cap;
   }
 
   /** How long a frame may trail a later-sent answered one before it counts as lost (RACK reorder window). */
   get reorderWindow(): number {
-    const base = Math.max(this.srtt / 4, this.tuning.minReorderMs);
-    return Math.min(this.reorderMultiplier * base, Math.max(base, this.rto));
+    const base = Math.max(this._srtt / 4, this.tuning.minReorderMs);
+    return Math.min(this.reorderMultiplier * base, Math.max(base, this._rto));
+  }
+
+  /** A frame went out as frame-table `entry`, after the path's newest: returns its send sequence. */
+  onFrameSent(entry: number): number {
+    if (this._newestEntry < 0) this._oldestEntry = entry;
+    this._newestEntry = entry;
+    this._inflight += 1;
+    this.budget.inflight += 1;
+    this._framesSent += 1;
+    return ++this.sendSequence;
+  }
+
+  /** An outstanding frame left the path (answered, lost or failed); `previous`/`next` were its neighbours in send order. */
+  onFrameReleased(previous: number, next: number): void {
+    if (previous < 0) this._oldestEntry = next;
+    if (next < 0) this._newestEntry = previous;
+    this._inflight -= 1;
+    this.budget.inflight -= 1;
   }
 
   /**
-   * A reply arrived `rttMs` after its transmission: RTT sample, window growth. Karn's rule holds by construction:
-   * every send (retransmits included) carries a fresh tag and only the live tag is accepted, so a sample is never
-   * taken from a reply that could belong to another copy of the frame.
+   * A reply arrived `rttSample` ms after its frame (send sequence `sequence`) left: RTT sample, RACK state, window
+   * growth. Karn's rule holds by construction: every send (retransmits included) carries a fresh tag and only the
+   * live tag is accepted, so a sample is never taken from a reply that could belong to another copy of the frame.
    */
-  onAck(rttMs: number, now: number, bytes: number): void {
-    this.framesAcked += 1;
-    this.bytesAcked += bytes;
+  onFrameAcked(rttSample: number, now: number, bytes: number, sequence: number): void {
+    this._framesAcked += 1;
+    this._bytesAcked += bytes;
     this.consecutiveTimeouts = 0;
-    this.lastResponseAt = now;
-    if (!this.hasRttSample) {
-      this.srtt = rttMs;
-      this.rttvar = rttMs / 2;
-      this.hasRttSample = true;
+    this._lastResponseAt = now;
+    if (sequence > this._rackSequence) {
+      this._rackSequence = sequence;
+      this._rackRtt = rttSample;
+    }
+    if (!this._hasRttSample) {
+      this._srtt = rttSample;
+      this.rttvar = rttSample / 2;
+      this._hasRttSample = true;
     } else {
-      const error = rttMs - this.srtt;
-      this.srtt += error / 8;
+      const error = rttSample - this._srtt;
+      this._srtt += error / 8;
       this.rttvar += (Math.abs(error) - this.rttvar) / 4;
     }
-    this.rto = Math.min(this.tuning.maxRtoMs, Math.max(this.tuning.minRtoMs, this.srtt + 4 * this.rttvar));
-    if (this.cwnd < this.ssthresh) this.cwnd += 1; // slow start: +1 per reply
-    else this.cwnd += 1 / this.cwnd; // congestion avoidance: +1 per window
-    if (this.cwnd > this.windowCap) this.cwnd = this.windowCap;
+    this._rto = Math.min(this.tuning.maxRtoMs, Math.max(this.tuning.minRtoMs, this._srtt + 4 * this.rttvar));
+    if (this._cwnd < this._ssthresh) this._cwnd += 1; // slow start: +1 per reply
+    else this._cwnd += 1 / this._cwnd; // congestion avoidance: +1 per window
+    if (this._cwnd > this.windowCap) this._cwnd = this.windowCap;
   }
 
   /**
@@ -168,11 +187,11 @@ export class Path {
    * (`probe`) leaves the window alone: at the tail a late reply is as likely as a loss, and one frame says little
    * about congestion.
    */
-  onFastLoss(sentAt: number, now: number, probe = false): void {
-    this.fastRetransmits += 1;
+  onLoss(sentAt: number, now: number, probe = false): void {
+    this._fastRetransmits += 1;
     if (probe || sentAt < this.lastReductionAt) return;
-    this.ssthresh = Math.max(2, Math.floor(this.cwnd * this.tuning.lossDecrease));
-    this.cwnd = this.ssthresh;
+    this._ssthresh = Math.max(2, Math.floor(this._cwnd * this.tuning.lossDecrease));
+    this._cwnd = this._ssthresh;
     this.lastReductionAt = now;
     this.lossEventsSinceWiden += 1;
     if (this.lossEventsSinceWiden >= REORDER_RESET_EVENTS) {
@@ -181,11 +200,16 @@ export class Path {
     }
   }
 
+  /** A tail loss probe is sent now (RFC 8985 §7): the next one waits for another reply. */
+  onTailProbe(now: number): void {
+    this._lastTailProbeAt = now;
+  }
+
   /** The original of a fast-retransmitted frame was answered after all: it was reordered, not lost. Widen the reorder window (once per round trip). */
   onSpuriousRetransmit(now: number): void {
-    this.spuriousRetransmits += 1;
+    this._spuriousRetransmits += 1;
     this.lossEventsSinceWiden = 0;
-    if (now - this.lastWidenAt < this.srtt) return;
+    if (now - this.lastWidenAt < this._srtt) return;
     this.lastWidenAt = now;
     this.reorderMultiplier = Math.min(MAX_REORDER_MULTIPLIER, this.reorderMultiplier + 1);
   }
@@ -198,30 +222,48 @@ export class Path {
    * Returns true when `downAfterTimeouts` events in a row (no reply for 2 x rto) say the path is dead.
    */
   onTimeout(sentAt: number, now: number): boolean {
-    this.timeouts += 1;
+    this._timeouts += 1;
     if (sentAt < this.lastReductionAt) return false;
     this.consecutiveTimeouts += 1;
-    this.ssthresh = Math.max(2, Math.floor(this.cwnd / 2));
-    this.cwnd = this.consecutiveTimeouts > 1 ? 1 : this.ssthresh;
+    this._ssthresh = Math.max(2, Math.floor(this._cwnd / 2));
+    this._cwnd = this.consecutiveTimeouts > 1 ? 1 : this._ssthresh;
     this.lastReductionAt = now;
-    this.rto = Math.min(this.tuning.maxRtoMs, this.rto * 2);
-    return this.consecutiveTimeouts >= this.tuning.downAfterTimeouts && now - this.lastResponseAt > 2 * this.rto;
+    this._rto = Math.min(this.tuning.maxRtoMs, this._rto * 2);
+    return this.consecutiveTimeouts >= this.tuning.downAfterTimeouts && now - this._lastResponseAt > 2 * this._rto;
   }
 
-  /** Back to a fresh window after the path returns. */
-  resetWindow(): void {
-    this.cwnd = Math.min(this.windowCap, 4);
-    this.ssthresh = this.windowCap;
+  /** The path goes down (the first probe follows a probe interval from `now`); false when it already was. */
+  markDown(now: number): boolean {
+    if (this._state === 'down') return false;
+    this._state = 'down';
+    this._downEvents += 1;
+    this._lastProbeAt = now;
+    return true;
+  }
+
+  /** The path answers again: a fresh window; false when it was up. */
+  markUp(now: number): boolean {
+    if (this._state === 'up') return false;
+    this._state = 'up';
+    this._cwnd = Math.min(this.windowCap, 4);
+    this._ssthresh = this.windowCap;
     this.consecutiveTimeouts = 0;
-    this.rto = Math.max(this.rto, this.tuning.initialRtoMs);
-    this.hasRttSample = false;
+    this._rto = Math.max(this._rto, this.tuning.initialRtoMs);
+    this._hasRttSample = false;
     this.reorderMultiplier = 1;
+    this._lastResponseAt = now;
+    return true;
+  }
+
+  /** A probe for this (down) path is sent now, or would have been had its link been up. */
+  onProbeSent(now: number): void {
+    this._lastProbeAt = now;
   }
 
   /** Update the delivery-rate EWMA from bytes acknowledged over `intervalMs`. */
   tickRate(intervalMs: number): void {
-    const delta = this.bytesAcked - this.rateBytesMark;
-    this.rateBytesMark = this.bytesAcked;
-    if (delta > 0 && intervalMs > 0) this.rate = this.rate * 0.5 + (delta * 1000 / intervalMs) * 0.5;
+    const delta = this._bytesAcked - this.rateBytesMark;
+    this.rateBytesMark = this._bytesAcked;
+    if (delta > 0 && intervalMs > 0) this._rate = this._rate * 0.5 + (delta * 1000 / intervalMs) * 0.5;
   }
 }

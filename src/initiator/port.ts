@@ -1,15 +1,23 @@
 // One receive dispatcher per Link: routes data replies to devices, control replies to waiters, and batches sends.
 import { performance } from 'node:perf_hooks';
 import type { Link } from '../link/link.js';
-import { ATA_DATA_OFFSET, ETHERTYPE_AOE, FLAG_RESPONSE } from '../wire/constants.js';
+import { ATA_DATA_OFFSET } from '../wire/constants.js';
+import * as frameHeader from '../wire/frame-header.js';
 
-/** Tags with bit 31 set belong to a device's data plane (see tags in slots.ts); others are control requests. */
+// Module-level copies of the src/wire functions called per frame: V8 (Node 20) re-checks an imported binding at every
+// call from optimized code (cell load, hole check, target check); a module const is folded away (bench/initiator-hot-path.mjs).
+const { isAoeFrame, isResponse, readShelf, readSlot, readTag } = frameHeader;
+
+/** Tags with bit 31 set belong to a device's data plane (see tags in frame-table.ts); others are control-plane requests. */
 export const DATA_TAG_BIT = 0x80000000;
 
 /** A device's data-plane receiver: returns true when the frame was its own (matched shelf.slot). */
 export interface DataReceiver {
-  /** `now` is the batch's arrival time (one clock read per received batch). */
-  handleData(slab: Buffer, base: number, length: number, tag: number, port: LinkPort, now: number): boolean;
+  /**
+   * The frame at slab[base] of `length` bytes is a response with a data tag; `tag`, `shelf` and `slot` are decoded
+   * once by the port for every receiver. `now` is the batch's arrival time (one clock read per received batch).
+   */
+  handleData(slab: Buffer, base: number, length: number, tag: number, shelf: number, slot: number, port: LinkPort, now: number): boolean;
   /** Called once after each received batch so the device can refill windows and flush sends. */
   afterBatch(): void;
 }
@@ -22,7 +30,7 @@ const ports = new WeakMap<Link, LinkPort>();
 export class LinkPort {
   readonly link: Link;
   private readonly receivers: DataReceiver[] = [];
-  private readonly control = new Map<number, ControlHandler>();
+  private readonly controlWaiters = new Map<number, ControlHandler>();
   private nextControlTag = 1 + Math.floor(Math.random() * 0x3fff0000);
   private sendFrames: Uint8Array[] = new Array(256);
   private sendLengths = new Uint32Array(256);
@@ -30,10 +38,11 @@ export class LinkPort {
   /** The slab every queued frame lives in (one link.sendSlab), or null when they come from several. */
   private sendSlab: Uint8Array | null = null;
   private sendCount = 0;
-  /** Views of reply payloads in the receive slab by receive slot, reused while the slab stays (no view per frame). */
+  /** Views of reply payloads in the receive slab by frame position, reused while the slab stays (no view per frame). */
   private payloadViews: (Uint8Array | undefined)[] = [];
   private payloadSlab: Buffer | undefined;
-  private receiveSlotSize = 1;
+  /** Bytes from one received frame to the next in the slab (the link's receive stride). */
+  private receiveStride = 1;
   private retryTimer: NodeJS.Immediate | undefined;
   private closed = false;
   /** Frames the link refused and we re-queued (ENOBUFS back-pressure). */
@@ -41,10 +50,10 @@ export class LinkPort {
 
   private constructor(link: Link) {
     this.link = link;
-    link.onFrames((slab, slotSize, lengths, count) => this.receive(slab, slotSize, lengths, count));
+    link.onFrames((slab, stride, lengths, count) => this.receive(slab, stride, lengths, count));
   }
 
-  /** The single port of a link (created on first use; shared by discovery, control helpers and devices). */
+  /** The single port of a link (created on first use; shared by discovery, control-plane requests and devices). */
   static of(link: Link): LinkPort {
     let port = ports.get(link);
     if (!port || port.closed) {
@@ -71,11 +80,11 @@ export class LinkPort {
 
   /** Wait for replies carrying `tag` (the handler stays installed until `unlisten`). */
   listen(tag: number, handler: ControlHandler): void {
-    this.control.set(tag, handler);
+    this.controlWaiters.set(tag, handler);
   }
 
   unlisten(tag: number): void {
-    this.control.delete(tag);
+    this.controlWaiters.delete(tag);
   }
 
   /** Queue one frame (`frame` is slab[offset ..]) for the next flush; the frame buffer must stay untouched until then. */
@@ -136,7 +145,7 @@ export class LinkPort {
     if (this.retryTimer) clearImmediate(this.retryTimer);
     this.retryTimer = undefined;
     this.sendCount = 0;
-    this.control.clear();
+    this.controlWaiters.clear();
     this.receivers.length = 0;
     this.link.onFrames(() => {});
     if (ports.get(this.link) === this) ports.delete(this.link);
@@ -147,7 +156,7 @@ export class LinkPort {
    * handler returns, like the slab).
    */
   replyPayload(slab: Buffer, base: number, bytes: number): Uint8Array {
-    const index = (base / this.receiveSlotSize) | 0;
+    const index = (base / this.receiveStride) | 0;
     let view = this.payloadViews[index];
     if (view === undefined || view.length !== bytes) {
       view = new Uint8Array(slab.buffer, slab.byteOffset + base + ATA_DATA_OFFSET, bytes);
@@ -167,27 +176,27 @@ export class LinkPort {
     this.sendFrames.length = capacity;
   }
 
-  private receive(slab: Buffer, slotSize: number, lengths: Uint32Array, count: number): void {
-    if (slab !== this.payloadSlab || slotSize !== this.receiveSlotSize) {
+  private receive(slab: Buffer, stride: number, lengths: Uint32Array, count: number): void {
+    if (slab !== this.payloadSlab || stride !== this.receiveStride) {
       this.payloadSlab = slab;
-      this.receiveSlotSize = slotSize;
+      this.receiveStride = stride;
       this.payloadViews.length = 0;
     }
     let now = -1;
     for (let index = 0; index < count; index += 1) {
-      const base = index * slotSize;
+      const base = index * stride;
       const length = lengths[index];
-      if (length < 24) continue;
-      if (((slab[base + 12] << 8) | slab[base + 13]) !== ETHERTYPE_AOE) continue;
-      if ((slab[base + 14] & FLAG_RESPONSE) === 0) continue;
-      const tag = ((slab[base + 20] << 24) | (slab[base + 21] << 16) | (slab[base + 22] << 8) | slab[base + 23]) >>> 0;
+      if (!isAoeFrame(slab, length, base) || !isResponse(slab, base)) continue;
+      const tag = readTag(slab, base);
       if ((tag & DATA_TAG_BIT) !== 0) {
         if (now < 0) now = performance.now();
+        const shelf = readShelf(slab, base);
+        const slot = readSlot(slab, base);
         for (let r = 0; r < this.receivers.length; r += 1) {
-          if (this.receivers[r].handleData(slab, base, length, tag, this, now)) break;
+          if (this.receivers[r].handleData(slab, base, length, tag, shelf, slot, this, now)) break;
         }
       } else {
-        const handler = this.control.get(tag);
+        const handler = this.controlWaiters.get(tag);
         if (handler) handler(Buffer.from(slab.subarray(base, base + length)));
       }
     }

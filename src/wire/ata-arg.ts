@@ -124,6 +124,8 @@ export const ataArg: Codec<AtaArg> = {
  * says: call ataRequestProblem() first, which is the same check decode() makes.
  */
 const ARG = AOE_ARG_OFFSET;
+/** AtaFlag.Extended as a module const (see frame-header.ts: imported bindings are not folded in optimized code). */
+const EXTENDED = AtaFlag.Extended;
 
 /**
  * The one validation of an ATA argument (decode and the target share it): length first
@@ -166,7 +168,7 @@ export function ataCommandStatus(buf: Uint8Array, at: number): number {
 export function ataLba(buf: Uint8Array, at: number): number {
   const lba = at + ARG + LBA;
   const low = buf[lba] | (buf[lba + 1] << 8) | (buf[lba + 2] << 16);
-  if ((buf[at + ARG + FLAGS] & AtaFlag.Extended) === 0) return low + (buf[lba + 3] & 0x0f) * 0x1000000;
+  if ((buf[at + ARG + FLAGS] & EXTENDED) === 0) return low + (buf[lba + 3] & 0x0f) * 0x1000000;
   return low + buf[lba + 3] * 0x1000000 + buf[lba + 4] * TWO_POW_32 + buf[lba + 5] * 0x10000000000;
 }
 
@@ -200,7 +202,7 @@ export function writeAtaRequest(buf: Uint8Array, at: number, flags: number, sect
   buf[arg + LBA] = low & 0xff;
   buf[arg + LBA + 1] = (low >>> 8) & 0xff;
   buf[arg + LBA + 2] = (low >>> 16) & 0xff;
-  if ((flags & AtaFlag.Extended) !== 0) {
+  if ((flags & EXTENDED) !== 0) {
     const high = (lba - low) / TWO_POW_32;
     buf[arg + LBA + 3] = low >>> 24;
     buf[arg + LBA + 4] = high & 0xff;

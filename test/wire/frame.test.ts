@@ -379,7 +379,7 @@ describe('hot-path accessors', () => {
     expect(isAoeFrame(slab, 60, 0)).toBe(false);
     expect(isAoeFrame(slab, 60, 170)).toBe(false); // would run past the slab
     expect(isResponse(slab, 64)).toBe(true);
-    expect(isResponse(fromHex(cases[3].hex))).toBe(false);
+    expect(isResponse(fromHex(cases[3].hex), 0)).toBe(false);
     expect([readCommand(slab, 64), readShelf(slab, 64), readSlot(slab, 64), readTag(slab, 64)]).toEqual([1, 1, 2, 2]);
     writeTag(slab, 0xfedcba98, 64);
     expect(readTag(slab, 64)).toBe(0xfedcba98);
@@ -388,11 +388,11 @@ describe('hot-path accessors', () => {
 
   it('turnAround + setAoeError build a reply in the request buffer', () => {
     const frame = fromHex(`ffffffffffff 525400123456 88a2 10 00 ffff ff 01 00000001 ${zeros(36)}`);
-    turnAround(frame, TARGET, 7, 3);
+    turnAround(frame, TARGET, 7, 3, 0);
     expect(toHex(frame.subarray(0, 24))).toBe(toHex(fromHex('525400123456 020000000001 88a2 18 00 0007 03 01 00000001')));
-    setAoeError(frame, 4);
+    setAoeError(frame, 4, 0);
     expect(toHex(frame.subarray(14, 16))).toBe('1c04');
-    setAoeError(frame, 0);
+    setAoeError(frame, 0, 0);
     expect(toHex(frame.subarray(14, 16))).toBe('1800');
   });
 
@@ -400,8 +400,8 @@ describe('hot-path accessors', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0xffffffff }), (tag) => {
         const buf = new Uint8Array(24);
-        writeTag(buf, tag);
-        expect(readTag(buf)).toBe(tag);
+        writeTag(buf, tag, 0);
+        expect(readTag(buf, 0)).toBe(tag);
       }),
       RUNS,
     );

@@ -1,13 +1,11 @@
-// Control-plane requests over a LinkPort: request/reply with retries, broadcast collection, header writing.
-import {
-  AOE_ARG_OFFSET, AOE_VERSION, BROADCAST_MAC, BROADCAST_SHELF, BROADCAST_SLOT, ETHERNET_MIN_FRAME, ETHERTYPE_AOE, FLAG_ERROR,
-} from '../wire/constants.js';
-import { writeMac } from '../wire/mac.js';
+// Control-plane requests over a LinkPort: request/reply with retries and broadcast collection, frames built with src/wire.
+import { AOE_ARG_OFFSET, BROADCAST_MAC, BROADCAST_SHELF, BROADCAST_SLOT, ETHERNET_MIN_FRAME } from '../wire/constants.js';
+import { hasAoeError, readAoeError, readSourceMac, writeHeader } from '../wire/frame-header.js';
 import { aoeReplyError, InitiatorError } from './errors.js';
 import type { LinkPort } from './port.js';
 
-/** Where a control request goes: one local port, one target MAC (or broadcast), one shelf.slot. */
-export interface ControlTarget {
+/** Where a control-plane request goes: one local port, one target MAC (or broadcast), one shelf.slot. */
+export interface RequestTarget {
   port: LinkPort;
   mac: number;
   shelf: number;
@@ -23,32 +21,20 @@ export interface RequestOptions {
   what?: string;
 }
 
-/** Write Ethernet + AoE header (AoEr11 §2) for a request; returns the argument offset (24). */
-export function writeRequestHeader(
-  frame: Buffer, destination: number, source: number, shelf: number, slot: number, command: number, tag: number,
-): number {
-  writeMac(frame, 0, destination);
-  writeMac(frame, 6, source);
-  frame.writeUInt16BE(ETHERTYPE_AOE, 12);
-  frame[14] = AOE_VERSION << 4;
-  frame[15] = 0;
-  frame.writeUInt16BE(shelf, 16);
-  frame[18] = slot;
-  frame[19] = command;
-  frame.writeUInt32BE(tag >>> 0, 20);
-  return AOE_ARG_OFFSET;
-}
+/**
+ * Writes a request's argument into `frame` (whose header is already written) and returns the frame length up to
+ * the end of the argument: the src/wire argument writers (writeConfigArg, writeAtaRequest, ...) have this shape.
+ */
+export type ArgumentWriter = (frame: Buffer) => number;
 
-function buildFrame(target: ControlTarget, command: number, tag: number, writeArg: (frame: Buffer, offset: number) => number): { frame: Buffer; length: number } {
-  const frame = Buffer.alloc(AOE_ARG_OFFSET + 16384); // room for padded MTU probes
-  writeRequestHeader(frame, target.mac, target.port.link.mac, target.shelf, target.slot, command, tag);
-  const length = Math.max(ETHERNET_MIN_FRAME, AOE_ARG_OFFSET + writeArg(frame, AOE_ARG_OFFSET));
+/** Room for the largest request: a READ padded to a 16 KiB reply (MTU probing). */
+const REQUEST_FRAME_SIZE = AOE_ARG_OFFSET + 16384;
+
+function buildFrame(target: RequestTarget, command: number, tag: number, writeArgument: ArgumentWriter): { frame: Buffer; length: number } {
+  const frame = Buffer.alloc(REQUEST_FRAME_SIZE);
+  writeHeader(frame, 0, target.mac, target.port.link.mac, 0, target.shelf, target.slot, command, tag);
+  const length = Math.max(ETHERNET_MIN_FRAME, writeArgument(frame));
   return { frame, length };
-}
-
-/** True when the reply has the AoE error flag set. */
-export function isErrorReply(frame: Buffer): boolean {
-  return (frame[14] & FLAG_ERROR) !== 0;
 }
 
 /**
@@ -56,7 +42,7 @@ export function isErrorReply(frame: Buffer): boolean {
  * Retries on timeout; AoE error replies reject with ERR_AOE_<name>; no reply at all rejects with ERR_AOE_TIMEOUT.
  */
 export function request(
-  target: ControlTarget, command: number, writeArg: (frame: Buffer, offset: number) => number,
+  target: RequestTarget, command: number, writeArgument: ArgumentWriter,
   options: RequestOptions = {}, accept: (reply: Buffer) => boolean = () => true,
 ): Promise<Buffer> {
   const timeoutMs = options.timeoutMs ?? 250;
@@ -64,7 +50,7 @@ export function request(
   const what = options.what ?? `command ${command}`;
   const port = target.port;
   const tag = port.allocateControlTag();
-  const { frame, length } = buildFrame(target, command, tag, writeArg);
+  const { frame, length } = buildFrame(target, command, tag, writeArgument);
   return new Promise<Buffer>((resolve, reject) => {
     let attempts = 0;
     let timer: NodeJS.Timeout | undefined;
@@ -75,9 +61,9 @@ export function request(
       else resolve(reply as Buffer);
     };
     port.listen(tag, (reply) => {
-      if (target.mac !== BROADCAST_MAC && reply.readUIntBE(6, 6) !== target.mac) return;
-      if (isErrorReply(reply)) {
-        finish(aoeReplyError(reply[15], what));
+      if (target.mac !== BROADCAST_MAC && readSourceMac(reply, 0) !== target.mac) return;
+      if (hasAoeError(reply, 0)) {
+        finish(aoeReplyError(readAoeError(reply, 0), what));
         return;
       }
       if (accept(reply)) finish(undefined, reply);
@@ -98,11 +84,11 @@ export function request(
 
 /** Broadcast (or unicast) a request and collect every reply with its tag for `windowMs`. */
 export function collect(
-  port: LinkPort, command: number, writeArg: (frame: Buffer, offset: number) => number,
+  port: LinkPort, command: number, writeArgument: ArgumentWriter,
   windowMs: number, destination = BROADCAST_MAC, shelf = BROADCAST_SHELF, slot = BROADCAST_SLOT,
 ): Promise<Buffer[]> {
   const tag = port.allocateControlTag();
-  const { frame, length } = buildFrame({ port, mac: destination, shelf, slot }, command, tag, writeArg);
+  const { frame, length } = buildFrame({ port, mac: destination, shelf, slot }, command, tag, writeArgument);
   const replies: Buffer[] = [];
   port.listen(tag, (reply) => replies.push(reply));
   // Send three times (start, 1/4 and 1/2 of the window) so a lost broadcast or reply does not hide a target.
