@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 # qemu-system-x86 and busybox-static: the kernel-initiator test boots Debian's kernel (aoe.ko) under QEMU/TCG
 # from a busybox initramfs (scripts/kernel-guest.sh); e2fsprogs also supplies the guest's mke2fs, xz-utils
 # unpacks the kernel so QEMU can boot it without the guest decompressing itself. qemu-utils (qemu-nbd, qemu-img)
-# serves the tests of NBD-backed exports.
+# serves the tests of NBD-backed exports. prometheus (with promtool) scrapes a lab aoeblade in the metrics test,
+# which starts its own server inside the lab (the packaged service is not used); curl asks it and aoeblade's
+# /metrics from inside the lab namespaces.
 packages=(iproute2 nftables vblade aoetools tshark libnbd-bin nbdkit qemu-utils fuse3 e2fsprogs mount util-linux ethtool procps
-  qemu-system-x86 busybox-static xz-utils)
+  qemu-system-x86 busybox-static xz-utils prometheus curl)
 
 missing=()
 for package in "${packages[@]}"; do
