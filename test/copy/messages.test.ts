@@ -6,6 +6,8 @@ import { plannedLength } from '../../src/copy/pipeline.js';
 import { deviceEndpoint } from '../../src/copy/positional.js';
 import type { Device } from '../../src/initiator/device.js';
 import { InitiatorError } from '../../src/initiator/errors.js';
+import { nbdErrorFor } from '../../src/nbd/block-device.js';
+import { NbdError } from '../../src/nbd/protocol.js';
 
 const MiB = 2 ** 20;
 
@@ -59,5 +61,11 @@ describe('copy messages', () => {
       0,
     );
     await expect(failing.write(Buffer.alloc(512), 0)).rejects.toMatchObject({ code: 'ERR_ATA_UNC', message: 'e1.1: UNC' });
+  });
+
+  it('aoe nbd answers a WRITE refused with ATA ABRT with EPERM (read-only), a READ with EIO', () => {
+    const abort = new InitiatorError('ERR_ATA_ABORT', 'e1.1: ABRT', 0x04);
+    expect(nbdErrorFor(abort, true)).toBe(NbdError.EPERM);
+    expect(nbdErrorFor(abort, false)).toBe(NbdError.EIO);
   });
 });
