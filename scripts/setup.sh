@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 # unpacks the kernel so QEMU can boot it without the guest decompressing itself. qemu-utils (qemu-nbd, qemu-img)
 # serves the tests of NBD-backed exports. Packaging (test/packaging): systemd for systemd-analyze verify of the units,
 # man-db and groff-base to render the man pages, binutils for the strip that prebuildify --strip runs.
+# prometheus (with promtool) scrapes a lab aoeblade in the metrics test, which starts its own server inside the
+# lab (the packaged service is not used); curl asks it and aoeblade's /metrics from inside the lab namespaces.
 packages=(iproute2 nftables vblade aoetools tshark libnbd-bin nbdkit qemu-utils fuse3 e2fsprogs mount util-linux ethtool procps
-  qemu-system-x86 busybox-static xz-utils systemd man-db groff-base binutils)
+  qemu-system-x86 busybox-static xz-utils systemd man-db groff-base binutils prometheus curl)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -5,7 +5,8 @@ export * from './store/index.js';
 export * from './blade/index.js';
 export * from './initiator/index.js';
 export * from './copy/index.js';
-export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log.js';
+export * from './metrics/index.js';
+export { createLogger, isLogLevel, LOG_LEVELS, silentLogger, type Logger, type LoggerOptions, type LogLevel } from './log.js';
 export {
   NbdServer,
   MemoryBlockDevice,
@@ -17,6 +18,7 @@ export {
   type NbdLimits,
   type NbdServerStats,
 } from './nbd/index.js';
+export { NBD_OPERATIONS, type NbdOperation, type NbdOperationCounts } from './nbd/counters.js';
 export {
   NbdClient,
   NbdClientError,

@@ -14,6 +14,7 @@ import { AoeError, AtaCommand, AtaErrorBit, AtaStatus, ATA_DATA_OFFSET, SECTOR_S
 import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
 import { readSourceMac } from '../wire/frame-header.js';
 import { ataError, FLUSH_FAILED } from './ata-reply.js';
+import { AuditKind } from './audit.js';
 import type { NicEngine } from './engine.js';
 import type { ExportRuntime } from './export.js';
 import type { ReplyFrame } from './reply-pool.js';
@@ -45,13 +46,13 @@ export function decodeAta(registers: AtaRegisters, slab: Buffer, offset: number,
  * IDENTIFY (as vblade), and a WRITE must carry the data it announces. The mask list was checked before dispatch.
  */
 export function checkAta(runtime: ExportRuntime, registers: AtaRegisters, slab: Buffer, offset: number, length: number): number {
-  if (
-    runtime.reservation.length !== 0 &&
-    registers.command !== AtaCommand.Identify &&
-    !runtime.reservationAllows(readSourceMac(slab, offset))
-  ) {
-    runtime.counters.reservedDenied++;
-    return AoeError.TargetReserved;
+  if (runtime.reservation.length !== 0 && registers.command !== AtaCommand.Identify) {
+    const initiator = readSourceMac(slab, offset);
+    if (!runtime.reservationAllows(initiator)) {
+      runtime.counters.reservedDenied++;
+      runtime.audit.denied(AuditKind.ReservationDenied, initiator);
+      return AoeError.TargetReserved;
+    }
   }
   if (registers.isWrite && length < ATA_DATA_OFFSET + registers.sectorCount * SECTOR_SIZE) return AoeError.BadArgument;
   return 0;

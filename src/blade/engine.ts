@@ -1,4 +1,5 @@
 // Per-NIC target engine: the receive check ladder and shelf.slot dispatch, reply frames (pool: reply-pool.ts, sending: send-queue.ts).
+import { performance } from 'node:perf_hooks';
 import type { Link, LinkState } from '../link/link.js';
 import type { Logger } from '../log.js';
 import {
@@ -25,6 +26,7 @@ import {
   writeReplyHeader,
 } from '../wire/frame-header.js';
 import { AtaRegisters, handleAta } from './ata.js';
+import { AuditKind } from './audit.js';
 import { RequestMerger } from './coalesce.js';
 import type { ExportRuntime } from './export.js';
 import { handleMask } from './mask-list.js';
@@ -60,6 +62,8 @@ export class NicEngine {
   private readonly replies: ReplyPool;
   private readonly sendQueue: SendQueue<ReplyFrame>;
   private stopping = false;
+  /** When the receive batch being served arrived (one clock read per batch): the arrival time of its requests. */
+  private batchTime = 0;
   private lastState: LinkState;
   private readonly logger: Logger;
 
@@ -116,6 +120,7 @@ export class NicEngine {
     }
     const sendQueue = this.sendQueue;
     sendQueue.inBatch = true;
+    this.batchTime = performance.now();
     for (let i = 0; i < count; i++) {
       const offset = i * stride;
       const length = lengths[i];
@@ -167,9 +172,13 @@ export class NicEngine {
     // The allow list (-m) and the Mac Mask List are one list, checked before any command as vblade does
     // (aoe.c: `if (nmasks && !maskok(p->src)) continue;` ahead of doaoe): an unlisted MAC gets no answer to
     // ATA, Query Config (even a read), Mac Mask or Reserve/Release, so it can neither read nor change anything.
-    if (runtime.macMask.length !== 0 && !runtime.maskAllows(readSourceMac(slab, offset))) {
-      exportCounters.maskDenied++;
-      return;
+    if (runtime.macMask.length !== 0) {
+      const initiator = readSourceMac(slab, offset);
+      if (!runtime.maskAllows(initiator)) {
+        exportCounters.maskDenied++;
+        runtime.audit.denied(AuditKind.MaskDenied, initiator); // rate-limited: a counter per frame while muted
+        return;
+      }
     }
     const problem = requestHeaderProblem(slab, offset);
     if (problem !== undefined) {
@@ -209,6 +218,7 @@ export class NicEngine {
       return null;
     }
     reply.exportRuntime = runtime;
+    reply.arrivedAt = this.batchTime;
     runtime.counters.inFlight++;
     this.counters.inFlight++;
     return reply;
@@ -240,6 +250,7 @@ export class NicEngine {
     for (const runtime of this.exports) {
       const reply = this.take(runtime);
       if (reply === null) return;
+      reply.arrivedAt = -1; // unsolicited: no request, no latency
       writeHeader(reply.frame, 0, BROADCAST_MAC, this.link.mac, FLAG_RESPONSE, runtime.shelf, runtime.slot, Command.QueryConfig, 0);
       this.counters.announces++;
       this.queue(reply, writeConfigReply(this, runtime, reply.frame, 0));

@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import type { BlockStore } from '../store/block-store.js';
 import { CONFIG_STRING_MAX, SECTOR_SIZE } from '../wire/constants.js';
 import { buildIdentify } from '../wire/identify.js';
+import { AuditKind, NO_AUDIT, NO_INITIATOR, type AuditTrail } from './audit.js';
+import { LatencyHistogram } from './latency.js';
 import { ExportCounters } from './stats.js';
 
 /** The Mac Mask List holds at most this many MACs (vblade: 32). 64 directives = 512 bytes, a reply that fits any MTU >= 576. */
@@ -64,6 +66,8 @@ export class ExportRuntime {
   /** The 512-byte IDENTIFY DEVICE page, built once. */
   readonly identify: Buffer = Buffer.alloc(SECTOR_SIZE);
   readonly counters = new ExportCounters();
+  /** Request arrival to reply sent, per reply (the send queue fills it). */
+  readonly latency = new LatencyHistogram();
   readonly configString: Buffer = Buffer.alloc(CONFIG_STRING_MAX);
   configLength = 0;
   /** Mac Mask List; empty = everyone may send ATA commands. */
@@ -74,6 +78,8 @@ export class ExportRuntime {
   readonly mergeable: boolean;
   /** Called after the control state changes (persistence hooks in here). */
   onChange: (runtime: ExportRuntime) => void = () => {};
+  /** Audit lines for changes and denials (the server sets a rate-limited ExportAudit once started). */
+  audit: AuditTrail = NO_AUDIT;
   /**
    * The first write or flush failure since the export was opened, or null. Sticky, like Linux's errseq: the
    * kernel reports a write-back error to one fdatasync only, so a later FLUSH that "succeeds" would vouch for
@@ -113,25 +119,31 @@ export class ExportRuntime {
     return `e${this.shelf}.${this.slot}`;
   }
 
-  setConfigString(bytes: Uint8Array, notify = true): void {
+  /** Set the config string; `notify`: persist and audit it (`by`: the initiator MAC that set it). */
+  setConfigString(bytes: Uint8Array, notify = true, by = NO_INITIATOR): void {
     const length = Math.min(bytes.length, CONFIG_STRING_MAX);
     this.configString.set(bytes.subarray(0, length), 0);
     this.configLength = length;
-    if (notify) this.onChange(this);
+    if (notify) {
+      this.onChange(this);
+      this.audit.changed(AuditKind.ConfigString, by);
+    }
   }
 
-  /** Replace the Mac Mask List (an edit that succeeded as a whole) and persist it. */
-  replaceMask(list: readonly number[]): void {
+  /** Replace the Mac Mask List (an edit that succeeded as a whole), persist and audit it. */
+  replaceMask(list: readonly number[], by = NO_INITIATOR): void {
     if (list.length === this.macMask.length && list.every((mac, index) => mac === this.macMask[index])) return;
     this.macMask.length = 0;
     for (const mac of list) this.macMask.push(mac);
     this.onChange(this);
+    this.audit.changed(AuditKind.Mask, by);
   }
 
-  /** Set (or, with an empty list, release) the reservation and persist it. */
-  setReservation(list: number[]): void {
+  /** Set (or, with an empty list, release) the reservation, persist and audit it. */
+  setReservation(list: number[], by = NO_INITIATOR): void {
     this.reservation = list;
     this.onChange(this);
+    this.audit.changed(AuditKind.Reservation, by);
   }
 
   /** Remember a failed write or flush (the first one wins) so that every later FLUSH fails. */

@@ -4,6 +4,7 @@ import { interfaceInfo, openPacketLink, setMtu } from '../link/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { BlockStore } from '../store/block-store.js';
 import { openStoreAsync } from '../store/open-store.js';
+import { formatListenAddress } from '../metrics/listen.js';
 import { formatMac } from '../wire/mac.js';
 import { ConfigError, type ServeConfig } from './serve-config.js';
 import { createTarget, type Target } from './server.js';
@@ -105,6 +106,7 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
     stateDir: config.stateDir,
     statsIntervalSeconds: config.statsInterval,
     controlSocket: config.controlSocket,
+    metricsListen: config.metricsListen,
     announce: config.announce ?? true,
     logger,
   });
@@ -134,6 +136,8 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
       `serving ${runtime.name}: ${runtime.sectors} sectors from ${runtime.store.description} on ${nics.join(', ')}`,
     );
   }
+  const metrics = target.metricsAddress;
+  if (metrics) logger.info({ metrics: formatListenAddress(metrics) }, `metrics at http://${formatListenAddress(metrics)}/metrics`);
   return target;
 }
 

@@ -1,5 +1,6 @@
 // Mac Mask List (AoEr11 §3.3) for one export: read, and edits applied all or nothing.
 import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
+import { readSourceMac } from '../wire/frame-header.js';
 import { DirectiveCommand, MaskCommand, MaskError } from '../wire/constants.js';
 import {
   maskCommand,
@@ -52,7 +53,7 @@ export function handleMask(engine: NicEngine, runtime: ExportRuntime, slab: Buff
   if (command === MaskCommand.Edit) {
     const result = applyDirectives(runtime.macMask, slab, offset);
     if ('error' in result) failure = result;
-    else runtime.replaceMask(result.list);
+    else runtime.replaceMask(result.list, readSourceMac(slab, offset));
   }
   const reply = engine.acquire(runtime, slab, offset);
   if (reply === null) return;

@@ -2,6 +2,7 @@
 import { configCommand, configRequestProblem, configStringLength, configStringOffset, writeConfigArg } from '../wire/config-arg.js';
 import { AOE_VERSION, AoeError, ConfigCommand } from '../wire/constants.js';
 import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
+import { readSourceMac } from '../wire/frame-header.js';
 import type { NicEngine } from './engine.js';
 import type { ExportRuntime } from './export.js';
 
@@ -52,10 +53,10 @@ export function handleConfig(engine: NicEngine, runtime: ExportRuntime, slab: Bu
         engine.replyError(runtime, slab, offset, length, AoeError.ConfigStringPresent);
         return;
       }
-      runtime.setConfigString(slab.subarray(start, start + stringLength));
+      runtime.setConfigString(slab.subarray(start, start + stringLength), true, readSourceMac(slab, offset));
       break;
     case ConfigCommand.ForceSet:
-      runtime.setConfigString(slab.subarray(start, start + stringLength));
+      runtime.setConfigString(slab.subarray(start, start + stringLength), true, readSourceMac(slab, offset));
       break;
     default: // ConfigCommand.Read (anything else was refused by the check above)
       break;

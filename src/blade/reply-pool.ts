@@ -16,6 +16,8 @@ export class ReplyFrame {
   pool: Buffer = EMPTY;
   offset = 0;
   exportRuntime: ExportRuntime | null = null;
+  /** performance.now() of the receive batch the request came in (-1: an unsolicited frame); the send queue times the reply from it. */
+  arrivedAt = -1;
   /** Bytes the pending store operation must transfer. */
   expected = 0;
   readonly onRead: IoCallback;

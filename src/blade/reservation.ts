@@ -4,6 +4,7 @@ import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
 import { readSourceMac } from '../wire/frame-header.js';
 import { reserveCommand, reserveMac, reserveMacCount, reserveRequestProblem, writeReserveArg } from '../wire/reserve-arg.js';
 import type { NicEngine } from './engine.js';
+import { AuditKind } from './audit.js';
 import { RESERVE_LIST_MAX, type ExportRuntime } from './export.js';
 
 export function handleReserve(engine: NicEngine, runtime: ExportRuntime, slab: Buffer, offset: number, length: number): void {
@@ -21,8 +22,10 @@ export function handleReserve(engine: NicEngine, runtime: ExportRuntime, slab: B
     return;
   }
   if (command !== ReserveCommand.Read) {
-    if (command === ReserveCommand.Set && !runtime.reservationAllows(readSourceMac(slab, offset))) {
+    const initiator = readSourceMac(slab, offset);
+    if (command === ReserveCommand.Set && !runtime.reservationAllows(initiator)) {
       runtime.counters.reservedDenied++;
+      runtime.audit.denied(AuditKind.ReservationDenied, initiator);
       engine.replyError(runtime, slab, offset, length, AoeError.TargetReserved);
       return;
     }
@@ -31,7 +34,7 @@ export function handleReserve(engine: NicEngine, runtime: ExportRuntime, slab: B
       const mac = reserveMac(slab, offset, index);
       if (!list.includes(mac)) list.push(mac);
     }
-    runtime.setReservation(list);
+    runtime.setReservation(list, initiator);
   }
   const reply = engine.acquire(runtime, slab, offset);
   if (reply !== null) engine.queue(reply, writeReserveArg(reply.frame, 0, command, runtime.reservation));

@@ -1,4 +1,5 @@
 // Batches a NIC's finished reply frames into one link.send() per tick and retries refused frames with backoff (never exits).
+import { performance } from 'node:perf_hooks';
 import type { Link } from '../link/link.js';
 import { ETHERNET_MIN_FRAME } from '../wire/constants.js';
 import type { ExportRuntime } from './export.js';
@@ -21,6 +22,8 @@ export interface QueuedFrame {
   pool: Buffer;
   offset: number;
   exportRuntime: ExportRuntime | null;
+  /** performance.now() of the request's receive batch, or -1: the reply's latency is observed when it leaves. */
+  arrivedAt: number;
 }
 
 export class SendQueue<T extends QueuedFrame> {
@@ -102,6 +105,8 @@ export class SendQueue<T extends QueuedFrame> {
         : link.send(this.frames, this.lengths, count);
     const accepted = Math.max(0, Math.min(count, sent));
     const counters = this.counters;
+    // One clock read per send batch times every reply in it (LatencyHistogram).
+    const now = accepted > 0 ? performance.now() : 0;
     for (let i = 0; i < accepted; i++) {
       const slot = this.slots[i];
       const length = this.lengths[i];
@@ -111,6 +116,7 @@ export class SendQueue<T extends QueuedFrame> {
       if (runtime !== null) {
         runtime.counters.framesOut++;
         runtime.counters.bytesOut += length;
+        if (slot.arrivedAt >= 0) runtime.latency.observe(now - slot.arrivedAt);
       }
       this.release(slot);
     }

@@ -1,8 +1,9 @@
 // The `aoe serve --config FILE` JSON format and its validation, with errors that name the JSON path.
 import fs from 'node:fs';
 import { SHELF_MAX, SLOT_MAX } from '../wire/address.js';
-import { ConfigError } from './config-error.js';
+import { type ListenAddress, parseListenAddress } from '../metrics/listen.js';
 import { parseMac } from '../wire/mac.js';
+import { ConfigError } from './config-error.js';
 
 export interface ServeExportConfig {
   shelf: number;
@@ -37,6 +38,8 @@ export interface ServeConfig {
   mtu?: number;
   /** Open the NICs inside this network namespace (name under /run/netns). */
   netns?: string;
+  /** Serve Prometheus metrics at http://HOST:PORT/metrics ("HOST:PORT" in the file). */
+  metricsListen?: ListenAddress;
 }
 
 export { ConfigError };
@@ -101,7 +104,13 @@ const EXPORT_KEYS = new Set([
   'firmware',
   'physicalSectorSize',
 ]);
-const TOP_KEYS = new Set(['exports', 'stateDir', 'statsInterval', 'controlSocket', 'announce', 'mtu', 'netns']);
+const TOP_KEYS = new Set(['exports', 'stateDir', 'statsInterval', 'controlSocket', 'announce', 'mtu', 'netns', 'metricsListen']);
+
+function listenAddress(value: unknown, where: string): ListenAddress {
+  const address = typeof value === 'string' ? parseListenAddress(value) : undefined;
+  if (address === undefined) throw new ConfigError(`${where} must be "HOST:PORT", "[IPv6]:PORT" or "PORT", got ${JSON.stringify(value)}`);
+  return address;
+}
 
 function parseExport(value: unknown, where: string): ServeExportConfig {
   if (!isObject(value)) throw new ConfigError(`${where} must be an object`);
@@ -181,6 +190,7 @@ export function parseServeConfig(value: unknown): ServeConfig {
     announce: optional(value, 'announce', boolean, ''),
     mtu: optional(value, 'mtu', (number, at) => integer(number, at.slice(1), 68, 65535), ''),
     netns: optional(value, 'netns', string, ''),
+    metricsListen: optional(value, 'metricsListen', (text, at) => listenAddress(text, at.slice(1)), ''),
   };
 }
 

@@ -4,9 +4,13 @@ import { ConfigError } from './config-error.js';
 import fs from 'node:fs/promises';
 import type { Link } from '../link/link.js';
 import { silentLogger, type Logger } from '../log.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/http-server.js';
+import type { ListenAddress } from '../metrics/listen.js';
+import { renderTargetMetrics } from '../metrics/target-metrics.js';
 import { flushAsync } from '../store/block-store.js';
 import { openControlSocket, type ControlSocket } from './control-socket.js';
 import { NicEngine } from './engine.js';
+import { ExportAudit } from './audit.js';
 import { ExportRuntime, type ExportOptions } from './export.js';
 import { loadExportState, makeStateDirectory, removeDirectories, saveExportState, stateFilePath, StatePersister } from './state-store.js';
 import type { TargetStats } from './stats.js';
@@ -26,6 +30,8 @@ export interface TargetOptions {
   statsIntervalSeconds?: number;
   /** Unix socket answering {"cmd":"stats"} lines with JSON. */
   controlSocket?: string;
+  /** Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: the kernel picks one, see Target.metricsAddress). */
+  metricsListen?: ListenAddress;
   /** Response frames per NIC (default max(64, 4 x sum of buffer counts)). */
   poolSize?: number;
   closeLinks?: boolean;
@@ -36,6 +42,8 @@ export interface TargetOptions {
 export interface Target {
   readonly exports: readonly ExportRuntime[];
   readonly engines: readonly NicEngine[];
+  /** Where /metrics is served once started with metricsListen, else undefined. */
+  readonly metricsAddress: ListenAddress | undefined;
   start(): Promise<void>;
   /** Stop receiving, finish requests in flight, write state, flush stores, close links/stores. */
   stop(): Promise<void>;
@@ -77,6 +85,7 @@ export function createTarget(options: TargetOptions): Target {
   let persister: StatePersister | undefined;
   let statsTimer: NodeJS.Timeout | undefined;
   let controlSocket: ControlSocket | undefined;
+  let metricsServer: MetricsServer | undefined;
   let started = false;
   let stopped = false;
 
@@ -95,6 +104,9 @@ export function createTarget(options: TargetOptions): Target {
   const target: Target = {
     exports,
     engines,
+    get metricsAddress() {
+      return metricsServer?.address;
+    },
     /**
      * Cheap, local things first (state directory, control socket), then the NICs. A start that fails closes and
      * removes whatever it had made (directories it created, the control socket, links it opened) and throws.
@@ -112,7 +124,11 @@ export function createTarget(options: TargetOptions): Target {
             if (state) runtime.restoreState(state, options.exports[index]);
           }
         }
+        // Audit from here on: the state restored and given on the command line is the "before" of the first change.
+        for (const runtime of exports) runtime.audit = new ExportAudit(runtime, logger);
         if (options.controlSocket) controlSocket = await openControlSocket(options.controlSocket, () => target.stats());
+        if (options.metricsListen)
+          metricsServer = await startMetricsServer(options.metricsListen, () => renderTargetMetrics(target.stats()));
         for (const name of names) {
           const link = await linkFor(name);
           const served = exports.filter((runtime) => runtime.interfaces.includes(name));
@@ -128,6 +144,8 @@ export function createTarget(options: TargetOptions): Target {
           for (const runtime of exports) runtime.onChange = (changed) => persister?.schedule(changed);
         }
       } catch (error) {
+        await metricsServer?.close();
+        metricsServer = undefined;
         await controlSocket?.close();
         controlSocket = undefined;
         await Promise.allSettled(ownedLinks.map((link) => link.close()));
@@ -153,6 +171,7 @@ export function createTarget(options: TargetOptions): Target {
       stopped = true;
       if (statsTimer) clearInterval(statsTimer);
       await Promise.all(engines.map((engine) => engine.stop()));
+      for (const runtime of exports) runtime.audit.close();
       await persister?.idle();
       const writable = exports.filter((runtime) => !runtime.readOnly);
       const flushes = await Promise.allSettled(writable.map((runtime) => flushAsync(runtime.store)));
@@ -166,6 +185,7 @@ export function createTarget(options: TargetOptions): Target {
           );
         }
       });
+      await metricsServer?.close();
       await controlSocket?.close();
       const toClose = options.closeLinks ? [...given.values()] : ownedLinks;
       await Promise.allSettled(toClose.map((link) => link.close()));
@@ -182,6 +202,7 @@ export function createTarget(options: TargetOptions): Target {
           target: runtime.name,
           sizeBytes: runtime.store.size,
           writeFailure: runtime.writeFailure,
+          latency: runtime.latency.snapshot(),
         })),
         nics: engines.map((engine) => engine.stats()),
       };

@@ -1,5 +1,6 @@
 // Counters kept per export and per NIC by the target engine, and their snapshot shapes.
 import type { LinkStats } from '../link/link.js';
+import type { LatencySnapshot } from './latency.js';
 
 /** Per-export counters (summed over every NIC that serves the export). Plain fields: the hot path just increments. */
 export class ExportCounters {
@@ -58,6 +59,8 @@ export interface ExportStatsSnapshot extends Omit<ExportCounters, never> {
   sizeBytes: number;
   /** The sticky write/flush failure (every FLUSH fails while set), or null. */
   writeFailure: { code: string; message: string; at: string } | null;
+  /** Request arrival to reply sent (see LatencyHistogram). */
+  latency: LatencySnapshot;
 }
 
 export interface NicStatsSnapshot extends Omit<NicCounters, never> {

@@ -8,6 +8,7 @@ import { SHELF_MAX, SLOT_MAX } from '../wire/address.js';
 import { parseMac } from '../wire/mac.js';
 import { configureProgram, isEntryPoint, parseInteger, runMain, UsageError, withVersion } from './common.js';
 import { serveUntilSignal } from './commands/serve.js';
+import { logLevelOption, metricsListenOption, parseMetricsListen } from './options.js';
 
 interface AoebladeOptions {
   buffers: string;
@@ -26,6 +27,7 @@ interface AoebladeOptions {
   model?: string;
   statsInterval: string;
   controlSocket?: string;
+  metricsListen?: string;
   logLevel: string;
   pretty?: boolean;
   netns?: string;
@@ -62,8 +64,9 @@ export function buildProgram(): Command {
     .option('--serial <text>', 'IDENTIFY serial number (20 chars max)')
     .option('--model <text>', 'IDENTIFY model string (40 chars max)')
     .option('--stats-interval <seconds>', 'log a stats line every N seconds (0 = off); SIGUSR1 logs one on demand', '0')
-    .option('--control-socket <path>', 'unix socket answering {"cmd":"stats"} lines with JSON stats')
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .option('--control-socket <path>', 'unix socket answering {"cmd":"stats"} lines with JSON stats (read it with \'aoe stats\')')
+    .addOption(metricsListenOption())
+    .addOption(logLevelOption())
     .option('--pretty', 'human-readable logs instead of JSON')
     .option('--netns <name>', 'open the NICs inside this network namespace (/run/netns/NAME)')
     .addHelpText(
@@ -71,13 +74,16 @@ export function buildProgram(): Command {
       `
 Signals: SIGTERM, SIGINT and SIGHUP stop it cleanly (requests in flight finish, state is saved, the store is
 flushed, exit 0); SIGUSR1 logs one stats line. A start that fails prints one line, exits non-zero and leaves
-nothing behind (no control socket, no state directory it made, NIC MTUs put back).
+nothing behind (no control socket, no metrics port, no state directory it made, NIC MTUs put back).
+Config string, mask list and reservation changes, and denied requests, are logged as audit lines
+("audit" key), at most one per kind and export per second (with a "suppressed" count).
 
 Examples:
   aoeblade 1 1 eth1 /dev/sdb                       # like vblade
   aoeblade --mtu 9000 -s 1 1 eth1,eth2 /srv/disk.img  # two NICs, jumbo frames, O_SYNC
   aoeblade --control-socket /run/aoeblade.sock 0 1 eth1 ram:1G
-  echo '{"cmd":"stats"}' | socat - UNIX-CONNECT:/run/aoeblade.sock`,
+  aoe stats --socket /run/aoeblade.sock --watch 2      # per-export and per-NIC table with rates
+  aoeblade --metrics-listen 0.0.0.0:9100 1 1 eth1 /srv/disk.img   # Prometheus: http://HOST:9100/metrics`,
     );
 }
 
@@ -142,6 +148,7 @@ function toServeConfig(shelf: string, slot: string, netifs: string, filename: st
     stateDir: options.stateDir,
     statsInterval: parseInteger(options.statsInterval, '--stats-interval', 0, 86400),
     controlSocket: options.controlSocket,
+    metricsListen: options.metricsListen === undefined ? undefined : parseMetricsListen(options.metricsListen),
     announce: options.announce,
     mtu: options.mtu === undefined ? undefined : parseInteger(options.mtu, '--mtu', 68, 65535),
     netns: options.netns,

@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CommanderError, type Command } from 'commander';
 import { packageVersion } from '../package-info.js';
+import { configurePlainHelp } from './help.js';
 
 /** An expected user error: printed as one line plus a usage hint, exit code 2 by default. */
 export class UsageError extends Error {
@@ -59,12 +60,19 @@ export function reportError(program: string, error: unknown): void {
   process.exitCode = 1;
 }
 
+/** 'aoe serve' for a subcommand, as the user typed it. */
+function fullName(command: Command): string {
+  return command.parent ? `${fullName(command.parent)} ${command.name()}` : command.name();
+}
+
 /** Make commander throw instead of exiting, and print usage errors as one line plus a hint. */
 export function configureProgram(program: Command): Command {
   program.exitOverride();
+  configurePlainHelp(program);
   program.configureOutput({
     writeErr: (text) => process.stderr.write(text),
-    outputError: (text, write) => write(`${program.name()}: ${text.replace(/^error: /, '').trim()}\nTry '${program.name()} --help'.\n`),
+    outputError: (text, write) =>
+      write(`${fullName(program)}: ${text.replace(/^error: /, '').trim()}\nTry '${fullName(program)} --help'.\n`),
   });
   return program;
 }

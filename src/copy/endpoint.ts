@@ -1,4 +1,5 @@
 // The two sides of a copy: what a source and a destination promise (positional or in-order stream), and the copy errors.
+import type { DeviceWindow } from './messages.js';
 
 /** Where a copy reads from: an AoE device, a file or block device (positional), or a pipe/stdin (in order only). */
 export interface CopySource {
@@ -7,6 +8,8 @@ export interface CopySource {
   readonly size: number | undefined;
   /** True when reads must come in order, one at a time (pipes, stdin, character devices). */
   readonly sequential: boolean;
+  /** For an AoE device: the offset the copy starts at and the device's size (for messages). */
+  readonly window?: DeviceWindow;
   /**
    * Read `length` bytes from byte `position` into the start of `buffer`; resolves with the bytes read, fewer than
    * asked only at the end. `buffer` has room for `length` rounded up to a whole sector.
@@ -22,6 +25,8 @@ export interface CopyDestination {
   readonly size: number | undefined;
   /** True when writes must come in order, one at a time. */
   readonly sequential: boolean;
+  /** For an AoE device: the offset the copy starts at and the device's size (for messages). */
+  readonly window?: DeviceWindow;
   /** Whole 512-byte sectors only: a partial last sector is padded with zeros (the pad is not counted as copied). */
   readonly sectorAligned: boolean;
   /** Write all of `data` at byte `position`; `data` is reused once the promise settles. */

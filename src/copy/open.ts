@@ -4,6 +4,7 @@ import type { Device } from '../initiator/device.js';
 import { openDevice, type OpenDeviceOptions } from '../initiator/open.js';
 import { SECTOR_SIZE } from '../wire/constants.js';
 import { CopyError, type CopyDestination, type CopySource } from './endpoint.js';
+import { formatBytes } from './messages.js';
 import { deviceEndpoint, fileEndpoint } from './positional.js';
 import { streamDestination, streamSource } from './streams.js';
 
@@ -16,7 +17,7 @@ export interface EndpointOptions extends OpenDeviceOptions {
 /** An opened side; `device` is set for aoe:eX.Y (its per-path stats go into the summary). */
 export type Opened<T> = T & { device?: Device };
 
-/** True for 'aoe:eX.Y'. */
+/** True for 'aoe:eX.Y': copy tells devices from files by the prefix (elsewhere 'e1.1' alone names a device). */
 export function isDeviceSpec(spec: string): boolean {
   return spec.startsWith('aoe:');
 }
@@ -25,11 +26,13 @@ async function openAoe(spec: string, options: EndpointOptions): Promise<Opened<C
   const base = options.deviceOffset ?? 0;
   if (base % SECTOR_SIZE !== 0) throw new CopyError('ERR_AOE_RANGE', `the offset ${base} on ${spec} is not a multiple of ${SECTOR_SIZE}`);
   const device = await openDevice(spec.slice(4), options);
+  // Shown as the device's name (e1.1), as every command shows devices.
+  const label = device.name;
   if (base > device.size) {
     await device.close();
-    throw new CopyError('ERR_AOE_RANGE', `offset ${base} is beyond the end of ${spec} (${device.size} bytes)`);
+    throw new CopyError('ERR_AOE_RANGE', `offset ${formatBytes(base)} is beyond the end of ${label} (${formatBytes(device.size)})`);
   }
-  return Object.assign(deviceEndpoint(spec, device, base), { device });
+  return Object.assign(deviceEndpoint(label, device, base), { device });
 }
 
 /** Open a path (in the thread pool: a FIFO's open waits for its other side without stalling anything else). */

@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { SECTOR_SIZE } from '../wire/constants.js';
 import { CopyError, type CopyDestination, type CopySource } from './endpoint.js';
+import { describeRoom, formatBytes } from './messages.js';
 
 export interface CopyOptions {
   /** Bytes to copy. Default: the source's size, or everything up to the end of a stream. */
@@ -25,13 +26,13 @@ export interface CopyResult {
 /** Checks the amounts before anything moves; returns the bytes to copy, or undefined for "to the end of the stream". */
 export function plannedLength(source: CopySource, destination: CopyDestination, length: number | undefined): number | undefined {
   if (length !== undefined && source.size !== undefined && length > source.size) {
-    throw new CopyError('ERR_AOE_RANGE', `cannot copy ${length} bytes: ${source.label} holds ${source.size}`);
+    throw new CopyError('ERR_AOE_RANGE', `cannot copy ${formatBytes(length)}: ${describeRoom(source.label, source.size, source.window)}`);
   }
   const planned = length ?? source.size;
   if (planned !== undefined && destination.size !== undefined && planned > destination.size) {
     throw new CopyError(
       'ERR_AOE_RANGE',
-      `${planned} bytes from ${source.label} do not fit in ${destination.label}, which holds ${destination.size}`,
+      `${formatBytes(planned)} from ${source.label} do not fit: ${describeRoom(destination.label, destination.size, destination.window)}`,
     );
   }
   return planned;
@@ -89,7 +90,7 @@ export async function copy(source: CopySource, destination: CopyDestination, opt
       if (destination.size !== undefined && position + bytes > destination.size) {
         throw new CopyError(
           'ERR_AOE_RANGE',
-          `${source.label} holds more than the ${destination.size} bytes ${destination.label} can take (give --length)`,
+          `${source.label} holds more than fits: ${describeRoom(destination.label, destination.size, destination.window)} (give --length)`,
         );
       }
       let data = buffer.subarray(0, bytes);

@@ -4,9 +4,13 @@ import type { Device } from '../initiator/device.js';
 import { blockDeviceSize } from '../store/file-store.js';
 import { SECTOR_SIZE } from '../wire/constants.js';
 import type { CopyDestination, CopySource } from './endpoint.js';
+import { explainWriteError } from './messages.js';
 import { ioError } from './streams.js';
 
-/** An AoE device from byte `base` on. Reads and writes cover whole sectors; the caller's buffer has room for the round-up. */
+/**
+ * An AoE device from byte `base` on. Reads and writes cover whole sectors; the caller's buffer has room for the
+ * round-up. A write the target refuses with ABRT says the export may be read-only.
+ */
 export function deviceEndpoint(label: string, device: Device, base: number): CopySource & CopyDestination {
   const size = device.size - base;
   return {
@@ -14,13 +18,17 @@ export function deviceEndpoint(label: string, device: Device, base: number): Cop
     size,
     sequential: false,
     sectorAligned: true,
+    window: { offset: base, deviceSize: device.size },
     read: async (buffer, position, length) => {
       const bytes = Math.min(length, size - position);
       if (bytes <= 0) return 0;
       await device.readInto(buffer.subarray(0, roundUp(bytes)), base + position);
       return bytes;
     },
-    write: (data, position) => device.write(base + position, data),
+    write: (data, position) =>
+      device.write(base + position, data).catch((error: unknown) => {
+        throw explainWriteError(error, label);
+      }),
     finish: () => device.flush(),
     close: () => device.close(),
   };

@@ -62,7 +62,8 @@ export class MemoryBlockDevice implements BlockDevice {
 
 /**
  * A device error -> the NBD error to reply with. Out of range is EINVAL for reads and ENOSPC for writes
- * (the spec's advice); a closed device is ESHUTDOWN; anything else from the wire or the disk is EIO.
+ * (the spec's advice); a closed device is ESHUTDOWN; a WRITE the target refused with ATA ABRT (what
+ * aoeblade and vblade answer for a read-only export) is EPERM; anything else from the wire or the disk is EIO.
  */
 export function nbdErrorFor(error: unknown, writing: boolean): number {
   const code = (error as { code?: unknown } | null)?.code;
@@ -78,6 +79,8 @@ export function nbdErrorFor(error: unknown, writing: boolean): number {
     case 'EPERM':
     case 'EROFS':
       return NbdError.EPERM;
+    case 'ERR_ATA_ABORT':
+      return writing ? NbdError.EPERM : NbdError.EIO;
     case 'ENOSPC':
       return NbdError.ENOSPC;
     case 'ENOMEM':

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { BlockIo } from './block-io.js';
 import { ConnectionLedger, type ByteBudget } from './budget.js';
+import type { NbdCounters } from './counters.js';
 import type { BufferPool } from './buffer-pool.js';
 import { ByteQueue } from './byte-queue.js';
 import { handleOption, type ExportInfo } from './handshake.js';
@@ -31,6 +32,8 @@ export interface ConnectionContext {
   limits: NbdLimits;
   /** Bytes in flight summed over every connection of the server. */
   serverBudget: ByteBudget;
+  /** The server's request counters. */
+  counters: NbdCounters;
   logger: Logger;
 }
 
@@ -180,6 +183,7 @@ export class NbdConnection {
     if (this.discarding > 0) {
       this.discarding -= this.input.skip(this.discarding);
       if (this.discarding > 0) return 'need-input';
+      this.context.counters.answered(Command.Write, 0, NbdError.EINVAL);
       this.socket.write(this.discardReply as Buffer);
       this.discardReply = undefined;
     }
@@ -237,6 +241,7 @@ export class NbdConnection {
 
   private start(request: Request, payload: Buffer | undefined): void {
     this.inflight += 1;
+    this.context.counters.inFlight += 1;
     request.running = true;
     const context = this.context;
     const running = executeRequest(
@@ -265,6 +270,8 @@ export class NbdConnection {
     request.running = false;
     const pool = this.context.pool;
     const { error, data } = outcome;
+    this.context.counters.inFlight -= 1;
+    this.context.counters.answered(request.type, request.length, error);
     if (this.state === 'closed') {
       // The connection is gone: drop the result and give everything back.
       if (data) pool.release(data);

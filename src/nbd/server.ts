@@ -7,6 +7,7 @@ import { BlockIo } from './block-io.js';
 import { ByteBudget } from './budget.js';
 import { BufferPool } from './buffer-pool.js';
 import { NbdConnection } from './connection.js';
+import { NbdCounters, type NbdOperation, type NbdOperationCounts } from './counters.js';
 import type { ExportInfo } from './handshake.js';
 import { IoScheduler } from './io-scheduler.js';
 import { CHUNK_BYTES, resolveLimits, type NbdLimits } from './limits.js';
@@ -35,6 +36,10 @@ export interface NbdServerStats {
   pooledBytes: number;
   /** Reply bytes written to sockets and not yet taken by them (all connections). */
   bufferedReplyBytes: number;
+  /** Requests at the device and not answered yet (all connections). */
+  requestsInFlight: number;
+  /** Requests answered, errors and bytes moved, by command. */
+  operations: Record<NbdOperation, NbdOperationCounts>;
 }
 
 export type NbdListen = { socket: string } | { host?: string; port: number };
@@ -53,6 +58,7 @@ export class NbdServer {
   private readonly scheduler: IoScheduler;
   private readonly budget: ByteBudget;
   private readonly connections = new Set<NbdConnection>();
+  private readonly counters = new NbdCounters();
   private readonly server: net.Server;
   private readonly logger: Logger;
   private socketPath: string | undefined;
@@ -121,6 +127,8 @@ export class NbdServer {
       cancelledChunks: this.scheduler.cancelled,
       pooledBytes: this.pool.pooledBytes,
       bufferedReplyBytes: [...this.connections].reduce((sum, connection) => sum + connection.bufferedReplyBytes, 0),
+      requestsInFlight: this.counters.inFlight,
+      operations: this.counters.snapshot(),
     };
   }
 
@@ -161,6 +169,7 @@ export class NbdServer {
         scheduler: this.scheduler,
         limits: this.limits,
         serverBudget: this.budget,
+        counters: this.counters,
         logger: this.logger,
       },
       (done) => {

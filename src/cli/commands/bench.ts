@@ -1,8 +1,10 @@
 // `aoe bench aoe:eX.Y`: argv to the library's runLoad (seq/random read/write at a queue depth); MB/s, IOPS, latency percentiles, path shares.
 import { Command } from 'commander';
 import { LOAD_PATTERNS, openDevice, runLoad, type LoadPattern, type PolicyName } from '../../initiator/index.js';
+import { explainWriteError } from '../../copy/messages.js';
 import { SECTOR_SIZE } from '../../wire/constants.js';
 import { parseInteger, parseSize, UsageError } from '../common.js';
+import { deviceArgument } from '../options.js';
 import { printJson, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
 interface BenchOptions extends InitiatorCliOptions {
@@ -16,9 +18,9 @@ interface BenchOptions extends InitiatorCliOptions {
 }
 
 export function benchCommand(): Command {
-  return withInitiatorOptions(new Command('bench'))
+  return withInitiatorOptions(new Command('bench'), { io: true })
     .description('measure a device: MB/s, IOPS, p50/p99 latency and per-path share')
-    .argument('<device>', 'aoe:eX.Y')
+    .argument('<device>', 'e1.1 or aoe:e1.1')
     .option('--pattern <name>', LOAD_PATTERNS.join('|'), 'seqread')
     .option('--bs <bytes>', 'request size', '4k')
     .option('--qd <n>', 'requests in flight', '32')
@@ -26,7 +28,16 @@ export function benchCommand(): Command {
     .option('--span <bytes>', 'limit the tested region to the first N bytes of the device')
     .option('--policy <name>', 'multipath policy')
     .option('--allow-write', 'permit write patterns (they destroy data on the device)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  aoe bench e1.1                                           # sequential 4 KiB reads at QD 32 for 5 s
+  aoe bench e1.1 --pattern randread --bs 4k --qd 32 --time 10
+  aoe bench e1.1 --pattern seqwrite --bs 1M --allow-write  # destroys data on e1.1`,
+    )
     .action(async (spec: string, options: BenchOptions) => {
+      const name = deviceArgument(spec);
       if (!LOAD_PATTERNS.includes(options.pattern as LoadPattern))
         throw new UsageError(`--pattern must be one of ${LOAD_PATTERNS.join(', ')}`);
       const pattern = options.pattern as LoadPattern;
@@ -41,9 +52,13 @@ export function benchCommand(): Command {
       if (!(seconds > 0 && seconds <= 3600)) throw new UsageError(`--time must be a number of seconds in (0, 3600], got '${options.time}'`);
       const spanBytes = options.span ? parseSize(options.span, '--span') : undefined;
       const { interfaces, netns } = await resolveInterfaces(options);
-      const device = await openDevice(spec.replace(/^aoe:/, ''), { interfaces, netns, policy: options.policy as PolicyName | undefined });
+      const device = await openDevice(name, { interfaces, netns, policy: options.policy as PolicyName | undefined });
       try {
-        const load = await runLoad(device, { pattern, blockSize, queueDepth, seconds, spanBytes, seed: Date.now() });
+        const load = await runLoad(device, { pattern, blockSize, queueDepth, seconds, spanBytes, seed: Date.now() }).catch(
+          (error: unknown) => {
+            throw pattern.endsWith('write') ? explainWriteError(error, name) : error;
+          },
+        );
         const stats = device.stats();
         const totalFrames = stats.paths.reduce((sum, path) => sum + path.framesAcked, 0) || 1;
         const result = {

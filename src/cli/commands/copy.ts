@@ -4,9 +4,11 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
   copy,
+  formatProgress,
   isDeviceSpec,
   openCopyDestination,
   openCopySource,
+  ProgressMeter,
   type Opened,
   type CopyDestination,
   type CopySource,
@@ -14,6 +16,7 @@ import {
 import type { PolicyName } from '../../initiator/index.js';
 import { SECTOR_SIZE } from '../../wire/constants.js';
 import { parseInteger, parseSize, UsageError } from '../common.js';
+import { deviceArgument } from '../options.js';
 import { formatMegabytesPerSecond, resolveInterfaces, table, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
 interface CopyCliOptions extends InitiatorCliOptions {
@@ -27,10 +30,12 @@ interface CopyCliOptions extends InitiatorCliOptions {
 }
 
 export function copyCommand(): Command {
-  return withInitiatorOptions(new Command('copy'))
-    .description('copy between aoe:eX.Y devices, files, block devices and pipes (- is stdin or stdout); --offset applies to the AoE side')
-    .argument('<src>', 'aoe:eX.Y, a file or block device, or - for stdin')
-    .argument('<dst>', 'aoe:eX.Y, a file or block device, or - for stdout')
+  return withInitiatorOptions(new Command('copy'), { io: true })
+    .description(
+      'copy between AoE devices (aoe:e1.1), files, block devices and pipes (- is stdin or stdout); --offset applies to the AoE side',
+    )
+    .argument('<src>', 'aoe:e1.1 (a device), a file or block device, or - for stdin')
+    .argument('<dst>', 'aoe:e1.1 (a device), a file or block device, or - for stdout')
     .option('--offset <bytes>', 'byte offset on the AoE device(s), multiple of 512', '0')
     .option('--length <bytes>', 'bytes to copy (default: the whole source; a pipe is read to its end)')
     .option('--chunk <bytes>', 'bytes per I/O request', '1M')
@@ -41,6 +46,10 @@ export function copyCommand(): Command {
     .addHelpText(
       'after',
       `
+Devices need the aoe: prefix here (to tell them from files); the summary shows them as e1.1. The progress
+line (on a terminal) shows the rate over the last 5 s, the ETA, and 'stalled: N/M paths up' when nothing
+moved for 2 s.
+
 Examples:
   aoe copy aoe:e1.1 disk.img                          # read the whole device
   aoe copy disk.img aoe:e1.1 --offset 1G              # write at 1 GiB
@@ -50,7 +59,13 @@ Examples:
     .action(async (source: string, destination: string, options: CopyCliOptions) => {
       const offset = options.offset === '0' ? 0 : parseSize(options.offset ?? '0', '--offset');
       if (offset % SECTOR_SIZE !== 0) throw new UsageError(`--offset must be a multiple of ${SECTOR_SIZE}`);
-      if (!isDeviceSpec(source) && !isDeviceSpec(destination)) throw new UsageError('one of SRC and DST must be an AoE device (aoe:eX.Y)');
+      if (!isDeviceSpec(source) && !isDeviceSpec(destination)) {
+        const bare = [source, destination].find((spec) => /^e\d+\.\d+$/.test(spec) && !fs.existsSync(spec));
+        throw new UsageError(
+          `one of SRC and DST must be an AoE device (aoe:e1.1)${bare ? `: did you mean aoe:${bare}? (copy needs the prefix to tell devices from files)` : ''}`,
+        );
+      }
+      for (const spec of [source, destination]) if (isDeviceSpec(spec)) deviceArgument(spec);
       if (source === '-' && destination === '-') throw new UsageError('SRC and DST cannot both be -');
       const chunkBytes = parseSize(options.chunk, '--chunk');
       if (chunkBytes % SECTOR_SIZE !== 0) throw new UsageError(`--chunk must be a multiple of ${SECTOR_SIZE}`);
@@ -68,9 +83,17 @@ Examples:
         const to = await openCopyDestination(destination, endpointOptions);
         opened.push(to);
         const showProgress = options.progress !== false && Boolean(process.stderr.isTTY) && !options.json;
-        const started = performance.now();
         let progress = { copied: 0, total: undefined as number | undefined };
-        const timer = showProgress ? setInterval(() => drawProgress(progress.copied, progress.total, started), 200) : undefined;
+        const meter = new ProgressMeter(performance.now());
+        const devices = opened.flatMap((endpoint) => (endpoint.device ? [endpoint.device] : []));
+        const draw = () => {
+          const now = performance.now();
+          meter.sample(progress.copied, now);
+          const paths = devices.flatMap((device) => device.stats().paths);
+          const view = meter.view(progress.total, now, { up: paths.filter((path) => path.state === 'up').length, total: paths.length });
+          process.stderr.write(`\r${formatProgress(view)}\x1b[K`);
+        };
+        const timer = showProgress ? setInterval(draw, 200) : undefined;
         let noted = false;
         let result: Awaited<ReturnType<typeof copy>>;
         try {
@@ -150,19 +173,4 @@ function isStdout(destination: string): boolean {
   } catch {
     return false;
   }
-}
-
-function drawProgress(copied: number, total: number | undefined, started: number): void {
-  const seconds = (performance.now() - started) / 1000;
-  const rate = formatMegabytesPerSecond(copied, seconds);
-  if (total === undefined) {
-    process.stderr.write(`\r${(copied / 2 ** 20).toFixed(1)} MiB ${rate}   `);
-    return;
-  }
-  const fraction = total > 0 ? copied / total : 1;
-  const width = 30;
-  const filled = Math.round(fraction * width);
-  process.stderr.write(
-    `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(copied / 2 ** 20).toFixed(1)}/${(total / 2 ** 20).toFixed(1)} MiB ${(fraction * 100).toFixed(0)}% ${rate}   `,
-  );
 }

@@ -71,9 +71,20 @@ export function warnAboutPaths(devices: DiscoveredDevice[]): void {
 }
 
 export function discoverCommand(name = 'discover'): Command {
-  return withInitiatorOptions(new Command(name))
+  const invoked = name === 'discover' ? 'aoe discover' : name;
+  return withInitiatorOptions(new Command(name), { io: false })
     .description('broadcast Query Config and list AoE devices with their paths')
     .option('--timeout <ms>', 'how long to wait for answers', '1000')
+    .addHelpText(
+      'after',
+      `
+Devices are shown as eSHELF.SLOT (e1.1); commands that take a device accept e1.1 and aoe:e1.1.
+
+Examples:
+  ${invoked}                          # every up NIC that is not loopback
+  ${invoked} -i eth1,eth2 --json      # two NICs, machine-readable
+  ${invoked} --netns lab-ini --timeout 3000`,
+    )
     .action(async (options: InitiatorCliOptions & { timeout: string }) => {
       const timeoutMs = parseInteger(options.timeout, '--timeout', 1, 600_000);
       const { interfaces, netns } = await resolveInterfaces(options);

@@ -1,8 +1,8 @@
-// Shared options of the initiator commands (-i, --netns, --mtu, --json) and their resolution to a LinkSource.
-import type { Command } from 'commander';
+// Shared options of the initiator commands (-i, --netns, --mtu on I/O commands, --json) and their resolution to a LinkSource.
+import { type Command, Option } from 'commander';
 import { defaultInterfaces, loadLinkModule } from '../../initiator/links.js';
 import { InitiatorError } from '../../initiator/errors.js';
-import { parseInteger } from '../common.js';
+import { parseInteger, UsageError } from '../common.js';
 
 export interface InitiatorCliOptions {
   interfaces?: string;
@@ -11,13 +11,39 @@ export interface InitiatorCliOptions {
   json?: boolean;
 }
 
-/** Add -i, --netns, --mtu and --json to a command. */
-export function withInitiatorOptions(command: Command): Command {
-  return command
+/** The commands that move data over the NICs: only they take --mtu. */
+const MTU_COMMANDS = 'copy, bench, nbd and probe-mtu';
+
+/**
+ * Add -i, --netns and --json to a command, and --mtu when it does I/O (`io`): changing a host NIC's MTU is a side
+ * effect only a command that moves data has a reason for. Elsewhere --mtu is refused with a line saying so.
+ */
+export function withInitiatorOptions(command: Command, { io }: { io: boolean }): Command {
+  command
     .option('-i, --interfaces <netif[,netif]>', 'network interfaces to use (default: every up non-loopback NIC)')
-    .option('--netns <name>', 'run inside this named network namespace (/run/netns/NAME)')
-    .option('--mtu <bytes>', 'set the MTU of the chosen NICs first')
-    .option('--json', 'machine-readable output on stdout');
+    .option('--netns <name>', 'run inside this named network namespace (/run/netns/NAME)');
+  if (io) command.option('--mtu <bytes>', "set the chosen NICs' MTU first (a host-wide change, reported on stderr)");
+  else {
+    command.addOption(
+      new Option('--mtu <bytes>').hideHelp().argParser(() => {
+        throw new UsageError(
+          `${command.name()} does not change NIC MTUs: --mtu is taken by ${MTU_COMMANDS} only (or: ip link set dev NIC mtu N)`,
+        );
+      }),
+    );
+  }
+  return command.option('--json', 'machine-readable output on stdout');
+}
+
+/** Set each NIC's MTU to `mtu` where it differs, saying on stderr what changed (it outlives the command). */
+async function applyMtu(interfaces: string[], mtu: number, netns: string | undefined): Promise<void> {
+  const module = await loadLinkModule();
+  for (const name of interfaces) {
+    const before = module.interfaceInfo(name, netns).mtu;
+    if (before === mtu) continue;
+    module.setMtu(name, mtu, netns);
+    process.stderr.write(`note: set the MTU of ${name}${netns ? ` (in ${netns})` : ''} from ${before} to ${mtu}\n`);
+  }
 }
 
 /** Interfaces to open (explicit list or every up NIC), after applying --mtu. One clear error when none. */
@@ -35,11 +61,7 @@ export async function resolveInterfaces(options: InitiatorCliOptions): Promise<{
       'ERR_AOE_NO_INTERFACE',
       `no network interface to use${netns ? ` in ${netns}` : ''} (none is up; give -i NETIF)`,
     );
-  if (options.mtu !== undefined) {
-    const mtu = parseInteger(options.mtu, '--mtu', 68, 65535);
-    const module = await loadLinkModule();
-    for (const name of interfaces) await module.setMtu(name, mtu, netns);
-  }
+  if (options.mtu !== undefined) await applyMtu(interfaces, parseInteger(options.mtu, '--mtu', 68, 65535), netns);
   return { interfaces, netns };
 }
 

@@ -1,9 +1,13 @@
 // `aoe nbd aoe:eX.Y`: serve a multipath AoE device as an NBD export on a unix socket or TCP until SIGINT/SIGTERM/SIGHUP.
 import { Command } from 'commander';
-import { openDevice, type PolicyName } from '../../initiator/index.js';
+import { type Device, openDevice, type PolicyName } from '../../initiator/index.js';
 import { createLogger } from '../../log.js';
+import { startMetricsServer, type MetricsServer } from '../../metrics/http-server.js';
+import { formatListenAddress, parseListenAddress } from '../../metrics/listen.js';
+import { renderNbdMetrics } from '../../metrics/nbd-metrics.js';
 import { NbdServer, resolveLimits, type NbdLimits, type NbdListen } from '../../nbd/index.js';
 import { parseInteger, parseSize, UsageError } from '../common.js';
+import { deviceArgument, logLevelOption, metricsListenOption, parseMetricsListen } from '../options.js';
 import { resolveInterfaces, withInitiatorOptions, type InitiatorCliOptions } from './initiator-options.js';
 
 interface NbdOptions extends InitiatorCliOptions {
@@ -20,6 +24,7 @@ interface NbdOptions extends InitiatorCliOptions {
   connectionBuffer: string;
   serverBuffer: string;
   maxConnections: string;
+  metricsListen?: string;
 }
 
 const LIMIT_FLAGS: Partial<Record<keyof NbdLimits, string>> = {
@@ -51,15 +56,15 @@ export function parseNbdLimits(
 
 /** 'HOST:PORT', '[v6]:PORT' or 'PORT' (loopback). */
 export function parseListen(text: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]:|([^:]*):)?(\d+)$/.exec(text.trim());
-  if (!match) throw new UsageError(`--listen must be HOST:PORT or PORT, got '${text}'`);
-  return { host: match[1] ?? (match[2] || '127.0.0.1'), port: parseInteger(match[3], '--listen port', 0, 65535) };
+  const address = parseListenAddress(text);
+  if (address === undefined) throw new UsageError(`--listen must be HOST:PORT or PORT, got '${text}'`);
+  return address;
 }
 
 export function nbdCommand(): Command {
-  return withInitiatorOptions(new Command('nbd'))
+  return withInitiatorOptions(new Command('nbd'), { io: true })
     .description('serve an AoE device as an NBD export (nbd-client, qemu, nbdcopy, nbdfuse)')
-    .argument('<device>', 'aoe:eX.Y')
+    .argument('<device>', 'e1.1 or aoe:e1.1')
     .option('--socket <path>', 'listen on this unix socket')
     .option('--listen <host:port>', 'listen on TCP (host defaults to 127.0.0.1; default port 10809)')
     .option('--read-only', 'refuse writes (NBD_FLAG_READ_ONLY, EPERM)')
@@ -75,8 +80,9 @@ export function nbdCommand(): Command {
     .option('--max-connections <n>', 'connections served at once; more are closed at once', '16')
     .option('--policy <name>', 'multipath policy: round-robin, least-queue, weighted, failover')
     .option('--deadline <ms>', 'fail I/O after this long with no path answering', '60000')
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .addOption(logLevelOption())
     .option('--pretty', 'human-readable logs instead of JSON')
+    .addOption(metricsListenOption())
     .addHelpText(
       'after',
       `
@@ -84,22 +90,39 @@ Memory: requests hold at most --server-buffer (plus 1 MiB per connection) howeve
 up to 64 MiB of free read buffers are kept for reuse. A connection over --connection-buffer (for instance a
 client that never reads its replies) is not read until its replies drain. Requests of a connection that
 closes are dropped before they reach the device. SIGINT, SIGTERM and SIGHUP finish the requests in flight,
-flush and exit 0.`,
+flush and exit 0. --metrics-listen serves requests, bytes, errors, connections and per-path figures.
+
+Examples:
+  aoe nbd e1.1 -i eth1,eth2 --socket /run/aoe-e1.1.sock --name e1.1
+  aoe nbd e1.1 --listen 0.0.0.0:10809 --read-only
+  aoe nbd e1.1 --socket /run/aoe-e1.1.sock --metrics-listen 127.0.0.1:9101`,
     )
-    .action(async (deviceName: string, options: NbdOptions) => {
+    .action(async (deviceSpec: string, options: NbdOptions) => {
       if (options.socket && options.listen) throw new UsageError('give --socket or --listen, not both');
+      const deviceName = deviceArgument(deviceSpec);
       const where: NbdListen = options.socket ? { socket: options.socket } : parseListen(options.listen ?? '10809');
+      const metricsListen = options.metricsListen === undefined ? undefined : parseMetricsListen(options.metricsListen);
       const limits = parseNbdLimits(options);
       const deadlineMs = parseInteger(options.deadline, '--deadline', 1);
       const logger = createLogger({ name: 'aoe-nbd', level: options.logLevel, pretty: options.pretty });
       const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
         for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
       });
-      const { interfaces, netns } = await resolveInterfaces(options);
-      const device = await openDevice(deviceName, { interfaces, netns, policy: options.policy as PolicyName | undefined, deadlineMs });
+      // The metrics port first (cheap and local): a port in use fails the start before any NIC or device is opened.
+      let server: NbdServer | undefined;
+      let device: Device | undefined;
+      let metrics: MetricsServer | undefined;
+      if (metricsListen) metrics = await startMetricsServer(metricsListen, () => renderNbdMetrics(server?.stats(), device?.stats()));
+      try {
+        const { interfaces, netns } = await resolveInterfaces(options);
+        device = await openDevice(deviceName, { interfaces, netns, policy: options.policy as PolicyName | undefined, deadlineMs });
+      } catch (error) {
+        await metrics?.close();
+        throw error;
+      }
       device.on('path-down', (event) => logger.warn(event, 'path down'));
       device.on('path-up', (event) => logger.info(event, 'path up'));
-      const server = new NbdServer({ device, name: options.name, readOnly: options.readOnly, ...limits, logger });
+      server = new NbdServer({ device, name: options.name, readOnly: options.readOnly, ...limits, logger });
       try {
         const address = await server.listen(where);
         logger.info(
@@ -107,10 +130,12 @@ flush and exit 0.`,
             device: device.name,
             size: device.size,
             paths: device.paths.length,
-            name: options.name,
+            // Not `name`: that key is the logger's own (aoe-nbd).
+            exportName: options.name,
             readOnly: Boolean(options.readOnly),
             ...address,
             limits: server.limits,
+            ...(metrics ? { metrics: formatListenAddress(metrics.address) } : {}),
           },
           'nbd export ready',
         );
@@ -121,6 +146,7 @@ flush and exit 0.`,
       } finally {
         await server.close(0).catch(() => {});
         await device.close();
+        await metrics?.close();
       }
       logger.info('stopped');
       process.exitCode = 0;

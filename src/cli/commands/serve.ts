@@ -1,9 +1,20 @@
 // `aoe serve --config FILE`: run the target from a JSON config; also the signal loop shared with the aoeblade bin.
 import { Command } from 'commander';
-import { createLogger, type Logger } from '../../log.js';
 import { launchTarget } from '../../blade/launch.js';
 import { loadServeConfig, type ServeConfig } from '../../blade/serve-config.js';
 import type { Target } from '../../blade/server.js';
+import { createLogger, type Logger } from '../../log.js';
+import { parseInteger } from '../common.js';
+import { logLevelOption, metricsListenOption, parseMetricsListen } from '../options.js';
+
+interface ServeOptions {
+  config: string;
+  logLevel: string;
+  pretty?: boolean;
+  netns?: string;
+  mtu?: string;
+  metricsListen?: string;
+}
 
 /** The signals that stop a target cleanly. SIGHUP too: logs go to stderr, so there is no log file to reopen. */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -59,14 +70,27 @@ export function serveCommand(): Command {
       '--config <file>',
       'JSON config: { "exports": [{ "shelf", "slot", "path", "interfaces", ... }], "stateDir", "statsInterval" } (see examples/serve.json)',
     )
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .option('--netns <name>', 'open the NICs inside this network namespace (overrides the file\'s "netns")')
+    .option('--mtu <bytes>', 'set each served NIC to this MTU first (overrides the file\'s "mtu"; put back if the start fails)')
+    .addOption(metricsListenOption('overrides the file\'s "metricsListen"'))
+    .addOption(logLevelOption())
     .option('--pretty', 'human-readable logs instead of JSON')
     .addHelpText(
       'after',
-      '\nSIGTERM, SIGINT and SIGHUP stop it cleanly: requests in flight finish, state is saved, stores are flushed, exit 0.\nSIGUSR1 logs one stats line.',
+      `
+SIGTERM, SIGINT and SIGHUP stop it cleanly: requests in flight finish, state is saved, stores are flushed, exit 0.
+SIGUSR1 logs one stats line.
+
+Examples:
+  aoe serve --config /etc/aoeblade/serve.json
+  aoe serve --config examples/serve.json --netns lab-tgt --mtu 9000
+  aoe serve --config serve.json --metrics-listen 0.0.0.0:9100   # Prometheus scrapes http://HOST:9100/metrics`,
     )
-    .action(async (options: { config: string; logLevel: string; pretty?: boolean }) => {
-      const config = loadServeConfig(options.config);
+    .action(async (options: ServeOptions) => {
+      const config = { ...loadServeConfig(options.config) };
+      if (options.netns !== undefined) config.netns = options.netns;
+      if (options.mtu !== undefined) config.mtu = parseInteger(options.mtu, '--mtu', 68, 65535);
+      if (options.metricsListen !== undefined) config.metricsListen = parseMetricsListen(options.metricsListen);
       const logger = createLogger({ name: 'aoe-serve', level: options.logLevel, pretty: options.pretty });
       await serveUntilSignal(config, logger);
     });

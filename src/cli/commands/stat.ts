@@ -13,9 +13,17 @@ import {
 } from './initiator-options.js';
 
 export function statCommand(): Command {
-  return withInitiatorOptions(new Command('stat'))
+  return withInitiatorOptions(new Command('stat'), { io: false })
     .description('list AoE devices like aoe-stat: device size netifs payload state')
     .option('--timeout <ms>', 'how long to wait for answers', '1000')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  aoe stat                     # e1.1  1.074GB  eth1,eth2  8704  up
+  aoe stat -i eth1 --json
+For a target's own counters (frames, bytes, errors per export and NIC) see 'aoe stats'.`,
+    )
     .action(async (options: InitiatorCliOptions & { timeout: string }) => {
       const timeoutMs = parseInteger(options.timeout, '--timeout', 1, 600_000);
       const { interfaces, netns } = await resolveInterfaces(options);
