@@ -16,14 +16,19 @@ export interface TargetHandle {
  * or per path when `everyPath` is set. Closes what it opened.
  */
 export async function withDeviceTargets<T>(
-  name: string, source: LinkSource & { timeoutMs?: number; everyPath?: boolean },
+  name: string,
+  source: LinkSource & { timeoutMs?: number; everyPath?: boolean },
   action: (device: DiscoveredDevice, handles: TargetHandle[], localMacs: number[]) => Promise<T>,
 ): Promise<T> {
   const { shelf, slot } = parseDeviceName(name);
   const opened = await openLinks(source);
   try {
     const [device] = await discoverOnLinks(opened.links, { timeoutMs: source.timeoutMs ?? 500, shelf, slot, skipIdentify: true });
-    if (!device) throw new InitiatorError('ERR_AOE_NOT_FOUND', `device e${shelf}.${slot} not found on ${opened.links.map((link) => link.name).join(', ')}`);
+    if (!device)
+      throw new InitiatorError(
+        'ERR_AOE_NOT_FOUND',
+        `device e${shelf}.${slot} not found on ${opened.links.map((link) => link.name).join(', ')}`,
+      );
     const seen = new Set<number>();
     const handles: TargetHandle[] = [];
     for (const path of device.paths) {

@@ -1,11 +1,29 @@
 // Control-plane commands: Query Config (read/test/set/force), IDENTIFY, Mac Mask List and Reserve/Release, built and parsed with src/wire.
 import {
-  AOE_ARG_OFFSET, AOE_VERSION, AtaCommand, AtaErrorBit, AtaFlag, AtaStatus, ATA_DATA_OFFSET, Command, CONFIG_STRING_MAX, ConfigCommand,
-  DirectiveCommand, MaskCommand, MaskError, ReserveCommand,
+  AOE_ARG_OFFSET,
+  AOE_VERSION,
+  AtaCommand,
+  AtaErrorBit,
+  AtaFlag,
+  AtaStatus,
+  ATA_DATA_OFFSET,
+  Command,
+  CONFIG_STRING_MAX,
+  ConfigCommand,
+  DirectiveCommand,
+  MaskCommand,
+  MaskError,
+  ReserveCommand,
 } from '../wire/constants.js';
 import { ataArgProblem, ataCommandStatus, ataErrorFeature, writeAtaRequest } from '../wire/ata-arg.js';
 import {
-  configAoeVersion, configArgProblem, configBufferCount, configFirmwareVersion, configSectorCount, configStringLength, configStringOffset,
+  configAoeVersion,
+  configArgProblem,
+  configBufferCount,
+  configFirmwareVersion,
+  configSectorCount,
+  configStringLength,
+  configStringOffset,
   writeConfigArg,
 } from '../wire/config-arg.js';
 import type { WireErrorCode } from '../wire/errors.js';
@@ -39,7 +57,8 @@ function checkReply(problem: WireErrorCode | undefined, what: string): void {
 /** Writes a Query Config request (AoEr11 §3.2: CCmd `command`, version 1, the string) after the header; returns the frame length. */
 export function writeConfigRequest(frame: Buffer, command: number, configString = ''): number {
   const text = Buffer.from(configString, 'latin1');
-  if (text.length > CONFIG_STRING_MAX) throw new InitiatorError('ERR_AOE_CONFIG_TOO_LONG', `config string is ${text.length} bytes, at most ${CONFIG_STRING_MAX}`);
+  if (text.length > CONFIG_STRING_MAX)
+    throw new InitiatorError('ERR_AOE_CONFIG_TOO_LONG', `config string is ${text.length} bytes, at most ${CONFIG_STRING_MAX}`);
   return writeConfigArg(frame, 0, 0, 0, 0, AOE_VERSION, command, text, text.length);
 }
 
@@ -62,15 +81,26 @@ export function parseConfigReply(frame: Buffer): ConfigInfo {
 
 /** Query Config read to one target MAC. */
 export async function queryConfig(target: RequestTarget, options?: RequestOptions): Promise<ConfigInfo> {
-  const reply = await request(target, Command.QueryConfig, (frame) => writeConfigRequest(frame, ConfigCommand.Read), { what: 'query config', ...options });
+  const reply = await request(target, Command.QueryConfig, (frame) => writeConfigRequest(frame, ConfigCommand.Read), {
+    what: 'query config',
+    ...options,
+  });
   return parseConfigReply(reply);
 }
 
 /** Set the config string (CCmd set, or force set with `force`); error 4 -> ERR_AOE_CONFIG_STRING_PRESENT. */
-export async function setConfig(target: RequestTarget, configString: string, force: boolean, options?: RequestOptions): Promise<ConfigInfo> {
+export async function setConfig(
+  target: RequestTarget,
+  configString: string,
+  force: boolean,
+  options?: RequestOptions,
+): Promise<ConfigInfo> {
   const command = force ? ConfigCommand.ForceSet : ConfigCommand.Set;
   try {
-    const reply = await request(target, Command.QueryConfig, (frame) => writeConfigRequest(frame, command, configString), { what: force ? 'force set config' : 'set config', ...options });
+    const reply = await request(target, Command.QueryConfig, (frame) => writeConfigRequest(frame, command, configString), {
+      what: force ? 'force set config' : 'set config',
+      ...options,
+    });
     return parseConfigReply(reply);
   } catch (error) {
     // A target serving one export on several NICs shares the string: a set that another path already made is a success.
@@ -85,12 +115,18 @@ export type IdentifyResult = ReturnType<typeof parseIdentify>;
 
 /** ATA IDENTIFY DEVICE (1 sector) over the control plane. */
 export async function identify(target: RequestTarget, options?: RequestOptions): Promise<IdentifyResult> {
-  const reply = await request(target, Command.Ata, (frame) => {
-    writeAtaRequest(frame, 0, 0, 1, AtaCommand.Identify, 0);
-    return ATA_DATA_OFFSET;
-  }, { what: 'identify', ...options });
+  const reply = await request(
+    target,
+    Command.Ata,
+    (frame) => {
+      writeAtaRequest(frame, 0, 0, 1, AtaCommand.Identify, 0);
+      return ATA_DATA_OFFSET;
+    },
+    { what: 'identify', ...options },
+  );
   checkAtaReply(reply, 'identify');
-  if (reply.length < ATA_DATA_OFFSET + IDENTIFY_LENGTH) throw new InitiatorError('ERR_AOE_SHORT_FRAME', 'IDENTIFY reply carries less than 512 bytes');
+  if (reply.length < ATA_DATA_OFFSET + IDENTIFY_LENGTH)
+    throw new InitiatorError('ERR_AOE_SHORT_FRAME', 'IDENTIFY reply carries less than 512 bytes');
   return parseIdentify(reply, ATA_DATA_OFFSET);
 }
 
@@ -99,10 +135,15 @@ export type { IdentifyInfo };
 /** Non-data ATA command (FLUSH CACHE [EXT], CHECK POWER MODE) over the control plane (LBA48 flag: harmless for non-data commands). */
 export async function ataCommand(target: RequestTarget, ataCommandCode: number, options?: RequestOptions): Promise<Buffer> {
   const what = `ATA command 0x${ataCommandCode.toString(16)}`;
-  const reply = await request(target, Command.Ata, (frame) => {
-    writeAtaRequest(frame, 0, AtaFlag.Extended, 0, ataCommandCode, 0);
-    return ATA_DATA_OFFSET;
-  }, { what, ...options });
+  const reply = await request(
+    target,
+    Command.Ata,
+    (frame) => {
+      writeAtaRequest(frame, 0, AtaFlag.Extended, 0, ataCommandCode, 0);
+      return ATA_DATA_OFFSET;
+    },
+    { what, ...options },
+  );
   checkAtaReply(reply, what);
   return reply;
 }
@@ -126,7 +167,9 @@ export type FlushMode = 'ext' | 'legacy' | undefined;
 export async function flushCache(target: RequestTarget, options?: RequestOptions, known?: FlushMode): Promise<'ext' | 'legacy'> {
   const requestOptions = { timeoutMs: 2000, retries: 2, what: 'flush', ...options };
   if (known === 'legacy') {
-    await ataCommand(target, AtaCommand.FlushCache, requestOptions).catch((error: unknown) => { throw flushError(target, error); });
+    await ataCommand(target, AtaCommand.FlushCache, requestOptions).catch((error: unknown) => {
+      throw flushError(target, error);
+    });
     return 'legacy';
   }
   try {
@@ -136,7 +179,9 @@ export async function flushCache(target: RequestTarget, options?: RequestOptions
     const refused = (error as InitiatorError).code === 'ERR_ATA_ABORT' && (error as InitiatorError).ataErrorRegister === AtaErrorBit.Abort;
     if (known === 'ext' || !refused) throw flushError(target, error);
   }
-  await ataCommand(target, AtaCommand.FlushCache, requestOptions).catch((error: unknown) => { throw flushError(target, error); });
+  await ataCommand(target, AtaCommand.FlushCache, requestOptions).catch((error: unknown) => {
+    throw flushError(target, error);
+  });
   return 'legacy';
 }
 
@@ -151,11 +196,13 @@ export async function flushTargets(paths: readonly Path[], shelf: number, slot: 
     const known = byMac.get(path.targetMac);
     if (!known || (known.state !== 'up' && path.state === 'up')) byMac.set(path.targetMac, path);
   }
-  await Promise.all([...byMac.values()].map(async (path) => {
-    const target = { port: path.port, mac: path.targetMac, shelf, slot };
-    const options = { timeoutMs: Math.max(20, 4 * path.rto), maxTimeoutMs: 2000, retries: 9 };
-    modes.set(path.targetMac, await flushCache(target, options, modes.get(path.targetMac)));
-  }));
+  await Promise.all(
+    [...byMac.values()].map(async (path) => {
+      const target = { port: path.port, mac: path.targetMac, shelf, slot };
+      const options = { timeoutMs: Math.max(20, 4 * path.rto), maxTimeoutMs: 2000, retries: 9 };
+      modes.set(path.targetMac, await flushCache(target, options, modes.get(path.targetMac)));
+    }),
+  );
 }
 
 /** A failed FLUSH in the user's terms: the writes since the last good flush may not be on disk. */
@@ -169,7 +216,10 @@ function flushError(target: RequestTarget, error: unknown): Error {
   );
 }
 
-export interface MaskEdit { command: 'add' | 'delete'; mac: number }
+export interface MaskEdit {
+  command: 'add' | 'delete';
+  mac: number;
+}
 
 /** MaskError value -> the name in its error code (BadDirective -> BAD_DIRECTIVE: ERR_AOE_MASK_BAD_DIRECTIVE). */
 const MASK_ERROR_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
@@ -178,15 +228,25 @@ const MASK_ERROR_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
 
 /** Mac Mask List (AoEr11 §3.3): read, or edit with directives; resolves with the target's current list. */
 export async function maskList(target: RequestTarget, edits: MaskEdit[] = [], options?: RequestOptions): Promise<number[]> {
-  if (edits.length > MASK_DIRECTIVES_MAX) throw new InitiatorError('ERR_AOE_FIELD_RANGE', `${edits.length} mask directives, at most ${MASK_DIRECTIVES_MAX} per request`);
-  const directives = edits.map((edit) => ({ command: edit.command === 'add' ? DirectiveCommand.Add : DirectiveCommand.Delete, mac: edit.mac }));
+  if (edits.length > MASK_DIRECTIVES_MAX)
+    throw new InitiatorError('ERR_AOE_FIELD_RANGE', `${edits.length} mask directives, at most ${MASK_DIRECTIVES_MAX} per request`);
+  const directives = edits.map((edit) => ({
+    command: edit.command === 'add' ? DirectiveCommand.Add : DirectiveCommand.Delete,
+    mac: edit.mac,
+  }));
   const command = edits.length > 0 ? MaskCommand.Edit : MaskCommand.Read;
-  const reply = await request(target, Command.MacMask, (frame) => writeMaskArg(frame, 0, command, MaskError.None, directives), { what: 'mac mask', ...options });
+  const reply = await request(target, Command.MacMask, (frame) => writeMaskArg(frame, 0, command, MaskError.None, directives), {
+    what: 'mac mask',
+    ...options,
+  });
   checkReply(maskArgProblem(reply, AOE_ARG_OFFSET, reply.length), 'mac mask');
   const error = maskError(reply, 0);
   const count = maskDirectiveCount(reply, 0);
   if (error !== MaskError.None) {
-    throw new InitiatorError(`ERR_AOE_MASK_${MASK_ERROR_NAMES[error] ?? error}`, `mac mask edit failed at directive ${count} (MError ${error})`);
+    throw new InitiatorError(
+      `ERR_AOE_MASK_${MASK_ERROR_NAMES[error] ?? error}`,
+      `mac mask edit failed at directive ${count} (MError ${error})`,
+    );
   }
   const macs: number[] = [];
   for (let index = 0; index < count; index += 1) macs.push(maskDirectiveMac(reply, 0, index));
@@ -197,10 +257,14 @@ export async function maskList(target: RequestTarget, edits: MaskEdit[] = [], op
 export async function reserve(target: RequestTarget, macs?: number[], force = false, options?: RequestOptions): Promise<number[]> {
   const command = macs === undefined ? ReserveCommand.Read : force ? ReserveCommand.ForceSet : ReserveCommand.Set;
   const list = macs ?? [];
-  if (list.length > RESERVE_MACS_MAX) throw new InitiatorError('ERR_AOE_FIELD_RANGE', `${list.length} MACs to reserve for, at most ${RESERVE_MACS_MAX}`);
+  if (list.length > RESERVE_MACS_MAX)
+    throw new InitiatorError('ERR_AOE_FIELD_RANGE', `${list.length} MACs to reserve for, at most ${RESERVE_MACS_MAX}`);
   let reply: Buffer;
   try {
-    reply = await request(target, Command.ReserveRelease, (frame) => writeReserveArg(frame, 0, command, list), { what: 'reserve', ...options });
+    reply = await request(target, Command.ReserveRelease, (frame) => writeReserveArg(frame, 0, command, list), {
+      what: 'reserve',
+      ...options,
+    });
   } catch (error) {
     // One export on several target NICs shares its reservation: a set another path already made is a success.
     if (command !== ReserveCommand.Set || (error as InitiatorError).code !== 'ERR_AOE_RESERVED') throw error;

@@ -32,15 +32,25 @@ function row(device: string, handle: TargetHandle): TargetRow {
 }
 
 /** Read the config string of every target, or set it (`force`: even when one is present). */
-export function deviceConfig(name: string, source: LinkSource, change?: { value: string; force: boolean }): Promise<(TargetRow & ConfigInfo)[]> {
-  return withDeviceTargets(name, source, (device, handles) => eachTarget(handles, async (handle) => {
-    const info = change ? await setConfig(handle.target, change.value, change.force) : await queryConfig(handle.target);
-    return { ...info, ...row(device.name, handle) };
-  }));
+export function deviceConfig(
+  name: string,
+  source: LinkSource,
+  change?: { value: string; force: boolean },
+): Promise<(TargetRow & ConfigInfo)[]> {
+  return withDeviceTargets(name, source, (device, handles) =>
+    eachTarget(handles, async (handle) => {
+      const info = change ? await setConfig(handle.target, change.value, change.force) : await queryConfig(handle.target);
+      return { ...info, ...row(device.name, handle) };
+    }),
+  );
 }
 
 /** Read the Mac Mask List of every target, or edit it (each target applies all directives or none). */
-export function deviceMask(name: string, source: LinkSource, edits: { command: MaskEdit['command']; macs: MacOrSelf[] }[] = []): Promise<(TargetRow & { mask: number[] })[]> {
+export function deviceMask(
+  name: string,
+  source: LinkSource,
+  edits: { command: MaskEdit['command']; macs: MacOrSelf[] }[] = [],
+): Promise<(TargetRow & { mask: number[] })[]> {
   return withDeviceTargets(name, source, (device, handles, localMacs) => {
     const directives: MaskEdit[] = edits.flatMap((edit) => expandSelf(edit.macs, localMacs).map((mac) => ({ command: edit.command, mac })));
     return eachTarget(handles, async (handle) => ({ ...row(device.name, handle), mask: await maskList(handle.target, directives) }));
@@ -52,10 +62,15 @@ export function deviceMask(name: string, source: LinkSource, edits: { command: M
  * local MAC of the chosen interfaces, so a host with two NICs reserves both); an empty list releases.
  */
 export function deviceReservation(
-  name: string, source: LinkSource, change?: { macs: MacOrSelf[]; force: boolean },
+  name: string,
+  source: LinkSource,
+  change?: { macs: MacOrSelf[]; force: boolean },
 ): Promise<(TargetRow & { reservedFor: number[] })[]> {
   return withDeviceTargets(name, source, (device, handles, localMacs) => {
     const macs = change ? expandSelf(change.macs, localMacs) : undefined;
-    return eachTarget(handles, async (handle) => ({ ...row(device.name, handle), reservedFor: await reserve(handle.target, macs, change?.force ?? false) }));
+    return eachTarget(handles, async (handle) => ({
+      ...row(device.name, handle),
+      reservedFor: await reserve(handle.target, macs, change?.force ?? false),
+    }));
   });
 }

@@ -12,14 +12,33 @@ export interface DeviceTimers {
 
 /** What openDevice() gives a Device. */
 export interface DeviceInit {
-  shelf: number; slot: number; size: number; lba48: boolean; identify: { model: string; serial: string; firmware: string; sectors: number };
-  paths: Path[]; policy: Policy; frames: FrameTable; timers: DeviceTimers; onClose: () => Promise<void>;
+  shelf: number;
+  slot: number;
+  size: number;
+  lba48: boolean;
+  identify: { model: string; serial: string; firmware: string; sectors: number };
+  paths: Path[];
+  policy: Policy;
+  frames: FrameTable;
+  timers: DeviceTimers;
+  onClose: () => Promise<void>;
 }
 
 export interface PathStats {
-  index: number; interface: string; targetMac: string; mtu: number; payloadBytes: number; state: string;
-  cwnd: number; ssthresh: number; inflight: number; srttMs: number; rtoMs: number;
-  framesSent: number; framesAcked: number; bytesAcked: number;
+  index: number;
+  interface: string;
+  targetMac: string;
+  mtu: number;
+  payloadBytes: number;
+  state: string;
+  cwnd: number;
+  ssthresh: number;
+  inflight: number;
+  srttMs: number;
+  rtoMs: number;
+  framesSent: number;
+  framesAcked: number;
+  bytesAcked: number;
   /** fastRetransmits + timeouts. */
   retransmits: number;
   /** Frames found lost by a later frame's reply (RACK) and sent again at once. */
@@ -33,18 +52,43 @@ export interface PathStats {
 }
 
 export interface DeviceStats {
-  name: string; size: number; policy: string; reads: number; writes: number; bytesRead: number; bytesWritten: number;
-  retransmits: number; fastRetransmits: number; timeoutRetransmits: number; spuriousRetransmits: number; ignoredReplies: number; paths: PathStats[];
+  name: string;
+  size: number;
+  policy: string;
+  reads: number;
+  writes: number;
+  bytesRead: number;
+  bytesWritten: number;
+  retransmits: number;
+  fastRetransmits: number;
+  timeoutRetransmits: number;
+  spuriousRetransmits: number;
+  ignoredReplies: number;
+  paths: PathStats[];
 }
 
 /** Snapshot of one path for stats(). */
 export function pathStats(path: Path): PathStats {
   return {
-    index: path.index, interface: path.link.name, targetMac: formatMac(path.targetMac), mtu: path.link.mtu, payloadBytes: path.payloadBytes,
-    state: path.state, cwnd: Math.round(path.cwnd * 100) / 100, ssthresh: path.ssthresh, inflight: path.inflight,
-    srttMs: Math.round(path.srtt * 1000) / 1000, rtoMs: Math.round(path.rto * 1000) / 1000, framesSent: path.framesSent,
-    framesAcked: path.framesAcked, bytesAcked: path.bytesAcked, retransmits: path.timeouts + path.fastRetransmits,
-    fastRetransmits: path.fastRetransmits, timeouts: path.timeouts, spuriousRetransmits: path.spuriousRetransmits,
-    reorderWindowMs: Math.round(path.reorderWindow * 1000) / 1000, downEvents: path.downEvents,
+    index: path.index,
+    interface: path.link.name,
+    targetMac: formatMac(path.targetMac),
+    mtu: path.link.mtu,
+    payloadBytes: path.payloadBytes,
+    state: path.state,
+    cwnd: Math.round(path.cwnd * 100) / 100,
+    ssthresh: path.ssthresh,
+    inflight: path.inflight,
+    srttMs: Math.round(path.srtt * 1000) / 1000,
+    rtoMs: Math.round(path.rto * 1000) / 1000,
+    framesSent: path.framesSent,
+    framesAcked: path.framesAcked,
+    bytesAcked: path.bytesAcked,
+    retransmits: path.timeouts + path.fastRetransmits,
+    fastRetransmits: path.fastRetransmits,
+    timeouts: path.timeouts,
+    spuriousRetransmits: path.spuriousRetransmits,
+    reorderWindowMs: Math.round(path.reorderWindow * 1000) / 1000,
+    downEvents: path.downEvents,
   };
 }

@@ -12,7 +12,7 @@ import type { Path } from './path.js';
 import { PathWatch } from './path-watch.js';
 import { WriteQuarantine } from './quarantine.js';
 import type { Policy } from './policy.js';
-import { LinkPort, type DataReceiver } from './port.js';
+import type { LinkPort, DataReceiver } from './port.js';
 import { fillWindows } from './schedule.js';
 import { LossRecovery } from './loss.js';
 import { createOperation, requestError, toBuffer, type Operation } from './operation.js';
@@ -73,10 +73,17 @@ export class Device extends EventEmitter implements DataReceiver {
     this.recovery = new LossRecovery(this.frames, this.paths, (path) => this.markDown(path, 'timeouts'));
     this.ports = [...new Set(this.paths.map((path) => path.port))];
     for (const port of this.ports) port.addReceiver(this);
-    this.watch = new PathWatch(this.paths, { lba48: this.lba48, frameCapacitySectors: this.frames.capacitySectors }, {
-      down: (path, reason) => this.markDown(path, reason),
-      up: (path) => { this.lastProgressAt = performance.now(); this.markUp(path); },
-    });
+    this.watch = new PathWatch(
+      this.paths,
+      { lba48: this.lba48, frameCapacitySectors: this.frames.capacitySectors },
+      {
+        down: (path, reason) => this.markDown(path, reason),
+        up: (path) => {
+          this.lastProgressAt = performance.now();
+          this.markUp(path);
+        },
+      },
+    );
   }
 
   /** Read `length` bytes at `offset` (both multiples of 512) into a new buffer. */
@@ -106,8 +113,15 @@ export class Device extends EventEmitter implements DataReceiver {
   stats(): DeviceStats {
     const { fastRetransmits, timeoutRetransmits, spuriousRetransmits } = this.recovery;
     return {
-      name: this.name, size: this.size, policy: this.policy.name, ...this.counters, retransmits: fastRetransmits + timeoutRetransmits,
-      fastRetransmits, timeoutRetransmits, spuriousRetransmits, paths: this.paths.map(pathStats),
+      name: this.name,
+      size: this.size,
+      policy: this.policy.name,
+      ...this.counters,
+      retransmits: fastRetransmits + timeoutRetransmits,
+      fastRetransmits,
+      timeoutRetransmits,
+      spuriousRetransmits,
+      paths: this.paths.map(pathStats),
     };
   }
 
@@ -135,13 +149,17 @@ export class Device extends EventEmitter implements DataReceiver {
     if (this.active.length === 0) this.lastProgressAt = now;
     const op = createOperation(kind, offset, buffer, this.active);
     this.quarantine.onSubmitted(op, now);
-    if (kind === 'read') this.counters.reads += 1; else this.counters.writes += 1;
+    if (kind === 'read') this.counters.reads += 1;
+    else this.counters.writes += 1;
     this.active.push(op);
     this.pending.push(op);
     this.startTimer();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => { this.flushScheduled = false; this.pump(); });
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        this.pump();
+      });
     }
     return op.promise;
   }
@@ -176,7 +194,9 @@ export class Device extends EventEmitter implements DataReceiver {
     const status = isError || length < ATA_DATA_OFFSET ? 0 : ataCommandStatus(slab, base);
     const ataFailed = (status & (AtaStatus.Error | AtaStatus.DeviceFault)) !== 0;
     if (
-      path.port !== port || readSourceMac(slab, base) !== path.targetMac || (!isError && length < ATA_DATA_OFFSET) ||
+      path.port !== port ||
+      readSourceMac(slab, base) !== path.targetMac ||
+      (!isError && length < ATA_DATA_OFFSET) ||
       (!isError && !ataFailed && op.kind === 'read' && length < ATA_DATA_OFFSET + bytes)
     ) {
       this.counters.ignoredReplies += 1;
@@ -189,7 +209,8 @@ export class Device extends EventEmitter implements DataReceiver {
     this.lastProgressAt = now;
     if (path.state === 'down') this.markUp(path);
     if (isError) this.failOp(op, aoeReplyError(readAoeError(slab, base), `${this.name} ${op.kind} at ${op.offset + opOffset}`));
-    else if (ataFailed) this.failOp(op, ataReplyError(status, ataErrorFeature(slab, base), `${this.name} ${op.kind} at ${op.offset + opOffset}`));
+    else if (ataFailed)
+      this.failOp(op, ataReplyError(status, ataErrorFeature(slab, base), `${this.name} ${op.kind} at ${op.offset + opOffset}`));
     else {
       if (op.kind === 'read') op.buffer.set(port.replyPayload(slab, base, bytes), opOffset);
       op.remaining -= bytes;
@@ -204,7 +225,8 @@ export class Device extends EventEmitter implements DataReceiver {
 
   private completeOp(op: Operation): void {
     op.done = true;
-    if (op.kind === 'read') this.counters.bytesRead += op.length; else this.counters.bytesWritten += op.length;
+    if (op.kind === 'read') this.counters.bytesRead += op.length;
+    else this.counters.bytesWritten += op.length;
     this.finishOp(op);
     op.resolve();
   }
@@ -265,7 +287,12 @@ export class Device extends EventEmitter implements DataReceiver {
     }
     if (this.active.length > 0 && now - this.lastProgressAt > this.timers.deadlineMs) {
       const up = this.paths.filter((path) => path.state === 'up').length;
-      this.failAll(new InitiatorError('ERR_AOE_DEADLINE', `${this.name}: no reply on any path for ${this.timers.deadlineMs} ms (${up}/${this.paths.length} paths up)`));
+      this.failAll(
+        new InitiatorError(
+          'ERR_AOE_DEADLINE',
+          `${this.name}: no reply on any path for ${this.timers.deadlineMs} ms (${up}/${this.paths.length} paths up)`,
+        ),
+      );
     }
     if (this.recovery.retries.length > 0 || this.pending.length > 0) this.pump();
     if (this.active.length === 0) {

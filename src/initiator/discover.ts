@@ -61,17 +61,26 @@ export interface DiscoverOptions extends LinkSource {
   skipIdentify?: boolean;
 }
 
-
 /** Query Config on each link (already-open links), grouped by device, IDENTIFY'd. */
 export async function discoverOnLinks(links: Link[], options: DiscoverOptions = {}): Promise<DiscoveredDevice[]> {
   const timeoutMs = options.timeoutMs ?? 1000;
   const shelf = options.shelf ?? BROADCAST_SHELF;
   const slot = options.slot ?? BROADCAST_SLOT;
-  const perLink = await Promise.all(links.map(async (link) => {
-    const port = LinkPort.of(link);
-    const replies = await collect(port, Command.QueryConfig, (frame) => writeConfigRequest(frame, ConfigCommand.Read), timeoutMs, undefined, shelf, slot);
-    return { link, configs: parseReplies(replies) };
-  }));
+  const perLink = await Promise.all(
+    links.map(async (link) => {
+      const port = LinkPort.of(link);
+      const replies = await collect(
+        port,
+        Command.QueryConfig,
+        (frame) => writeConfigRequest(frame, ConfigCommand.Read),
+        timeoutMs,
+        undefined,
+        shelf,
+        slot,
+      );
+      return { link, configs: parseReplies(replies) };
+    }),
+  );
   const devices = new Map<string, DiscoveredDevice>();
   for (const { link, configs } of perLink) {
     for (const config of configs) {
@@ -82,8 +91,17 @@ export async function discoverOnLinks(links: Link[], options: DiscoverOptions = 
       let device = devices.get(name);
       if (!device) {
         device = {
-          name, shelf: config.shelf, slot: config.slot, size: 0, sectors: 0, model: '', serial: '', firmware: '',
-          configString: config.configString, lba48: true, paths: [],
+          name,
+          shelf: config.shelf,
+          slot: config.slot,
+          size: 0,
+          sectors: 0,
+          model: '',
+          serial: '',
+          firmware: '',
+          configString: config.configString,
+          lba48: true,
+          paths: [],
         };
         devices.set(name, device);
       }
@@ -114,9 +132,17 @@ function parseReplies(replies: Buffer[]): ConfigInfo[] {
 function pathFromConfig(link: Link, config: ConfigInfo): DiscoveredPath {
   const payloadSectors = Math.max(1, Math.min(sectorsForMtu(link.mtu), config.sectorCount));
   return {
-    interface: link.name, localMac: link.mac, targetMac: config.mac, mtu: link.mtu, payloadSectors,
-    payloadBytes: payloadSectors * SECTOR_SIZE, bufferCount: config.bufferCount, targetSectors: config.sectorCount, firmwareVersion: config.firmwareVersion,
-    configString: config.configString, link,
+    interface: link.name,
+    localMac: link.mac,
+    targetMac: config.mac,
+    mtu: link.mtu,
+    payloadSectors,
+    payloadBytes: payloadSectors * SECTOR_SIZE,
+    bufferCount: config.bufferCount,
+    targetSectors: config.sectorCount,
+    firmwareVersion: config.firmwareVersion,
+    configString: config.configString,
+    link,
   };
 }
 

@@ -30,7 +30,10 @@ export function aoeErrorCode(error: number): string {
 }
 
 export function aoeReplyError(error: number, what: string): InitiatorError {
-  return new InitiatorError(aoeErrorCode(error), `${what}: target replied with AoE error ${error} (${AOE_ERROR_NAMES[error]?.toLowerCase().replace(/_/g, ' ') ?? 'unknown'})`);
+  return new InitiatorError(
+    aoeErrorCode(error),
+    `${what}: target replied with AoE error ${error} (${AOE_ERROR_NAMES[error]?.toLowerCase().replace(/_/g, ' ') ?? 'unknown'})`,
+  );
 }
 
 /** ATA error register -> ERR_ATA_IDNF / ERR_ATA_ABORT / ERR_ATA_UNC / ERR_ATA_ERROR. */
@@ -52,6 +55,7 @@ export function ataReplyError(status: number, errorRegister: number, what: strin
  * as the code: ERR_AOE_RESERVED already means AoE error 6 (target reserved) here.
  */
 export function badReplyError(problem: WireErrorCode, what: string): InitiatorError {
-  if (problem === WireErrorCode.ShortArg) return new InitiatorError('ERR_AOE_SHORT_FRAME', `${what}: the reply is shorter than its argument announces`);
+  if (problem === WireErrorCode.ShortArg)
+    return new InitiatorError('ERR_AOE_SHORT_FRAME', `${what}: the reply is shorter than its argument announces`);
   return new InitiatorError('ERR_AOE_BAD_REPLY', `${what}: malformed reply argument (${problem})`);
 }

@@ -66,7 +66,8 @@ export class FrameTable {
     this.generation = new Uint16Array(this.count);
     this.slab = Buffer.alloc(this.count * this.frameSize);
     this.frames = [];
-    for (let entry = 0; entry < this.count; entry += 1) this.frames.push(this.slab.subarray(entry * this.frameSize, (entry + 1) * this.frameSize));
+    for (let entry = 0; entry < this.count; entry += 1)
+      this.frames.push(this.slab.subarray(entry * this.frameSize, (entry + 1) * this.frameSize));
     this.headerPath = new Int16Array(this.count).fill(-1);
     this.padded = new Uint8Array(this.count).fill(1);
     this.free = new Int32Array(this.count);
@@ -97,7 +98,13 @@ export class FrameTable {
       writeTag(slab, tag, at);
     }
     const write = op.kind === 'write';
-    const command = lba48 ? (write ? AtaCommand.WriteSectorsExt : AtaCommand.ReadSectorsExt) : (write ? AtaCommand.WriteSectors : AtaCommand.ReadSectors);
+    const command = lba48
+      ? write
+        ? AtaCommand.WriteSectorsExt
+        : AtaCommand.ReadSectorsExt
+      : write
+        ? AtaCommand.WriteSectors
+        : AtaCommand.ReadSectors;
     const flags = (lba48 ? AtaFlag.Extended : 0) | (write ? AtaFlag.Write : 0);
     writeAtaRequest(slab, at, flags, bytes / SECTOR_SIZE, command, (op.offset + opOffset) / SECTOR_SIZE);
     let length: number;

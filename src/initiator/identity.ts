@@ -36,28 +36,39 @@ export async function identifyPaths(device: DiscoveredDevice): Promise<void> {
   const groups: IdentityGroup[] = [];
   const unverified: DiscoveredPath[] = [];
   let lastError: unknown;
-  await Promise.all([...byMac.values()].map(async (paths) => {
-    let identity: Omit<PathIdentity, 'configString'> | undefined;
-    for (const path of paths) {
-      try {
-        const info = await identify({ port: LinkPort.of(path.link), mac: path.targetMac, shelf: device.shelf, slot: device.slot }, { timeoutMs: 200, retries: 2 });
-        identity = { sectors: info.lba48 ? info.sectors : info.lba28Sectors, serial: info.serial, model: info.model, firmware: info.firmware, lba48: info.lba48 };
-        break;
-      } catch (error) {
-        lastError = error;
+  await Promise.all(
+    [...byMac.values()].map(async (paths) => {
+      let identity: Omit<PathIdentity, 'configString'> | undefined;
+      for (const path of paths) {
+        try {
+          const info = await identify(
+            { port: LinkPort.of(path.link), mac: path.targetMac, shelf: device.shelf, slot: device.slot },
+            { timeoutMs: 200, retries: 2 },
+          );
+          identity = {
+            sectors: info.lba48 ? info.sectors : info.lba28Sectors,
+            serial: info.serial,
+            model: info.model,
+            firmware: info.firmware,
+            lba48: info.lba48,
+          };
+          break;
+        } catch (error) {
+          lastError = error;
+        }
       }
-    }
-    for (const path of paths) {
-      if (identity === undefined) {
-        unverified.push(path);
-        continue;
+      for (const path of paths) {
+        if (identity === undefined) {
+          unverified.push(path);
+          continue;
+        }
+        const full = { ...identity, configString: path.configString };
+        const group = groups.find((candidate) => sameDisk(candidate.identity, full));
+        if (group) group.paths.push(path);
+        else groups.push({ identity: full, paths: [path] });
       }
-      const full = { ...identity, configString: path.configString };
-      const group = groups.find((candidate) => sameDisk(candidate.identity, full));
-      if (group) group.paths.push(path);
-      else groups.push({ identity: full, paths: [path] });
-    }
-  }));
+    }),
+  );
   if (groups.length === 0) {
     device.identifyError = lastError instanceof Error ? lastError.message : String(lastError);
     return;
@@ -68,8 +79,13 @@ export async function identifyPaths(device: DiscoveredDevice): Promise<void> {
   groups.sort((a, b) => order(a.paths[0]) - order(b.paths[0]));
   const { identity } = groups[0];
   Object.assign(device, {
-    sectors: identity.sectors, size: identity.sectors * 512, serial: identity.serial, model: identity.model,
-    firmware: identity.firmware, lba48: identity.lba48, configString: identity.configString,
+    sectors: identity.sectors,
+    size: identity.sectors * 512,
+    serial: identity.serial,
+    model: identity.model,
+    firmware: identity.firmware,
+    lba48: identity.lba48,
+    configString: identity.configString,
   });
   if (unverified.length > 0) device.unverified = unverified;
   if (groups.length > 1) device.conflict = groups;
@@ -83,8 +99,10 @@ function describePath(path: DiscoveredPath): string {
 
 /** One line per side of a conflict: its paths and what they lead to. */
 export function describeConflict(groups: IdentityGroup[]): string[] {
-  return groups.map(({ identity, paths }) =>
-    `[${paths.map(describePath).join(', ')}]: ${identity.sectors * 512} bytes, serial '${identity.serial}', model '${identity.model}', config '${identity.configString}'`);
+  return groups.map(
+    ({ identity, paths }) =>
+      `[${paths.map(describePath).join(', ')}]: ${identity.sectors * 512} bytes, serial '${identity.serial}', model '${identity.model}', config '${identity.configString}'`,
+  );
 }
 
 /** The error I/O gets on a device whose paths lead to different disks. */

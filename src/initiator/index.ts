@@ -1,5 +1,12 @@
 // Public initiator API: discovery, devices, policies and control-plane helpers.
-export { discover, discoverOnLinks, hasPayloadMismatch, type DiscoveredDevice, type DiscoveredPath, type DiscoverOptions } from './discover.js';
+export {
+  discover,
+  discoverOnLinks,
+  hasPayloadMismatch,
+  type DiscoveredDevice,
+  type DiscoveredPath,
+  type DiscoverOptions,
+} from './discover.js';
 export { openDevice, parseDeviceName, type OpenDeviceOptions } from './open.js';
 export { conflictError, describeConflict, type IdentityGroup, type PathIdentity } from './identity.js';
 export { Device } from './device.js';
@@ -7,7 +14,18 @@ export type { DeviceStats, PathStats } from './device-stats.js';
 export { createPolicy, POLICY_NAMES, type Policy, type PolicyName } from './policy.js';
 export { DEFAULT_TUNING, type PathTuning } from './path-options.js';
 export { InitiatorError, aoeErrorCode, ataErrorCode } from './errors.js';
-export { queryConfig, setConfig, identify, maskList, reserve, flushCache, ataCommand, type ConfigInfo, type FlushMode, type MaskEdit } from './commands.js';
+export {
+  queryConfig,
+  setConfig,
+  identify,
+  maskList,
+  reserve,
+  flushCache,
+  ataCommand,
+  type ConfigInfo,
+  type FlushMode,
+  type MaskEdit,
+} from './commands.js';
 export { LinkPort } from './port.js';
 export { openLinks, defaultInterfaces, type LinkSource } from './links.js';
 export { withDeviceTargets, type TargetHandle } from './admin.js';

@@ -28,7 +28,10 @@ export function loadLinkModule(): Promise<LinkModule> {
 /** Every up, non-loopback interface (in `netns` when given). */
 export async function defaultInterfaces(netns?: string): Promise<string[]> {
   const module = await loadLinkModule();
-  return module.listInterfaces(netns).filter((nic) => nic.up && nic.name !== 'lo' && nic.mac !== 0).map((nic) => nic.name);
+  return module
+    .listInterfaces(netns)
+    .filter((nic) => nic.up && nic.name !== 'lo' && nic.mac !== 0)
+    .map((nic) => nic.name);
 }
 
 export async function openLinks(source: LinkSource): Promise<OpenedLinks> {
@@ -43,7 +46,12 @@ export async function openLinks(source: LinkSource): Promise<OpenedLinks> {
     await Promise.allSettled(links.map((link) => link.close()));
     throw error;
   }
-  return { links, close: async () => { await Promise.allSettled(links.map((link) => link.close())); } };
+  return {
+    links,
+    close: async () => {
+      await Promise.allSettled(links.map((link) => link.close()));
+    },
+  };
 }
 
 /** A PacketLink with the kernel filter passing AoE responses; falls back to 'all' (the port drops requests itself) if the filter is refused. */

@@ -73,7 +73,11 @@ export class LossRecovery {
   timeoutRetransmits = 0;
   spuriousRetransmits = 0;
 
-  constructor(private readonly frames: FrameTable, private readonly paths: readonly Path[], private readonly onPathDead: (path: Path) => void) {
+  constructor(
+    private readonly frames: FrameTable,
+    private readonly paths: readonly Path[],
+    private readonly onPathDead: (path: Path) => void,
+  ) {
     this.retries = new RetryQueue(2 * frames.count + 16);
   }
 

@@ -31,7 +31,10 @@ export function parseDeviceName(name: string): { shelf: number; slot: number } {
   const shelf = match ? Number(match[1]) : NaN;
   const slot = match ? Number(match[2]) : NaN;
   if (!match || shelf >= 0xffff || slot >= 0xff) {
-    throw new InitiatorError('ERR_AOE_BAD_DEVICE', `bad device name '${name}' (expected eSHELF.SLOT, e.g. e1.1, shelf < 65535, slot < 255)`);
+    throw new InitiatorError(
+      'ERR_AOE_BAD_DEVICE',
+      `bad device name '${name}' (expected eSHELF.SLOT, e.g. e1.1, shelf < 65535, slot < 255)`,
+    );
   }
   return { shelf, slot };
 }
@@ -49,7 +52,10 @@ export async function openDevice(name: string, options: OpenDeviceOptions = {}):
     const found = await discoverOnLinks(opened.links, { timeoutMs: options.discoverTimeoutMs ?? 500, shelf, slot });
     const device = found[0];
     if (!device || device.paths.length === 0) {
-      throw new InitiatorError('ERR_AOE_NOT_FOUND', `device e${shelf}.${slot} not found on ${opened.links.map((link) => link.name).join(', ')}`);
+      throw new InitiatorError(
+        'ERR_AOE_NOT_FOUND',
+        `device e${shelf}.${slot} not found on ${opened.links.map((link) => link.name).join(', ')}`,
+      );
     }
     if (device.identifyError) throw new InitiatorError('ERR_AOE_IDENTIFY', `e${shelf}.${slot}: IDENTIFY failed: ${device.identifyError}`);
     if (device.conflict) throw conflictError(device);
@@ -61,18 +67,37 @@ export async function openDevice(name: string, options: OpenDeviceOptions = {}):
     const budgets = new Map<number, TargetBudget>();
     const paths = device.paths.map((found, index) => {
       let budget = budgets.get(found.targetMac);
-      if (!budget) budgets.set(found.targetMac, (budget = { inflight: 0, cap: Math.max(1, Math.min(found.bufferCount || 16, tuning.maxWindow)) }));
+      if (!budget)
+        budgets.set(found.targetMac, (budget = { inflight: 0, cap: Math.max(1, Math.min(found.bufferCount || 16, tuning.maxWindow)) }));
       return new Path({
-        index, link: found.link, port: LinkPort.of(found.link), targetMac: found.targetMac, shelf, slot, bufferCount: found.bufferCount,
-        targetSectors: found.targetSectors, tuning, frameCapacitySectors: capacitySectors, budget,
+        index,
+        link: found.link,
+        port: LinkPort.of(found.link),
+        targetMac: found.targetMac,
+        shelf,
+        slot,
+        bufferCount: found.bufferCount,
+        targetSectors: found.targetSectors,
+        tuning,
+        frameCapacitySectors: capacitySectors,
+        budget,
       });
     });
     const frameCount = paths.reduce((sum, path) => sum + path.windowCap, 0) + 8;
     return new Device({
-      shelf, slot, size: device.size, lba48: device.lba48,
+      shelf,
+      slot,
+      size: device.size,
+      lba48: device.lba48,
       identify: { model: device.model, serial: device.serial, firmware: device.firmware, sectors: device.sectors },
-      paths, policy, frames: new FrameTable(frameCount, frameSize),
-      timers: { deadlineMs: options.deadlineMs ?? 60_000, scanIntervalMs: options.scanIntervalMs ?? 2, probeIntervalMs: options.probeIntervalMs ?? 250 },
+      paths,
+      policy,
+      frames: new FrameTable(frameCount, frameSize),
+      timers: {
+        deadlineMs: options.deadlineMs ?? 60_000,
+        scanIntervalMs: options.scanIntervalMs ?? 2,
+        probeIntervalMs: options.probeIntervalMs ?? 250,
+      },
       onClose: release,
     });
   } catch (error) {

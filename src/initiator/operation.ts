@@ -32,9 +32,26 @@ export interface Operation {
 export function createOperation(kind: 'read' | 'write', offset: number, buffer: Buffer, active: readonly Operation[]): Operation {
   let resolve!: () => void;
   let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   const length = buffer.length;
-  const op: Operation = { kind, offset, length, buffer, issued: 0, remaining: length, done: false, waitFor: 0, dependents: undefined, retransmitted: false, promise, resolve, reject };
+  const op: Operation = {
+    kind,
+    offset,
+    length,
+    buffer,
+    issued: 0,
+    remaining: length,
+    done: false,
+    waitFor: 0,
+    dependents: undefined,
+    retransmitted: false,
+    promise,
+    resolve,
+    reject,
+  };
   const end = offset + length;
   for (const earlier of active) {
     if ((kind === 'write' || earlier.kind === 'write') && earlier.offset < end && offset < earlier.offset + earlier.length) {
@@ -46,12 +63,21 @@ export function createOperation(kind: 'read' | 'write', offset: number, buffer: 
 }
 
 /** ERR_AOE_ALIGNMENT or ERR_AOE_RANGE when device `name` of `size` bytes cannot take this request, else undefined. */
-export function requestError(name: string, size: number, kind: 'read' | 'write', offset: number, length: number): InitiatorError | undefined {
+export function requestError(
+  name: string,
+  size: number,
+  kind: 'read' | 'write',
+  offset: number,
+  length: number,
+): InitiatorError | undefined {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset % SECTOR_SIZE !== 0 || length % SECTOR_SIZE !== 0) {
     return new InitiatorError('ERR_AOE_ALIGNMENT', `${name}: offset ${offset} and length ${length} must be multiples of ${SECTOR_SIZE}`);
   }
   if (offset + length > size) {
-    return new InitiatorError('ERR_AOE_RANGE', `${name}: ${kind} of ${length} bytes at ${offset} is beyond the end of the device (${size} bytes)`);
+    return new InitiatorError(
+      'ERR_AOE_RANGE',
+      `${name}: ${kind} of ${length} bytes at ${offset} is beyond the end of the device (${size} bytes)`,
+    );
   }
   return undefined;
 }

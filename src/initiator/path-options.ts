@@ -18,7 +18,13 @@ export interface PathTuning {
 }
 
 export const DEFAULT_TUNING: PathTuning = {
-  initialRtoMs: 100, minRtoMs: 10, maxRtoMs: 2000, maxWindow: 64, downAfterTimeouts: 4, lossDecrease: 0.7, minReorderMs: 0.25,
+  initialRtoMs: 100,
+  minRtoMs: 10,
+  maxRtoMs: 2000,
+  maxWindow: 64,
+  downAfterTimeouts: 4,
+  lossDecrease: 0.7,
+  minReorderMs: 0.25,
 };
 
 export type PathState = 'up' | 'down';

@@ -60,7 +60,8 @@ export class PathWatch {
   private listenForProbeReplies(path: Path): number {
     const tag = path.port.allocateControlTag();
     path.port.listen(tag, (reply) => {
-      if (readSourceMac(reply, 0) === path.targetMac && readShelf(reply, 0) === path.shelf && readSlot(reply, 0) === path.slot) this.hooks.up(path);
+      if (readSourceMac(reply, 0) === path.targetMac && readShelf(reply, 0) === path.shelf && readSlot(reply, 0) === path.slot)
+        this.hooks.up(path);
     });
     return tag;
   }

@@ -92,31 +92,79 @@ export class Path {
     this._rate = this.payloadBytes * 1000;
   }
 
-  get state(): PathState { return this._state; }
-  get payloadSectors(): number { return this._payloadSectors; }
-  get payloadBytes(): number { return this._payloadSectors * SECTOR_SIZE; }
-  get cwnd(): number { return this._cwnd; }
-  get ssthresh(): number { return this._ssthresh; }
-  get inflight(): number { return this._inflight; }
-  get srtt(): number { return this._srtt; }
-  get rto(): number { return this._rto; }
-  get hasRttSample(): boolean { return this._hasRttSample; }
-  get lastResponseAt(): number { return this._lastResponseAt; }
+  get state(): PathState {
+    return this._state;
+  }
+  get payloadSectors(): number {
+    return this._payloadSectors;
+  }
+  get payloadBytes(): number {
+    return this._payloadSectors * SECTOR_SIZE;
+  }
+  get cwnd(): number {
+    return this._cwnd;
+  }
+  get ssthresh(): number {
+    return this._ssthresh;
+  }
+  get inflight(): number {
+    return this._inflight;
+  }
+  get srtt(): number {
+    return this._srtt;
+  }
+  get rto(): number {
+    return this._rto;
+  }
+  get hasRttSample(): boolean {
+    return this._hasRttSample;
+  }
+  get lastResponseAt(): number {
+    return this._lastResponseAt;
+  }
   /** Oldest and newest outstanding frame (frame-table entries), -1 when none. */
-  get oldestEntry(): number { return this._oldestEntry; }
-  get newestEntry(): number { return this._newestEntry; }
-  get rackSequence(): number { return this._rackSequence; }
-  get rackRtt(): number { return this._rackRtt; }
-  get lastTailProbeAt(): number { return this._lastTailProbeAt; }
-  get lastProbeAt(): number { return this._lastProbeAt; }
-  get framesSent(): number { return this._framesSent; }
-  get framesAcked(): number { return this._framesAcked; }
-  get bytesAcked(): number { return this._bytesAcked; }
-  get timeouts(): number { return this._timeouts; }
-  get fastRetransmits(): number { return this._fastRetransmits; }
-  get spuriousRetransmits(): number { return this._spuriousRetransmits; }
-  get downEvents(): number { return this._downEvents; }
-  get rate(): number { return this._rate; }
+  get oldestEntry(): number {
+    return this._oldestEntry;
+  }
+  get newestEntry(): number {
+    return this._newestEntry;
+  }
+  get rackSequence(): number {
+    return this._rackSequence;
+  }
+  get rackRtt(): number {
+    return this._rackRtt;
+  }
+  get lastTailProbeAt(): number {
+    return this._lastTailProbeAt;
+  }
+  get lastProbeAt(): number {
+    return this._lastProbeAt;
+  }
+  get framesSent(): number {
+    return this._framesSent;
+  }
+  get framesAcked(): number {
+    return this._framesAcked;
+  }
+  get bytesAcked(): number {
+    return this._bytesAcked;
+  }
+  get timeouts(): number {
+    return this._timeouts;
+  }
+  get fastRetransmits(): number {
+    return this._fastRetransmits;
+  }
+  get spuriousRetransmits(): number {
+    return this._spuriousRetransmits;
+  }
+  get downEvents(): number {
+    return this._downEvents;
+  }
+  get rate(): number {
+    return this._rate;
+  }
 
   /** Payload from this path's own MTU and the target's sector count (not the smallest over all paths). */
   updatePayload(mtu: number, frameCapacitySectors: number): void {
@@ -175,7 +223,8 @@ export class Path {
       this.rttvar += (Math.abs(error) - this.rttvar) / 4;
     }
     this._rto = Math.min(this.tuning.maxRtoMs, Math.max(this.tuning.minRtoMs, this._srtt + 4 * this.rttvar));
-    if (this._cwnd < this._ssthresh) this._cwnd += 1; // slow start: +1 per reply
+    if (this._cwnd < this._ssthresh)
+      this._cwnd += 1; // slow start: +1 per reply
     else this._cwnd += 1 / this._cwnd; // congestion avoidance: +1 per window
     if (this._cwnd > this.windowCap) this._cwnd = this.windowCap;
   }
@@ -264,6 +313,6 @@ export class Path {
   tickRate(intervalMs: number): void {
     const delta = this._bytesAcked - this.rateBytesMark;
     this.rateBytesMark = this._bytesAcked;
-    if (delta > 0 && intervalMs > 0) this._rate = this._rate * 0.5 + (delta * 1000 / intervalMs) * 0.5;
+    if (delta > 0 && intervalMs > 0) this._rate = this._rate * 0.5 + ((delta * 1000) / intervalMs) * 0.5;
   }
 }

@@ -21,7 +21,10 @@ class RoundRobin implements Policy {
     for (let step = 1; step <= count; step += 1) {
       const index = (this.cursor + step) % count;
       if (!paths[index].canSend()) continue;
-      if (index === avoid) { fallback = index; continue; }
+      if (index === avoid) {
+        fallback = index;
+        continue;
+      }
       this.cursor = index;
       return index;
     }
@@ -44,7 +47,10 @@ class LeastQueue implements Policy {
       const path = paths[index];
       if (!path.canSend()) continue;
       const load = path.inflight / path.cwnd + (index === avoid ? 2 : 0);
-      if (load < bestLoad) { bestLoad = load; best = index; }
+      if (load < bestLoad) {
+        bestLoad = load;
+        best = index;
+      }
     }
     return best;
   }
@@ -60,7 +66,10 @@ class Weighted implements Policy {
       const path = paths[index];
       if (!path.canSend()) continue;
       const delay = ((path.inflight + 1) * path.payloadBytes) / (path.rate || 1) + (index === avoid ? 1e3 : 0);
-      if (delay < bestDelay) { bestDelay = delay; best = index; }
+      if (delay < bestDelay) {
+        bestDelay = delay;
+        best = index;
+      }
     }
     return best;
   }
@@ -80,10 +89,15 @@ class Failover implements Policy {
 
 export function createPolicy(name: PolicyName | string = 'least-queue'): Policy {
   switch (name) {
-    case 'round-robin': return new RoundRobin();
-    case 'least-queue': return new LeastQueue();
-    case 'weighted': return new Weighted();
-    case 'failover': return new Failover();
-    default: throw new InitiatorError('ERR_AOE_BAD_POLICY', `unknown policy '${name}' (use ${POLICY_NAMES.join(', ')})`);
+    case 'round-robin':
+      return new RoundRobin();
+    case 'least-queue':
+      return new LeastQueue();
+    case 'weighted':
+      return new Weighted();
+    case 'failover':
+      return new Failover();
+    default:
+      throw new InitiatorError('ERR_AOE_BAD_POLICY', `unknown policy '${name}' (use ${POLICY_NAMES.join(', ')})`);
   }
 }

@@ -103,9 +103,10 @@ export class LinkPort {
   flush(): void {
     if (this.sendCount === 0 || this.closed) return;
     const link = this.link;
-    const sent = this.sendSlab !== null && link.sendSlab !== undefined
-      ? link.sendSlab(this.sendSlab, this.sendOffsets, this.sendLengths, this.sendCount)
-      : link.send(this.sendFrames, this.sendLengths, this.sendCount);
+    const sent =
+      this.sendSlab !== null && link.sendSlab !== undefined
+        ? link.sendSlab(this.sendSlab, this.sendOffsets, this.sendLengths, this.sendCount)
+        : link.send(this.sendFrames, this.sendLengths, this.sendCount);
     if (sent >= this.sendCount) {
       this.sendCount = 0;
       return;

@@ -22,13 +22,18 @@ export interface MtuProbeResult {
 /** Does a READ of `sectors` sectors, padded to the same length as its reply, round-trip on this path? */
 async function probeSectors(target: RequestTarget, sectors: number, timeoutMs: number): Promise<boolean> {
   try {
-    const reply = await request(target, Command.Ata, (frame) => {
-      writeAtaRequest(frame, 0, AtaFlag.Extended, sectors, AtaCommand.ReadSectorsExt, 0);
-      // Pad the request to the reply's size so both directions carry a frame of this length.
-      const padded = Math.min(frame.length, ATA_DATA_OFFSET + sectors * SECTOR_SIZE);
-      frame.fill(0, ATA_DATA_OFFSET, padded);
-      return padded;
-    }, { timeoutMs, retries: 1, what: `probe ${sectors} sectors` });
+    const reply = await request(
+      target,
+      Command.Ata,
+      (frame) => {
+        writeAtaRequest(frame, 0, AtaFlag.Extended, sectors, AtaCommand.ReadSectorsExt, 0);
+        // Pad the request to the reply's size so both directions carry a frame of this length.
+        const padded = Math.min(frame.length, ATA_DATA_OFFSET + sectors * SECTOR_SIZE);
+        frame.fill(0, ATA_DATA_OFFSET, padded);
+        return padded;
+      },
+      { timeoutMs, retries: 1, what: `probe ${sectors} sectors` },
+    );
     checkAtaReply(reply, 'probe');
     return reply.length >= ATA_DATA_OFFSET + sectors * SECTOR_SIZE;
   } catch {
@@ -51,7 +56,13 @@ export async function probePathMtu(path: DiscoveredPath, target: RequestTarget, 
     }
   }
   return {
-    interface: path.interface, targetMac: path.targetMac, localMtu: path.mtu, expectedSectors, workingSectors: low,
-    workingPayloadBytes: low * SECTOR_SIZE, impliedMtu: low > 0 ? ATA_DATA_OFFSET - ETHERNET_HEADER_LENGTH + low * SECTOR_SIZE : 0, mismatch: low !== expectedSectors,
+    interface: path.interface,
+    targetMac: path.targetMac,
+    localMtu: path.mtu,
+    expectedSectors,
+    workingSectors: low,
+    workingPayloadBytes: low * SECTOR_SIZE,
+    impliedMtu: low > 0 ? ATA_DATA_OFFSET - ETHERNET_HEADER_LENGTH + low * SECTOR_SIZE : 0,
+    mismatch: low !== expectedSectors,
   };
 }

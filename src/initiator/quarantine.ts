@@ -27,7 +27,10 @@ export class WriteQuarantine {
   onSubmitted(op: Operation, now: number): void {
     for (let index = this.fences.length - 1; index >= 0; index -= 1) {
       const fence = this.fences[index];
-      if (fence.until <= now) { this.fences.splice(index, 1); continue; }
+      if (fence.until <= now) {
+        this.fences.splice(index, 1);
+        continue;
+      }
       if (op.kind !== 'write' || fence.offset >= op.offset + op.length || op.offset >= fence.end) continue;
       op.waitFor += 1;
       this.held.push({ op, until: fence.until });

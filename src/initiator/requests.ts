@@ -42,8 +42,11 @@ function buildFrame(target: RequestTarget, command: number, tag: number, writeAr
  * Retries on timeout; AoE error replies reject with ERR_AOE_<name>; no reply at all rejects with ERR_AOE_TIMEOUT.
  */
 export function request(
-  target: RequestTarget, command: number, writeArgument: ArgumentWriter,
-  options: RequestOptions = {}, accept: (reply: Buffer) => boolean = () => true,
+  target: RequestTarget,
+  command: number,
+  writeArgument: ArgumentWriter,
+  options: RequestOptions = {},
+  accept: (reply: Buffer) => boolean = () => true,
 ): Promise<Buffer> {
   const timeoutMs = options.timeoutMs ?? 250;
   const retries = options.retries ?? 3;
@@ -70,7 +73,12 @@ export function request(
     });
     const attempt = () => {
       if (attempts > retries) {
-        finish(new InitiatorError('ERR_AOE_TIMEOUT', `${what}: no reply from e${target.shelf}.${target.slot} via ${port.link.name} after ${attempts} tries`));
+        finish(
+          new InitiatorError(
+            'ERR_AOE_TIMEOUT',
+            `${what}: no reply from e${target.shelf}.${target.slot} via ${port.link.name} after ${attempts} tries`,
+          ),
+        );
         return;
       }
       const wait = options.maxTimeoutMs ? Math.min(options.maxTimeoutMs, timeoutMs * 2 ** attempts) : timeoutMs;
@@ -84,8 +92,13 @@ export function request(
 
 /** Broadcast (or unicast) a request and collect every reply with its tag for `windowMs`. */
 export function collect(
-  port: LinkPort, command: number, writeArgument: ArgumentWriter,
-  windowMs: number, destination = BROADCAST_MAC, shelf = BROADCAST_SHELF, slot = BROADCAST_SLOT,
+  port: LinkPort,
+  command: number,
+  writeArgument: ArgumentWriter,
+  windowMs: number,
+  destination = BROADCAST_MAC,
+  shelf = BROADCAST_SHELF,
+  slot = BROADCAST_SLOT,
 ): Promise<Buffer[]> {
   const tag = port.allocateControlTag();
   const { frame, length } = buildFrame({ port, mac: destination, shelf, slot }, command, tag, writeArgument);

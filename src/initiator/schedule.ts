@@ -11,11 +11,22 @@ import type { FrameTable } from './frame-table.js';
  * (operations waiting for an overlapping earlier one are skipped; finished ones are dropped from `pending`).
  * Every frame of the call gets the send time `now`: the port sends them together in one native call.
  */
-export function fillWindows(frames: FrameTable, policy: Policy, paths: readonly Path[], retries: RetryQueue, pending: Operation[], lba48: boolean, now: number): void {
+export function fillWindows(
+  frames: FrameTable,
+  policy: Policy,
+  paths: readonly Path[],
+  retries: RetryQueue,
+  pending: Operation[],
+  lba48: boolean,
+  now: number,
+): void {
   while (retries.length > 0 && frames.hasFree()) {
     const at = retries.head;
     const op = retries.op[at] as Operation;
-    if (op.done) { retries.shift(); continue; }
+    if (op.done) {
+      retries.shift();
+      continue;
+    }
     const index = policy.pick(paths, retries.avoid[at]);
     if (index < 0) break;
     const bytes = Math.min(retries.bytes[at], paths[index].payloadBytes);
@@ -28,8 +39,14 @@ export function fillWindows(frames: FrameTable, policy: Policy, paths: readonly 
   let position = 0;
   while (position < pending.length && frames.hasFree()) {
     const op = pending[position];
-    if (op.done || op.issued >= op.length) { pending.splice(position, 1); continue; }
-    if (op.waitFor > 0) { position += 1; continue; }
+    if (op.done || op.issued >= op.length) {
+      pending.splice(position, 1);
+      continue;
+    }
+    if (op.waitFor > 0) {
+      position += 1;
+      continue;
+    }
     const index = policy.pick(paths, -1);
     if (index < 0) break;
     const bytes = Math.min(op.length - op.issued, paths[index].payloadBytes);

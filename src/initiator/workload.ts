@@ -60,10 +60,14 @@ function makeRandom(seed: number): () => number {
 export async function runLoad(device: Device, spec: LoadSpec): Promise<LoadResult> {
   const span = Math.min(device.size, spec.spanBytes ?? device.size);
   const blocks = Math.floor(span / spec.blockSize);
-  if (blocks < 1) throw new InitiatorError('ERR_AOE_RANGE', `a block of ${spec.blockSize} bytes does not fit in the ${span} bytes of ${device.name} under load`);
+  if (blocks < 1)
+    throw new InitiatorError(
+      'ERR_AOE_RANGE',
+      `a block of ${spec.blockSize} bytes does not fit in the ${span} bytes of ${device.name} under load`,
+    );
   const write = spec.pattern.endsWith('write');
   const random = spec.pattern.startsWith('rand');
-  const nextRandom = makeRandom(spec.seed ?? (0x9e3779b9 ^ spec.blockSize ^ spec.queueDepth));
+  const nextRandom = makeRandom(spec.seed ?? 0x9e3779b9 ^ spec.blockSize ^ spec.queueDepth);
   const latencies = new Float64Array(Math.min(8_000_000, Math.max(1024, Math.ceil(spec.seconds * 400_000))));
   let samples = 0;
   let operations = 0;
@@ -86,11 +90,21 @@ export async function runLoad(device: Device, spec: LoadSpec): Promise<LoadResul
   const elapsed = (performance.now() - started) / 1000;
   const after = framesAcked(device);
   const sorted = latencies.subarray(0, samples).sort();
-  const percentileUs = (p: number): number => (samples === 0 ? 0 : Math.round(sorted[Math.min(samples - 1, Math.floor(p * samples))] * 1000));
+  const percentileUs = (p: number): number =>
+    samples === 0 ? 0 : Math.round(sorted[Math.min(samples - 1, Math.floor(p * samples))] * 1000);
   const bytes = operations * spec.blockSize;
   return {
-    pattern: spec.pattern, blockSize: spec.blockSize, queueDepth: spec.queueDepth, seconds: elapsed, operations, bytes,
-    megabytesPerSecond: bytes / 1e6 / elapsed, iops: operations / elapsed, latencyP50Us: percentileUs(0.5), latencyP99Us: percentileUs(0.99),
-    frames: after.frames - before.frames, retransmits: after.retransmits - before.retransmits,
+    pattern: spec.pattern,
+    blockSize: spec.blockSize,
+    queueDepth: spec.queueDepth,
+    seconds: elapsed,
+    operations,
+    bytes,
+    megabytesPerSecond: bytes / 1e6 / elapsed,
+    iops: operations / elapsed,
+    latencyP50Us: percentileUs(0.5),
+    latencyP99Us: percentileUs(0.99),
+    frames: after.frames - before.frames,
+    retransmits: after.retransmits - before.retransmits,
   };
 }

@@ -23,7 +23,9 @@ describe('initiator vs aoeblade, 2 links [netlab]', () => {
   beforeAll(async () => {
     if (!existsSync(aoeblade)) throw new Error(`${aoeblade} missing: run npm run build:ts first`);
     await makeBackingFile(net.lab, file, 256);
-    const child = net.lab.spawn(net.lab.targetNs, [process.execPath, aoeblade, '--log-level', 'warn', '1', '1', 't0,t1', file], { stdio: 'ignore' });
+    const child = net.lab.spawn(net.lab.targetNs, [process.execPath, aoeblade, '--log-level', 'warn', '1', '1', 't0,t1', file], {
+      stdio: 'ignore',
+    });
     if (child.pid) pids.push(child.pid);
     await new Promise((resolve) => setTimeout(resolve, 800));
   }, 60_000);
@@ -91,7 +93,9 @@ describe('initiator vs aoeblade, 2 links [netlab]', () => {
     try {
       const length = 128 * MiB;
       const buffer = Buffer.alloc(length);
-      const reading = (async () => { for (let offset = 0; offset < length; offset += 4 * MiB) await device.readInto(buffer.subarray(offset, offset + 4 * MiB), offset); })();
+      const reading = (async () => {
+        for (let offset = 0; offset < length; offset += 4 * MiB) await device.readInto(buffer.subarray(offset, offset + 4 * MiB), offset);
+      })();
       await new Promise((resolve) => setTimeout(resolve, 100));
       await net.lab.setLinkUp(1, false);
       await reading;
@@ -118,7 +122,9 @@ describe('aoeblade with one link at MTU 9000 and one at 1500 [netlab]', () => {
   beforeAll(async () => {
     await net.lab.setMtu(0, 9000);
     await makeBackingFile(net.lab, file, 256);
-    const child = net.lab.spawn(net.lab.targetNs, [process.execPath, aoeblade, '--log-level', 'warn', '1', '1', 't0,t1', file], { stdio: 'ignore' });
+    const child = net.lab.spawn(net.lab.targetNs, [process.execPath, aoeblade, '--log-level', 'warn', '1', '1', 't0,t1', file], {
+      stdio: 'ignore',
+    });
     if (child.pid) pids.push(child.pid);
     await new Promise((resolve) => setTimeout(resolve, 800));
   }, 60_000);
@@ -131,7 +137,10 @@ describe('aoeblade with one link at MTU 9000 and one at 1500 [netlab]', () => {
     const copy = await runCli('aoe', ['copy', 'aoe:e1.1', out, '--json', '--netns', net.lab.initiatorNs, '-i', 'i0,i1']);
     expect(copy.stderr).toBe('');
     const summary = JSON.parse(copy.stdout);
-    console.log(`[bench] aoeblade 9000+1500 read ${summary.megabytesPerSecond} MB/s`, JSON.stringify(summary.paths.map((path: { frames: number }) => path.frames)));
+    console.log(
+      `[bench] aoeblade 9000+1500 read ${summary.megabytesPerSecond} MB/s`,
+      JSON.stringify(summary.paths.map((path: { frames: number }) => path.frames)),
+    );
     expect(summary.paths.map((path: { payloadBytes: number }) => path.payloadBytes)).toEqual([8704, 1024]);
     expect(summary.paths.every((path: { frames: number }) => path.frames > 0)).toBe(true);
     expect(await sha256File(out)).toBe(await sha256File(file));
@@ -142,7 +151,15 @@ describe('aoeblade with one link at MTU 9000 and one at 1500 [netlab]', () => {
     expect(probe.code).toBe(0);
     expect(probe.stderr).toMatch(/different payloads/);
     const results = JSON.parse(probe.stdout);
-    expect(results.map((result: { interface: string; workingSectors: number; mismatch: boolean }) => [result.interface, result.workingSectors, result.mismatch]))
-      .toEqual([['i0', 17, false], ['i1', 2, false]]);
+    expect(
+      results.map((result: { interface: string; workingSectors: number; mismatch: boolean }) => [
+        result.interface,
+        result.workingSectors,
+        result.mismatch,
+      ]),
+    ).toEqual([
+      ['i0', 17, false],
+      ['i1', 2, false],
+    ]);
   }, 60_000);
 });

@@ -58,7 +58,16 @@ describe('Query Config', () => {
       return reply;
     });
     const info = await queryConfig(target, QUICK);
-    expect(info).toEqual({ shelf: SHELF, slot: SLOT, mac: TARGET, bufferCount: 16, firmwareVersion: 0x4019, sectorCount: 2, aoeVersion: 1, configString: 'rack1' });
+    expect(info).toEqual({
+      shelf: SHELF,
+      slot: SLOT,
+      mac: TARGET,
+      bufferCount: 16,
+      firmwareVersion: 0x4019,
+      sectorCount: 2,
+      aoeVersion: 1,
+      configString: 'rack1',
+    });
     const request = requests[0];
     expect(request.readUIntBE(0, 6)).toBe(TARGET);
     expect(request.readUIntBE(6, 6)).toBe(INITIATOR);
@@ -101,7 +110,16 @@ describe('Mac Mask List', () => {
       writeMaskArg(reply, 0, 1, 0, [{ command: 0, mac: OTHER }]);
       return reply;
     });
-    expect(await maskList(target, [{ command: 'add', mac: OTHER }, { command: 'delete', mac: INITIATOR }], QUICK)).toEqual([OTHER]);
+    expect(
+      await maskList(
+        target,
+        [
+          { command: 'add', mac: OTHER },
+          { command: 'delete', mac: INITIATOR },
+        ],
+        QUICK,
+      ),
+    ).toEqual([OTHER]);
     const request = requests[0];
     expect([request[24], request[25], request[26], request[27]]).toEqual([0, 1, 0, 2]);
     expect([request[29], request.readUIntBE(30, 6), request[37], request.readUIntBE(38, 6)]).toEqual([1, OTHER, 2, INITIATOR]);
@@ -135,7 +153,12 @@ describe('Reserve/Release', () => {
       return reply;
     });
     expect(await reserve(target, [INITIATOR, OTHER], false, QUICK)).toEqual([INITIATOR, OTHER]);
-    expect([requests[0][24], requests[0][25], requests[0].readUIntBE(26, 6), requests[0].readUIntBE(32, 6)]).toEqual([1, 2, INITIATOR, OTHER]);
+    expect([requests[0][24], requests[0][25], requests[0].readUIntBE(26, 6), requests[0].readUIntBE(32, 6)]).toEqual([
+      1,
+      2,
+      INITIATOR,
+      OTHER,
+    ]);
   });
 
   it('a reply announcing more MACs than it carries is ERR_AOE_SHORT_FRAME', async () => {

@@ -38,7 +38,9 @@ describe('discovery', () => {
 
   it('rejects an unknown device with ERR_AOE_NOT_FOUND and a bad name with ERR_AOE_BAD_DEVICE', async () => {
     const rig = rigWith();
-    await expect(openDevice('e9.9', { links: rig.initiatorLinks, discoverTimeoutMs: 20 })).rejects.toMatchObject({ code: 'ERR_AOE_NOT_FOUND' });
+    await expect(openDevice('e9.9', { links: rig.initiatorLinks, discoverTimeoutMs: 20 })).rejects.toMatchObject({
+      code: 'ERR_AOE_NOT_FOUND',
+    });
     await expect(openDevice('disk1', { links: rig.initiatorLinks })).rejects.toMatchObject({ code: 'ERR_AOE_BAD_DEVICE' });
   });
 });
@@ -163,7 +165,8 @@ describe('paths', () => {
     expect(sha256(rig.disk.subarray(0, data.length))).toBe(sha256(data));
     // Loss events a doubling RTO apart: keep traffic flowing until the path is declared down.
     const until = Date.now() + 3000;
-    while (device.stats().paths[1].state === 'up' && Date.now() < until) expect(sha256(await device.read(0, MiB))).toBe(sha256(data.subarray(0, MiB)));
+    while (device.stats().paths[1].state === 'up' && Date.now() < until)
+      expect(sha256(await device.read(0, MiB))).toBe(sha256(data.subarray(0, MiB)));
     expect(device.stats().paths[1].downEvents).toBe(1);
     expect(device.stats().paths[1].state).toBe('down');
   });
@@ -172,7 +175,12 @@ describe('paths', () => {
     const before = process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
     let silent = false;
     const rig = rigWith({ target: { drop: () => silent } });
-    const device = await openDevice('e1.1', { links: rig.initiatorLinks, discoverTimeoutMs: 20, deadlineMs: 300, tuning: { initialRtoMs: 20, minRtoMs: 5 } });
+    const device = await openDevice('e1.1', {
+      links: rig.initiatorLinks,
+      discoverTimeoutMs: 20,
+      deadlineMs: 300,
+      tuning: { initialRtoMs: 20, minRtoMs: 5 },
+    });
     silent = true;
     const started = Date.now();
     await expect(device.read(0, 65536)).rejects.toMatchObject({ code: 'ERR_AOE_DEADLINE' });
@@ -193,14 +201,19 @@ describe('target budget', () => {
     const targetLink = hub.attach('t0', { receiveSlots: 256 });
     const disk = randomBytes(4 * MiB);
     startFakeTarget(targetLink, { shelf: 1, slot: 1, disk, bufferCount: 8 });
-    cleanup.push(async () => { for (const link of [...links, targetLink]) await link.close(); });
+    cleanup.push(async () => {
+      for (const link of [...links, targetLink]) await link.close();
+    });
     const device = await openDevice('e1.1', { links, discoverTimeoutMs: 30 });
     cleanup.push(() => device.close());
     expect(device.paths).toHaveLength(2);
     expect(device.paths[0].budget).toBe(device.paths[1].budget);
     let peak = 0;
     let reading = true;
-    const sample = () => { peak = Math.max(peak, device.paths[0].inflight + device.paths[1].inflight); if (reading) setImmediate(sample); };
+    const sample = () => {
+      peak = Math.max(peak, device.paths[0].inflight + device.paths[1].inflight);
+      if (reading) setImmediate(sample);
+    };
     sample();
     expect(sha256(await device.read(0, disk.length))).toBe(sha256(disk));
     reading = false;

@@ -44,7 +44,10 @@ export function startFakeTarget(link: Link, options: FakeTargetOptions) {
       const slot = frame[18];
       if (!((shelf === options.shelf || shelf === 0xffff) && (slot === options.slot || slot === 0xff))) continue;
       counters.requests += 1;
-      if (options.drop?.(frame)) { counters.dropped += 1; continue; }
+      if (options.drop?.(frame)) {
+        counters.dropped += 1;
+        continue;
+      }
       const reply = answer(frame, options, counters, link, sectorCount);
       if (!reply) continue;
       if (options.lateEvery && frame[19] === 0 && ++ataReplies % options.lateEvery === 0) {
@@ -55,7 +58,10 @@ export function startFakeTarget(link: Link, options: FakeTargetOptions) {
       }
       out.push(reply);
       lengths.push(Math.max(60, reply.length));
-      if (options.duplicate && frame[19] === 0) { out.push(reply); lengths.push(Math.max(60, reply.length)); }
+      if (options.duplicate && frame[19] === 0) {
+        out.push(reply);
+        lengths.push(Math.max(60, reply.length));
+      }
     }
     if (out.length === 0) return;
     const frames = out.map((frame) => (frame.length < 60 ? Buffer.concat([frame, Buffer.alloc(60 - frame.length)]) : frame));
@@ -66,7 +72,13 @@ export function startFakeTarget(link: Link, options: FakeTargetOptions) {
   return { counters, stop: () => link.onFrames(() => {}) };
 }
 
-function answer(frame: Buffer, options: FakeTargetOptions, counters: { reads: number; writes: number; flushes: number }, link: Link, sectorCount: number): Buffer | undefined {
+function answer(
+  frame: Buffer,
+  options: FakeTargetOptions,
+  counters: { reads: number; writes: number; flushes: number },
+  link: Link,
+  sectorCount: number,
+): Buffer | undefined {
   const command = frame[19];
   let reply: Buffer;
   if (command === 1) {
@@ -109,7 +121,16 @@ function answer(frame: Buffer, options: FakeTargetOptions, counters: { reads: nu
         frame.copy(options.disk, start, 36, 36 + sectors * 512);
       }
     } else if (ataCommand === 0xec) {
-      buildIdentify({ serial: 'FAKE0001', firmware: 'fake', model: 'aoekit fake target', sectors: options.identifySectors ?? options.disk.length / 512 }, reply, 36);
+      buildIdentify(
+        {
+          serial: 'FAKE0001',
+          firmware: 'fake',
+          model: 'aoekit fake target',
+          sectors: options.identifySectors ?? options.disk.length / 512,
+        },
+        reply,
+        36,
+      );
     } else if (ataCommand === 0xe7 || ataCommand === 0xea) {
       counters.flushes += 1;
       const error = options.flushError?.(ataCommand) ?? 0;

@@ -34,7 +34,10 @@ describe('FLUSH errors reach the caller', () => {
   it('a FLUSH EXT that fails with an I/O error (UNC) is an error and is never retried as FLUSH CACHE', async () => {
     const { device, sent } = await deviceWithFlushAnswers({ ext: [UNC], legacy: [] });
     await device.write(0, Buffer.alloc(4096, 1));
-    const failure = await device.flush().then(() => undefined, (error: unknown) => error);
+    const failure = await device.flush().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toMatchObject({ code: 'ERR_ATA_UNC' });
     expect((failure as Error).message).toMatch(/FLUSH failed.*I\/O error/);
     expect(sent).toEqual({ ext: 1, legacy: 0 });

@@ -84,7 +84,8 @@ describe('LinkPort.flush', () => {
     const { a, t1, paths } = setup();
     const received: Buffer[] = [];
     t1.onFrames((slab, stride, lengths, count) => {
-      for (let index = 0; index < count; index += 1) received.push(Buffer.from(slab.subarray(index * stride, index * stride + lengths[index])));
+      for (let index = 0; index < count; index += 1)
+        received.push(Buffer.from(slab.subarray(index * stride, index * stride + lengths[index])));
     });
     const sendSlab = vi.spyOn(a, 'sendSlab');
     const send = vi.spyOn(a, 'send');

@@ -36,7 +36,10 @@ describe('one identity per device', () => {
 
   it('I/O on a device whose paths lead to different disks refuses with ERR_AOE_CONFLICT naming both paths', async () => {
     const initiators = twoTargets({ disk: Buffer.alloc(64 * MiB) }, { disk: Buffer.alloc(MiB) });
-    const failure = await openDevice('e1.1', { links: initiators, discoverTimeoutMs: 50 }).then(() => undefined, (error: unknown) => error);
+    const failure = await openDevice('e1.1', { links: initiators, discoverTimeoutMs: 50 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toMatchObject({ code: 'ERR_AOE_CONFLICT' });
     const message = (failure as Error).message;
     expect(message).toContain('i0 -> 02:00:00:00:02:00');
@@ -46,7 +49,10 @@ describe('one identity per device', () => {
   });
 
   it('same size but different config strings are different disks too', async () => {
-    const initiators = twoTargets({ disk: Buffer.alloc(MiB), configString: 'rack1 disk1' }, { disk: Buffer.alloc(MiB), configString: 'rack2 disk7' });
+    const initiators = twoTargets(
+      { disk: Buffer.alloc(MiB), configString: 'rack1 disk1' },
+      { disk: Buffer.alloc(MiB), configString: 'rack2 disk7' },
+    );
     await expect(openDevice('e1.1', { links: initiators, discoverTimeoutMs: 50 })).rejects.toMatchObject({ code: 'ERR_AOE_CONFLICT' });
   });
 

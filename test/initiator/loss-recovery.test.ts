@@ -75,11 +75,15 @@ describe('stalls', () => {
     const before = device.stats();
     const reading = device.read(0, 8 * MiB);
     // Block for 60 ms (like a descheduled process) with the first window sent and not yet delivered.
-    await new Promise<void>((resolve) => setImmediate(() => {
-      const until = performance.now() + 60;
-      while (performance.now() < until) { /* busy */ }
-      resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        const until = performance.now() + 60;
+        while (performance.now() < until) {
+          /* busy */
+        }
+        resolve();
+      }),
+    );
     await reading;
     const after = device.stats();
     expect(after.paths[0].rtoMs).toBeLessThan(60);
@@ -95,7 +99,8 @@ describe('reordering', () => {
     // Sequential 64 KiB writes keep the event loop responsive, so a held reply is late by about lateMs and no more.
     for (let offset = 0; offset < data.length; offset += 64 * 1024) await device.write(offset, data.subarray(offset, offset + 64 * 1024));
     const back = Buffer.alloc(data.length);
-    for (let offset = 0; offset < data.length; offset += 64 * 1024) await device.readInto(back.subarray(offset, offset + 64 * 1024), offset);
+    for (let offset = 0; offset < data.length; offset += 64 * 1024)
+      await device.readInto(back.subarray(offset, offset + 64 * 1024), offset);
     expect(sha256(back)).toBe(sha256(data));
     expect(sha256(rig.disk.subarray(0, data.length))).toBe(sha256(data));
     const late = targets.reduce((sum, target) => sum + target.counters.late, 0);
@@ -126,7 +131,10 @@ describe('duplicate-write safety', () => {
       drop: (frame) => {
         if (frame[19] !== 0 || frame[27] !== 0x34) return false;
         arrivals.push({ at: performance.now(), pattern: frame[36] });
-        if (!state.dropped && frame[36] === 0xaa && frame.readUIntLE(28, 6) === 0) { state.dropped = true; return true; }
+        if (!state.dropped && frame[36] === 0xaa && frame.readUIntLE(28, 6) === 0) {
+          state.dropped = true;
+          return true;
+        }
         return false;
       },
     });

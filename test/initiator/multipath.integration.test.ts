@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useLab } from '../helpers/lab.js';
 import { makeBackingFile, removeFiles, runCli, sha256File, startVblades, stopPids } from './vblade-helpers.js';
 
-const MiB = 1024 * 1024;
-
-interface CopySummary { bytes: number; megabytesPerSecond: number; paths: Array<{ interface: string; payloadBytes: number; frames: number; share: number; retransmits: number }> }
+interface CopySummary {
+  bytes: number;
+  megabytesPerSecond: number;
+  paths: Array<{ interface: string; payloadBytes: number; frames: number; share: number; retransmits: number }>;
+}
 
 describe('one link at MTU 9000, one at 1500 [netlab]', () => {
   const net = useLab({ links: 2 });
@@ -27,7 +29,9 @@ describe('one link at MTU 9000, one at 1500 [netlab]', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/MTU mismatch/);
     const [device] = JSON.parse(result.stdout);
-    const payloads = Object.fromEntries(device.paths.map((path: { interface: string; payloadBytes: number }) => [path.interface, path.payloadBytes]));
+    const payloads = Object.fromEntries(
+      device.paths.map((path: { interface: string; payloadBytes: number }) => [path.interface, path.payloadBytes]),
+    );
     expect(payloads).toEqual({ i0: 8704, i1: 1024 });
   }, 30_000);
 

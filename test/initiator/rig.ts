@@ -26,7 +26,10 @@ export function createRig(options: RigOptions = {}) {
     return startFakeTarget(target, { shelf: 1, slot: 1, disk, ...options.target });
   });
   return {
-    disk, initiatorLinks, targetLinks, targets,
+    disk,
+    initiatorLinks,
+    targetLinks,
+    targets,
     async close() {
       for (const link of [...initiatorLinks, ...targetLinks]) await link.close();
     },

@@ -2,7 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  discoverOnLinks, flushCache, maskList, openDevice, queryConfig, reserve, setConfig, withDeviceTargets, probePathMtu,
+  discoverOnLinks,
+  flushCache,
+  maskList,
+  openDevice,
+  queryConfig,
+  reserve,
+  setConfig,
+  withDeviceTargets,
+  probePathMtu,
 } from '../../src/initiator/index.js';
 import { MemoryHub, type MemoryLink } from '../../src/link/memory-link.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -22,11 +30,22 @@ async function rig(options: { mtus?: number[]; lossRate?: number; size?: number 
   const targetLinks: Record<string, MemoryLink> = {};
   mtus.forEach((mtu, index) => {
     const hub = new MemoryHub({ seed: 11 + index });
-    initiatorLinks.push(hub.attach(`i${index}`, { mac: 0x020000000100 + index, mtu, impairment: { lossRate: options.lossRate ?? 0 }, receiveSlots: 256 }));
-    targetLinks[`t${index}`] = hub.attach(`t${index}`, { mac: 0x020000000200 + index, mtu, impairment: { lossRate: options.lossRate ?? 0 }, receiveSlots: 256 });
+    initiatorLinks.push(
+      hub.attach(`i${index}`, { mac: 0x020000000100 + index, mtu, impairment: { lossRate: options.lossRate ?? 0 }, receiveSlots: 256 }),
+    );
+    targetLinks[`t${index}`] = hub.attach(`t${index}`, {
+      mac: 0x020000000200 + index,
+      mtu,
+      impairment: { lossRate: options.lossRate ?? 0 },
+      receiveSlots: 256,
+    });
   });
   const store = new MemoryStore(options.size ?? 8 * MiB);
-  const target: Target = createTarget({ exports: [{ shelf: 2, slot: 3, store, interfaces: Object.keys(targetLinks), bufferCount: 32 }], links: targetLinks, announce: false });
+  const target: Target = createTarget({
+    exports: [{ shelf: 2, slot: 3, store, interfaces: Object.keys(targetLinks), bufferCount: 32 }],
+    links: targetLinks,
+    announce: false,
+  });
   await target.start();
   cleanup.push(async () => {
     await target.stop();
@@ -78,12 +97,16 @@ describe('initiator x target engine (MemoryHub)', () => {
     expect(device.stats().retransmits).toBe(0);
   });
 
-  it('probe-mtu finds each path\'s working payload', async () => {
+  it("probe-mtu finds each path's working payload", async () => {
     const { initiatorLinks } = await rig({ mtus: [9000, 1500] });
     const [device] = await discoverOnLinks(initiatorLinks, { timeoutMs: 30, skipIdentify: true });
     const results = await withDeviceTargets('e2.3', { links: initiatorLinks, timeoutMs: 30, everyPath: true }, async (_found, handles) =>
-      Promise.all(handles.map((handle) => probePathMtu(handle.path, handle.target, 50))));
+      Promise.all(handles.map((handle) => probePathMtu(handle.path, handle.target, 50))),
+    );
     expect(device.paths).toHaveLength(2);
-    expect(results.map((result) => [result.workingSectors, result.mismatch])).toEqual([[17, false], [2, false]]);
+    expect(results.map((result) => [result.workingSectors, result.mismatch])).toEqual([
+      [17, false],
+      [2, false],
+    ]);
   });
 });

@@ -8,7 +8,10 @@ const INITIATOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 /** Each rule is one way the data path used to decode frames by hand (issue 12). */
 const RULES: { name: string; pattern: RegExp }[] = [
-  { name: 'Buffer number accessor (use a src/wire accessor)', pattern: /\.(read|write)(U?Int(8|16|32|BE|LE)|BigU?Int64|Float|Double)\w*\s*\(/ },
+  {
+    name: 'Buffer number accessor (use a src/wire accessor)',
+    pattern: /\.(read|write)(U?Int(8|16|32|BE|LE)|BigU?Int64|Float|Double)\w*\s*\(/,
+  },
   { name: 'indexing a frame buffer (use a src/wire accessor)', pattern: /\b(frame|slab|reply|buf|header|packet)\s*\[/ },
   { name: 'index with a byte offset (`[x + 6]`)', pattern: /\[[^[\]]*[+-]\s*\d+\s*\]/ },
   { name: 'literal byte offset as index (`x[14]`)', pattern: /\w\s*\[\s*\d{2,}\s*\]/ },
@@ -18,17 +21,17 @@ const RULES: { name: string; pattern: RegExp }[] = [
 
 /** The source with comments blanked out (line numbers kept), so prose about byte offsets is not flagged. */
 function withoutComments(source: string): string {
-  return source
-    .replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ' '))
-    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+  return source.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ' ')).replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
 
 /** `file:line: rule: code` for every line of `source` that breaks a rule. */
 function violations(file: string, source: string): string[] {
   const found: string[] = [];
-  withoutComments(source).split('\n').forEach((line, index) => {
-    for (const rule of RULES) if (rule.pattern.test(line)) found.push(`${file}:${index + 1}: ${rule.name}: ${line.trim()}`);
-  });
+  withoutComments(source)
+    .split('\n')
+    .forEach((line, index) => {
+      for (const rule of RULES) if (rule.pattern.test(line)) found.push(`${file}:${index + 1}: ${rule.name}: ${line.trim()}`);
+    });
   return found;
 }
 

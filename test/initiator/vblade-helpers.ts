@@ -8,15 +8,24 @@ import type { Lab } from '../../tools/lab/netlab.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run dist/cli/<bin>.js (built by `npm run build:ts`) with argv; never rejects. */
 export function runCli(bin: 'aoe' | 'aoe-discover', argv: string[], timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [`${root}dist/cli/${bin}.js`, ...argv], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [`${root}dist/cli/${bin}.js`, ...argv],
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -24,7 +33,9 @@ export function sha256File(path: string, start = 0, length?: number): Promise<st
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(path, { start, end: length === undefined ? undefined : start + length - 1 })
-      .on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
   });
 }
 
@@ -38,7 +49,10 @@ export async function makeBackingFile(lab: Lab, path: string, mebibytes: number)
 export async function startVblades(lab: Lab, file: string, shelf = 1, slot = 1): Promise<number[]> {
   const pids: number[] = [];
   lab.links.forEach((link, index) => {
-    const argv = index === 0 ? ['vblade', '-b', '16', String(shelf), String(slot), link.targetIf, file] : ['vblade', String(shelf), String(slot), link.targetIf, file];
+    const argv =
+      index === 0
+        ? ['vblade', '-b', '16', String(shelf), String(slot), link.targetIf, file]
+        : ['vblade', String(shelf), String(slot), link.targetIf, file];
     const child = lab.spawn(lab.targetNs, argv, { stdio: 'ignore' });
     if (child.pid) pids.push(child.pid);
   });
@@ -48,7 +62,11 @@ export async function startVblades(lab: Lab, file: string, shelf = 1, slot = 1):
 
 export function stopPids(pids: number[]): void {
   for (const pid of pids) {
-    try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
   }
 }
 

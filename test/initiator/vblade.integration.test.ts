@@ -47,7 +47,10 @@ describe('initiator vs vblade, 2 links [netlab]', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout);
-    console.log(`[bench] vblade 2x1500 read ${summary.megabytesPerSecond} MB/s`, summary.paths.map((path: { frames: number; retransmits: number }) => `${path.frames}/${path.retransmits}`).join(' '));
+    console.log(
+      `[bench] vblade 2x1500 read ${summary.megabytesPerSecond} MB/s`,
+      summary.paths.map((path: { frames: number; retransmits: number }) => `${path.frames}/${path.retransmits}`).join(' '),
+    );
     expect(summary.bytes).toBe(EXPORT_MIB * MiB);
     expect(await sha256File(out)).toBe(await sha256File(file));
     expect(summary.paths.every((path: { frames: number }) => path.frames > 0)).toBe(true);
@@ -71,7 +74,9 @@ describe('initiator vs vblade, 2 links [netlab]', () => {
       device.on('path-up', () => events.push({ kind: 'up', at: Date.now() }));
       const length = 128 * MiB;
       const buffer = Buffer.alloc(length);
-      const reading = (async () => { for (let offset = 0; offset < length; offset += 4 * MiB) await device.readInto(buffer.subarray(offset, offset + 4 * MiB), offset); })();
+      const reading = (async () => {
+        for (let offset = 0; offset < length; offset += 4 * MiB) await device.readInto(buffer.subarray(offset, offset + 4 * MiB), offset);
+      })();
       await new Promise((resolve) => setTimeout(resolve, 150));
       await net.lab.setLinkUp(1, false, 'initiator'); // vblade exits on ENETDOWN, so only the initiator end goes down
       await reading;
@@ -86,9 +91,15 @@ describe('initiator vs vblade, 2 links [netlab]', () => {
       }
       const back = Date.now();
       await new Promise<void>((resolve, reject) => {
-        if (device.stats().paths[1].state === 'up') { resolve(); return; }
+        if (device.stats().paths[1].state === 'up') {
+          resolve();
+          return;
+        }
         const timer = setTimeout(() => reject(new Error('path did not come back within 2 s')), 2000 + (back - upAt));
-        device.once('path-up', () => { clearTimeout(timer); resolve(); });
+        device.once('path-up', () => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
       expect(device.stats().paths.every((path) => path.state === 'up')).toBe(true);
     } finally {
@@ -114,7 +125,12 @@ describe('initiator vs vblade, 2 links [netlab]', () => {
 });
 
 function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function sha256(data: Buffer): string {
