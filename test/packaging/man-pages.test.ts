@@ -10,6 +10,7 @@ const PROGRAMS = ['aoeblade', 'aoe', 'aoe-discover'] as const;
 const AOE_SUBCOMMANDS = [
   ...execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'aoe.js'), '--help'], { encoding: 'utf8' })
     .split(/^Commands:$/m)[1]
+    .split(/\n\s*\n/)[0] // the command list ends at the first blank line (examples follow)
     .matchAll(/^ {2}([a-z][a-z-]*)\b/gm),
 ]
   .map((match) => match[1])
