@@ -1,8 +1,10 @@
 // Request merging for stores with slab I/O (buffered files): contiguous READs / WRITEs of one receive batch become one preadv / pwritev.
 import type { BlockStore } from '../store/block-store.js';
-import { ATA_DATA_OFFSET } from '../wire/constants.js';
+import * as constants from '../wire/constants.js';
 import type { ExportRuntime } from './export.js';
 import type { ReplyFrame } from './reply-pool.js';
+
+const DATA = constants.ATA_DATA_OFFSET; // A module-level copy: V8 re-checks an imported binding at each use in optimized code (bench/initiator-hot-path.mjs).
 
 /** Most frames merged into one system call (well under IOV_MAX = 1024). */
 const MAX_RUN = 256;
@@ -39,13 +41,13 @@ export class RequestMerger {
   /** Queue a READ of `bytes` at byte `position` into the reply frame's data area. */
   read(runtime: ExportRuntime, reply: ReplyFrame, bytes: number, position: number): void {
     this.join(runtime, false, position, reply.pool);
-    this.append(reply, reply.offset + ATA_DATA_OFFSET, bytes, position);
+    this.append(reply, reply.offset + DATA, bytes, position);
   }
 
   /** Queue a WRITE of the payload at slab[offset + 36 ..], which stays valid until the batch ends. */
   write(runtime: ExportRuntime, reply: ReplyFrame, slab: Buffer, offset: number, bytes: number, position: number): void {
     this.join(runtime, true, position, slab);
-    this.append(reply, offset + ATA_DATA_OFFSET, bytes, position);
+    this.append(reply, offset + DATA, bytes, position);
   }
 
   /** Execute the pending run (call before anything that must observe its effects, and at the end of each batch). */

@@ -34,6 +34,11 @@ export class LatencyHistogram {
 
   /** Record one request that took `milliseconds` (a difference of two performance.now() readings). */
   observe(milliseconds: number): void {
+    this.observeMany(milliseconds, 1);
+  }
+
+  /** Record `count` requests that each took `milliseconds` (the replies of one receive batch leaving together). */
+  observeMany(milliseconds: number, count: number): void {
     const micros = milliseconds * 1000;
     let index: number;
     if (!(micros > FIRST_BOUND_MICROS)) index = 0;
@@ -42,9 +47,9 @@ export class LatencyHistogram {
       // The smallest i with micros <= 8 * 2^i: the bit length of ceil(micros / 8) - 1.
       index = 32 - Math.clz32(Math.ceil(micros / FIRST_BOUND_MICROS) - 1);
     }
-    this.counts[index]++;
-    this.count++;
-    this.sumMilliseconds += Math.max(milliseconds, 0);
+    this.counts[index] += count;
+    this.count += count;
+    this.sumMilliseconds += Math.max(milliseconds, 0) * count;
   }
 
   snapshot(): LatencySnapshot {

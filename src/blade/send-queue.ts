@@ -1,10 +1,13 @@
 // Batches a NIC's finished reply frames into one link.send() per tick and retries refused frames with backoff (never exits).
 import { performance } from 'node:perf_hooks';
 import type { Link } from '../link/link.js';
-import { ETHERNET_MIN_FRAME } from '../wire/constants.js';
+import * as constants from '../wire/constants.js';
 import type { ExportRuntime } from './export.js';
+import type { LatencyHistogram } from './latency.js';
 import type { NicCounters } from './stats.js';
 
+// A module-level copy: V8 re-checks an imported binding at each use in optimized code (bench/initiator-hot-path.mjs).
+const MIN_FRAME = constants.ETHERNET_MIN_FRAME;
 const RETRY_MAX_DELAY_MS = 64;
 /** After this many refused sends in a row (~4 s at the max delay) the queued replies are dropped; initiators retransmit. */
 const RETRY_GIVE_UP = 70;
@@ -62,9 +65,9 @@ export class SendQueue<T extends QueuedFrame> {
    * `work` is what the reply counts toward the early flush: its length, or more for a reply that acknowledges data.
    */
   push(slot: T, length: number, work = length): void {
-    if (length < ETHERNET_MIN_FRAME) {
-      slot.frame.fill(0, length, ETHERNET_MIN_FRAME);
-      length = ETHERNET_MIN_FRAME;
+    if (length < MIN_FRAME) {
+      slot.frame.fill(0, length, MIN_FRAME);
+      length = MIN_FRAME;
     }
     const index = this.count++;
     this.frames[index] = slot.frame;
@@ -105,8 +108,12 @@ export class SendQueue<T extends QueuedFrame> {
         : link.send(this.frames, this.lengths, count);
     const accepted = Math.max(0, Math.min(count, sent));
     const counters = this.counters;
-    // One clock read per send batch times every reply in it (LatencyHistogram).
+    // One clock read per send batch times every reply in it (LatencyHistogram). Replies of one receive batch share
+    // their arrival time, so a run of them (same export, same arrival) is observed once, with its length.
     const now = accepted > 0 ? performance.now() : 0;
+    let runHistogram: LatencyHistogram | null = null;
+    let runArrivedAt = -1;
+    let runLength = 0;
     for (let i = 0; i < accepted; i++) {
       const slot = this.slots[i];
       const length = this.lengths[i];
@@ -116,10 +123,20 @@ export class SendQueue<T extends QueuedFrame> {
       if (runtime !== null) {
         runtime.counters.framesOut++;
         runtime.counters.bytesOut += length;
-        if (slot.arrivedAt >= 0) runtime.latency.observe(now - slot.arrivedAt);
+        const arrivedAt = slot.arrivedAt;
+        if (arrivedAt >= 0) {
+          if (arrivedAt === runArrivedAt && runtime.latency === runHistogram) runLength++;
+          else {
+            if (runHistogram !== null) runHistogram.observeMany(now - runArrivedAt, runLength);
+            runHistogram = runtime.latency;
+            runArrivedAt = arrivedAt;
+            runLength = 1;
+          }
+        }
       }
       this.release(slot);
     }
+    if (runHistogram !== null) runHistogram.observeMany(now - runArrivedAt, runLength);
     if (accepted === count) {
       this.count = 0;
       this.work = 0;
