@@ -27,7 +27,10 @@ export function limitOf(median: Median, cpus: number): Limit {
       ? values.megabytesPerSecond / (median.links * lineRate)
       : undefined;
   let limit: string;
+  const threads = Number(/-w(\d+)$/.exec(median.target)?.[1] ?? 1);
   if (linkShare !== undefined && linkShare >= 0.9) limit = 'link rate (tbf 1 Gbit/s per link)';
+  else if (threads > 1 && targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus)
+    limit = `both cores (aoeblade's ${threads} threads + initiator + kernel softirq on ${cpus} CPUs)`;
   else if (targetCores >= PROCESS_SATURATED && targetCores >= initiatorCores) limit = `target CPU (${median.target} event loop, one core)`;
   else if (initiatorCores >= PROCESS_SATURATED) limit = 'initiator CPU (client event loop, one core)';
   else if (targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus)

@@ -13,6 +13,7 @@ import { runInitiatorOverhead } from './initiator-overhead.js';
 import { writeBenchmarksMarkdown } from './markdown.js';
 import { mergeResults } from './merge.js';
 import { runMultipath } from './multipath.js';
+import { runScaling } from './scaling.js';
 import { runNbdBacked } from './nbd-backed.js';
 import { nextLabPrefix, noiseGuardOf, parseBenchArgs } from './options.js';
 import { killClients } from './processes.js';
@@ -93,6 +94,7 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
     }
   }
   if (wanted('multipath')) await runMultipath(options, { ...hooks, makeBacking: (prefix) => makeBacking(prefix, options.sizeMiB) });
+  if (wanted('scaling')) await runScaling(options, { ...hooks, makeBacking: (prefix) => makeBacking(prefix, options.sizeMiB) });
   const medians = computeMedians(runs);
   return {
     machine: machineInfo(),

@@ -4,6 +4,7 @@ import { MedianIndex } from './analysis.js';
 import { limitOf } from './limits.js';
 import { DEFAULT_NOISE_LIMIT_CORES, DEFAULT_NOISE_RETRIES } from './noise.js';
 import { noiseSummary, formatNumber as num, runsCell } from './report.js';
+import { scalingSection } from './scaling-report.js';
 import type { BenchResults, Median } from './types.js';
 
 export const ANALYSIS_BEGIN = '<!-- analysis:begin (hand-written; `npm run bench` keeps this block) -->';
@@ -275,6 +276,10 @@ ${initiatorSection(results)}
 ## (e) NBD-backed export against ram:, one unshaped link
 
 ${nbdSection(results)}
+
+## (f) aoeblade worker threads, tbf ${options.rate} per link, sequential read
+
+${scalingSection(results)}
 
 ## Goals
 

@@ -14,12 +14,14 @@ export interface ParsedBenchArgs {
   merge: boolean;
 }
 
-export const BENCH_USAGE = `usage: node dist-tools/bench/main.js [target|multipath|transport|initiator|nbd ...] [options]
+export const BENCH_USAGE = `usage: node dist-tools/bench/main.js [target|multipath|transport|initiator|nbd|scaling ...] [options]
   --runs N           repetitions per measurement, median reported (default 3; --quick: 1)
   --seconds N        seconds per workload run (default 5; --quick: 1)
   --mtu LIST         MTUs, comma separated (default 1500,9000)
   --links LIST       multipath link counts (default 1,2,3,4; --quick: 1,2)
-  --rate RATE        tbf rate per link for multipath (default 1gbit)
+  --rate RATE        tbf rate per link for multipath and scaling (default 1gbit)
+  --workers N        aoeblade worker threads in (a)-(d) (default 1)
+  --max-workers N    scaling (e): aoeblade with 1..N worker threads (default 2)
   --size-mib N       backing file / RAM disk size in MiB (default 512; --quick: 64)
   --buffers N        buffer count both targets advertise (-b, default 16)
   --nbd-buffers N    buffer count of both targets in the nbd scenario (default 64)
@@ -111,6 +113,12 @@ export function parseBenchArgs(argv: string[], root: string): ParsedBenchArgs {
         break;
       case '--rate':
         options.rate = next() ?? fail('--rate needs a value');
+        break;
+      case '--workers':
+        options.workers = Math.round(positiveNumber(next(), '--workers'));
+        break;
+      case '--max-workers':
+        options.maxWorkers = Math.round(positiveNumber(next(), '--max-workers'));
         break;
       case '--size-mib':
         options.sizeMiB = Math.round(positiveNumber(next(), '--size-mib'));

@@ -25,6 +25,8 @@ export interface TargetOptions {
   bufferCount: number;
   /** Extra node flags for aoeblade (e.g. --cpu-prof, --cpu-prof-dir=...). */
   nodeFlags?: string[];
+  /** aoeblade's worker threads (--workers); default 1. */
+  workers?: number;
 }
 
 export interface RunningTarget {
@@ -88,6 +90,8 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
       String(options.bufferCount),
       '--log-level',
       'info',
+      '--workers',
+      String(options.workers ?? 1),
       String(options.shelf),
       String(options.slot),
       options.interfaces.join(','),

@@ -50,8 +50,10 @@ export async function measureTarget(
   run: number,
   keyPrefix: string,
   shaped: boolean,
+  workers?: number,
 ): Promise<void> {
   const measurement: Measurement = {
+    workers: workers ?? context.options.workers,
     scenario,
     kind,
     label,
@@ -79,6 +81,8 @@ interface Measurement {
   run: number;
   keyPrefix: string;
   shaped: boolean;
+  /** aoeblade's worker threads. */
+  workers: number | undefined;
 }
 
 async function measureOnce(context: ScenarioContext, measurement: Measurement, attempt: number): Promise<UnguardedRun[] | undefined> {
@@ -96,6 +100,7 @@ async function measureOnce(context: ScenarioContext, measurement: Measurement, a
       backing,
       bufferCount: options.bufferCount,
       nodeFlags: profileFlags(options, `${who}-target`),
+      workers: measurement.workers,
     });
   } catch (error) {
     context.fail(`${who} ${runName}: cannot start ${kind}: ${(error as Error).message}`);

@@ -1,8 +1,8 @@
 // Shapes shared by the benchmark scenarios, the runner and the report: options, raw runs, medians, goals.
 import type { WorkloadResult } from './workload.js';
 
-export type ScenarioName = 'target' | 'multipath' | 'transport' | 'initiator' | 'nbd';
-export const SCENARIOS: readonly ScenarioName[] = ['target', 'multipath', 'transport', 'initiator', 'nbd'];
+export type ScenarioName = 'target' | 'multipath' | 'transport' | 'initiator' | 'nbd' | 'scaling';
+export const SCENARIOS: readonly ScenarioName[] = ['target', 'multipath', 'transport', 'initiator', 'nbd', 'scaling'];
 
 export interface BenchOptions {
   scenarios: ScenarioName[];
@@ -33,6 +33,10 @@ export interface BenchOptions {
   noiseRetries?: number;
   /** Labs are named this + pid + counter (--lab-prefix, or AOEKIT_LAB_PREFIX); undefined = the lab's default 'ak' prefix. */
   labPrefix?: string;
+  /** Worker threads of aoeblade in scenarios (a)-(d) (--workers; default 1). Scenario (e) runs 1..--max-workers. */
+  workers?: number;
+  /** Scenario (e) measures aoeblade with 1 up to this many worker threads (--max-workers; default 2). */
+  maxWorkers?: number;
 }
 
 /** One measured run. `scenario`+`key` identify the group its median belongs to. */

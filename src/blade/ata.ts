@@ -69,7 +69,7 @@ export function decodeAta(registers: AtaRegisters, slab: Buffer, offset: number,
  * IDENTIFY (as vblade), and a WRITE must carry the data it announces. The mask list was checked before dispatch.
  */
 export function checkAta(runtime: ExportRuntime, registers: AtaRegisters, slab: Buffer, offset: number, length: number): number {
-  if (runtime.reservation.length !== 0 && registers.command !== IDENTIFY) {
+  if (runtime.reservationActive && registers.command !== IDENTIFY) {
     const initiator = readSourceMac(slab, offset);
     if (!runtime.reservationAllows(initiator)) {
       runtime.counters.reservedDenied++;

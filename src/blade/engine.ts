@@ -176,7 +176,7 @@ export class NicEngine {
     // The allow list (-m) and the Mac Mask List are one list, checked before any command as vblade does
     // (aoe.c: `if (nmasks && !maskok(p->src)) continue;` ahead of doaoe): an unlisted MAC gets no answer to
     // ATA, Query Config (even a read), Mac Mask or Reserve/Release, so it can neither read nor change anything.
-    if (runtime.macMask.length !== 0) {
+    if (runtime.maskActive) {
       const initiator = readSourceMac(slab, offset);
       if (!runtime.maskAllows(initiator)) {
         exportCounters.maskDenied++;

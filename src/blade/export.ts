@@ -2,10 +2,11 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BlockStore } from '../store/block-store.js';
-import { CONFIG_STRING_MAX, SECTOR_SIZE } from '../wire/constants.js';
+import { SECTOR_SIZE } from '../wire/constants.js';
 import { buildIdentify } from '../wire/identify.js';
 import { AuditKind, NO_AUDIT, NO_INITIATOR, type AuditTrail } from './audit.js';
 import { LatencyHistogram } from './latency.js';
+import { SharedExportState } from './shared-state.js';
 import { ExportCounters } from './stats.js';
 
 /** The Mac Mask List holds at most this many MACs (vblade: 32). 64 directives = 512 bytes, a reply that fits any MTU >= 576. */
@@ -43,6 +44,13 @@ export interface ExportOptions extends ExportIdentity {
    * store's description.
    */
   identityKey?: string;
+  /**
+   * The control state in shared memory, when another thread made it (a worker thread gets its exports' from the
+   * main thread, which applied the initial config string and mask). Default: a new one, initialised from the options.
+   */
+  shared?: SharedExportState;
+  /** The IDENTIFY page as another thread built it (a worker serves the page the main thread made). */
+  identifyPage?: Uint8Array;
 }
 
 export interface PersistedExportState {
@@ -68,24 +76,16 @@ export class ExportRuntime {
   readonly counters = new ExportCounters();
   /** Request arrival to reply sent, per reply (the send queue fills it). */
   readonly latency = new LatencyHistogram();
-  readonly configString: Buffer = Buffer.alloc(CONFIG_STRING_MAX);
-  configLength = 0;
-  /** Mac Mask List; empty = everyone may send ATA commands. */
-  readonly macMask: number[] = [];
-  /** Reservation list; empty = not reserved. Change it with setReservation(). */
-  reservation: number[] = [];
+  /** Config string, Mac Mask List, reservation and the sticky write failure, shared by every thread serving the export. */
+  readonly shared: SharedExportState;
   /** True when the store offers merged slab I/O (BlockStore.readSlab): the engine merges contiguous requests. */
   readonly mergeable: boolean;
   /** Called after the control state changes (persistence hooks in here). */
   onChange: (runtime: ExportRuntime) => void = () => {};
   /** Audit lines for changes and denials (the server sets a rate-limited ExportAudit once started). */
   audit: AuditTrail = NO_AUDIT;
-  /**
-   * The first write or flush failure since the export was opened, or null. Sticky, like Linux's errseq: the
-   * kernel reports a write-back error to one fdatasync only, so a later FLUSH that "succeeds" would vouch for
-   * data that never reached the disk. Every FLUSH fails while this is set; reopening the export clears it.
-   */
-  writeFailure: { code: string; message: string; at: string } | null = null;
+  /** The failure this thread saw first, with its message (writeFailure also reports one another thread saw). */
+  private localFailure: { code: string; message: string; at: string } | null = null;
   /** Called once, when writeFailure is first set (the server logs it). */
   onWriteFailure: (runtime: ExportRuntime, error: Error) => void = () => {};
 
@@ -100,19 +100,67 @@ export class ExportRuntime {
     this.bufferCount = options.bufferCount ?? 16;
     this.firmwareVersion = options.firmwareVersion ?? 0x4019;
     this.interfaces = [...options.interfaces];
-    buildIdentify(
-      {
-        serial: options.serial ?? defaultSerial(options.identityKey ?? options.store.description),
-        model: options.model ?? 'aoekit aoeblade',
-        firmware: options.firmware ?? 'aoekit01',
-        sectors: this.sectors,
-        physicalSectorSize: options.physicalSectorSize ?? 512,
-      },
-      this.identify,
-      0,
-    );
+    if (options.identifyPage !== undefined) this.identify.set(options.identifyPage.subarray(0, SECTOR_SIZE));
+    else
+      buildIdentify(
+        {
+          serial: options.serial ?? defaultSerial(options.identityKey ?? options.store.description),
+          model: options.model ?? 'aoekit aoeblade',
+          firmware: options.firmware ?? 'aoekit01',
+          sectors: this.sectors,
+          physicalSectorSize: options.physicalSectorSize ?? 512,
+        },
+        this.identify,
+        0,
+      );
+    if (options.shared !== undefined) {
+      this.shared = options.shared;
+      return;
+    }
+    this.shared = new SharedExportState();
     if (options.configString !== undefined) this.setConfigString(toBytes(options.configString), false);
-    if (options.macMask) for (const mac of options.macMask.slice(0, MASK_LIST_MAX)) if (!this.macMask.includes(mac)) this.macMask.push(mac);
+    if (options.macMask) this.shared.editMask(() => ({ list: [...new Set(options.macMask)].slice(0, MASK_LIST_MAX) }));
+  }
+
+  /** The config string's bytes (the first configLength are meaningful; shared memory: read, never keep). */
+  get configString(): Buffer {
+    return this.shared.configBytes;
+  }
+
+  get configLength(): number {
+    return this.shared.configLength;
+  }
+
+  /** A copy of the Mac Mask List (empty: everyone is answered). */
+  get macMask(): number[] {
+    return this.shared.maskList();
+  }
+
+  /** A copy of the reservation (empty: not reserved). */
+  get reservation(): number[] {
+    return this.shared.reservationList();
+  }
+
+  /** True while the Mac Mask List is not empty (the hot path's check: one shared-memory read). */
+  get maskActive(): boolean {
+    return this.shared.maskCount !== 0;
+  }
+
+  /** True while the export is reserved. */
+  get reservationActive(): boolean {
+    return this.shared.reservationCount !== 0;
+  }
+
+  /**
+   * The first write or flush failure since the export was opened, on any thread, or null. Sticky, like Linux's
+   * errseq: the kernel reports a write-back error to one fdatasync only, so a later FLUSH that "succeeds" would
+   * vouch for data that never reached the disk. Every FLUSH fails while this is set; reopening the export clears it.
+   */
+  get writeFailure(): { code: string; message: string; at: string } | null {
+    if (this.localFailure !== null) return this.localFailure;
+    const shared = this.shared.writeFailure();
+    if (shared === null) return null;
+    return { code: shared.code, message: 'a write or flush failed on another NIC of this export', at: new Date(shared.at).toISOString() };
   }
 
   get name(): string {
@@ -121,69 +169,78 @@ export class ExportRuntime {
 
   /** Set the config string; `notify`: persist and audit it (`by`: the initiator MAC that set it). */
   setConfigString(bytes: Uint8Array, notify = true, by = NO_INITIATOR): void {
-    const length = Math.min(bytes.length, CONFIG_STRING_MAX);
-    this.configString.set(bytes.subarray(0, length), 0);
-    this.configLength = length;
-    if (notify) {
-      this.onChange(this);
-      this.audit.changed(AuditKind.ConfigString, by);
-    }
+    this.shared.setConfig(bytes);
+    if (notify) this.changed(AuditKind.ConfigString, by);
   }
 
-  /** Replace the Mac Mask List (an edit that succeeded as a whole), persist and audit it. */
+  /** Query Config "set": only when no string is set, in one step on every thread. Returns false when one was. */
+  setConfigStringIfEmpty(bytes: Uint8Array, by = NO_INITIATOR): boolean {
+    if (!this.shared.setConfig(bytes, true)) return false;
+    this.changed(AuditKind.ConfigString, by);
+    return true;
+  }
+
+  /** Edit the Mac Mask List in one step on every thread (all or nothing); persists and audits a change. */
+  editMask<T>(
+    edit: (current: readonly number[]) => { list: number[] } | { refused: T },
+    by = NO_INITIATOR,
+  ): { changed: boolean } | { refused: T } {
+    const result = this.shared.editMask(edit);
+    if ('changed' in result && result.changed) this.changed(AuditKind.Mask, by);
+    return result;
+  }
+
+  /** Replace the Mac Mask List, persist and audit it. */
   replaceMask(list: readonly number[], by = NO_INITIATOR): void {
-    if (list.length === this.macMask.length && list.every((mac, index) => mac === this.macMask[index])) return;
-    this.macMask.length = 0;
-    for (const mac of list) this.macMask.push(mac);
-    this.onChange(this);
-    this.audit.changed(AuditKind.Mask, by);
+    this.editMask(() => ({ list: [...list] }), by);
   }
 
   /** Set (or, with an empty list, release) the reservation, persist and audit it. */
   setReservation(list: number[], by = NO_INITIATOR): void {
-    this.reservation = list;
-    this.onChange(this);
-    this.audit.changed(AuditKind.Reservation, by);
+    const result = this.shared.editReservation(() => ({ list }));
+    if ('changed' in result) this.changed(AuditKind.Reservation, by);
   }
 
-  /** Remember a failed write or flush (the first one wins) so that every later FLUSH fails. */
+  /** Reserve/Release "set": only when not reserved or `by` holds the reservation, in one step. False when refused. */
+  setReservationIfAllowed(list: number[], by: number): boolean {
+    const result = this.shared.editReservation((current) => (current.length === 0 || current.includes(by) ? { list } : { refused: true }));
+    if ('refused' in result) return false;
+    this.changed(AuditKind.Reservation, by);
+    return true;
+  }
+
+  private changed(kind: AuditKind, by: number): void {
+    this.onChange(this);
+    this.audit.changed(kind, by);
+  }
+
+  /** Remember a failed write or flush (the first one on any thread wins) so that every later FLUSH fails. */
   recordWriteFailure(error: Error): void {
     if (this.writeFailure !== null) return;
     const code = (error as { code?: unknown }).code;
-    this.writeFailure = { code: typeof code === 'string' ? code : 'EIO', message: error.message, at: new Date().toISOString() };
+    const name = typeof code === 'string' ? code : 'EIO';
+    if (!this.shared.recordWriteFailure(name)) return;
+    this.localFailure = { code: name, message: error.message, at: new Date().toISOString() };
     this.onWriteFailure(this, error);
   }
 
   maskAllows(mac: number): boolean {
-    const list = this.macMask;
-    if (list.length === 0) return true;
-    for (let i = 0; i < list.length; i++) if (list[i] === mac) return true;
-    return false;
+    return this.shared.maskCount === 0 || this.shared.maskAllows(mac);
   }
 
   reservationAllows(mac: number): boolean {
-    const list = this.reservation;
-    if (list.length === 0) return true;
-    for (let i = 0; i < list.length; i++) if (list[i] === mac) return true;
-    return false;
+    return this.shared.reservationCount === 0 || this.shared.reservationAllows(mac);
   }
 
   snapshotState(): PersistedExportState {
-    return {
-      configString: Uint8Array.from(this.configString.subarray(0, this.configLength)),
-      macMask: [...this.macMask],
-      reservation: [...this.reservation],
-    };
+    return { configString: Uint8Array.from(this.shared.configString()), macMask: this.macMask, reservation: this.reservation };
   }
 
   /** Apply persisted state; fields the operator gave explicitly (configString/macMask options) win. */
   restoreState(state: PersistedExportState, options: ExportOptions): void {
-    if (options.configString === undefined) this.setConfigString(state.configString, false);
-    if (options.macMask === undefined) {
-      this.macMask.length = 0;
-      for (const mac of state.macMask.slice(0, MASK_LIST_MAX)) this.macMask.push(mac);
-    }
-    this.reservation = state.reservation.slice(0, RESERVE_LIST_MAX);
+    if (options.configString === undefined) this.shared.setConfig(state.configString);
+    if (options.macMask === undefined) this.shared.editMask(() => ({ list: state.macMask.slice(0, MASK_LIST_MAX) }));
+    this.shared.editReservation(() => ({ list: state.reservation.slice(0, RESERVE_LIST_MAX) }));
   }
 }
 

@@ -3,7 +3,12 @@ import { realpathSync } from 'node:fs';
 import { interfaceInfo, openPacketLink, setMtu } from '../link/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { BlockStore } from '../store/block-store.js';
+import { availableParallelism } from 'node:os';
+import { isNbdUri } from '../nbd/uri.js';
+import { MemoryStore } from '../store/memory-store.js';
 import { openStoreAsync } from '../store/open-store.js';
+import { WindowStore } from '../store/window-store.js';
+import type { StoreSpec } from './worker-protocol.js';
 import { formatListenAddress } from '../metrics/listen.js';
 import { formatMac } from '../wire/mac.js';
 import { ConfigError, type ServeConfig } from './serve-config.js';
@@ -60,10 +65,49 @@ function restoreMtus(changed: Array<{ name: string; mtu: number }>, netns: strin
 }
 
 /**
+ * Worker threads for `config`: as asked (0: one per NIC up to the CPU count), never more than NICs, and one (the
+ * main thread) when an export is NBD-backed (its client's reconnect and replay state cannot be split over threads).
+ */
+function workerCount(config: ServeConfig, interfaceCount: number, logger: Logger): number {
+  const asked = config.workers ?? 1;
+  const wanted = asked === 0 ? Math.min(interfaceCount, availableParallelism()) : asked;
+  const count = Math.max(1, Math.min(wanted, interfaceCount));
+  if (count > 1 && config.exports.some((item) => isNbdUri(item.path))) {
+    logger.info({ workers: count }, 'NBD-backed exports are served from one thread: not using worker threads');
+    return 1;
+  }
+  return count;
+}
+
+/** How a worker thread opens the same store: the same file again, or the same RAM disk's shared memory. */
+function storeSpec(item: ServeConfig['exports'][number], store: BlockStore): StoreSpec {
+  const window = { offsetSectors: item.offset, lengthSectors: item.length };
+  const ram = item.path.startsWith('ram:') ? unwindow(store) : undefined;
+  if (ram instanceof MemoryStore && ram.sharedChunks !== undefined) {
+    return { kind: 'ram', size: ram.size, chunks: ram.sharedChunks, readOnly: Boolean(item.readOnly), ...window };
+  }
+  return {
+    kind: 'file',
+    path: item.path,
+    readOnly: Boolean(item.readOnly),
+    sync: Boolean(item.sync),
+    direct: Boolean(item.direct),
+    ...window,
+  };
+}
+
+/** The store under a window (-o/-l), or the store itself. */
+function unwindow(store: BlockStore): BlockStore {
+  return store instanceof WindowStore ? store.inner : store;
+}
+
+/**
  * Open everything and start serving. On failure, whatever was opened is closed again and MTUs changed by --mtu are
  * restored, so a failed start leaves nothing behind.
  */
 export async function launchTarget(config: ServeConfig, logger: Logger = silentLogger): Promise<Target> {
+  const interfaceCount = new Set(config.exports.flatMap((item) => item.interfaces)).size;
+  const workers = workerCount(config, interfaceCount, logger);
   const stores: BlockStore[] = [];
   try {
     for (const item of config.exports) {
@@ -75,6 +119,7 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
           offsetSectors: item.offset,
           lengthSectors: item.length,
           logger,
+          sharedRam: workers > 1,
         }),
       );
     }
@@ -109,6 +154,15 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
     metricsListen: config.metricsListen,
     announce: config.announce ?? true,
     logger,
+    workers:
+      workers > 1
+        ? {
+            count: workers,
+            netns: config.netns,
+            stores: config.exports.map((item, index) => storeSpec(item, stores[index])),
+            logLevel: logger.level,
+          }
+        : undefined,
   });
   try {
     await target.start();
@@ -117,10 +171,11 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
     await Promise.allSettled(stores.map((store) => store.close()));
     throw error;
   }
+  const nicFacts = target.nics();
   for (const runtime of target.exports) {
-    const nics = target.engines
-      .filter((engine) => engine.exports.includes(runtime))
-      .map((engine) => `${engine.link.name} (${formatMac(engine.link.mac)}, MTU ${engine.link.mtu}, ${engine.maxSectors} sectors/frame)`);
+    const nics = nicFacts
+      .filter((nic) => runtime.interfaces.includes(nic.name))
+      .map((nic) => `${nic.name} (${formatMac(nic.mac)}, MTU ${nic.mtu}, ${nic.sectorCount} sectors/frame)`);
     logger.info(
       {
         target: runtime.name,

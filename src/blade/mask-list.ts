@@ -51,9 +51,15 @@ export function handleMask(engine: NicEngine, runtime: ExportRuntime, slab: Buff
   const command = maskCommand(slab, offset);
   let failure: { error: number; index: number } | undefined;
   if (command === MaskCommand.Edit) {
-    const result = applyDirectives(runtime.macMask, slab, offset);
-    if ('error' in result) failure = result;
-    else runtime.replaceMask(result.list, readSourceMac(slab, offset));
+    // Read, apply and write back in one step under the shared state's lock: two NICs editing at once lose nothing.
+    const result = runtime.editMask(
+      (current) => {
+        const applied = applyDirectives(current, slab, offset);
+        return 'error' in applied ? { refused: applied } : applied;
+      },
+      readSourceMac(slab, offset),
+    );
+    if ('refused' in result) failure = result.refused;
   }
   const reply = engine.acquire(runtime, slab, offset);
   if (reply === null) return;

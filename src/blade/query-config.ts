@@ -49,11 +49,11 @@ export function handleConfig(engine: NicEngine, runtime: ExportRuntime, slab: Bu
       }
       break;
     case ConfigCommand.Set:
-      if (runtime.configLength !== 0) {
+      // Only when no string is set, checked and set in one step (another NIC may be setting one right now).
+      if (!runtime.setConfigStringIfEmpty(slab.subarray(start, start + stringLength), readSourceMac(slab, offset))) {
         engine.replyError(runtime, slab, offset, length, AoeError.ConfigStringPresent);
         return;
       }
-      runtime.setConfigString(slab.subarray(start, start + stringLength), true, readSourceMac(slab, offset));
       break;
     case ConfigCommand.ForceSet:
       runtime.setConfigString(slab.subarray(start, start + stringLength), true, readSourceMac(slab, offset));

@@ -23,18 +23,19 @@ export function handleReserve(engine: NicEngine, runtime: ExportRuntime, slab: B
   }
   if (command !== ReserveCommand.Read) {
     const initiator = readSourceMac(slab, offset);
-    if (command === ReserveCommand.Set && !runtime.reservationAllows(initiator)) {
-      runtime.counters.reservedDenied++;
-      runtime.audit.denied(AuditKind.ReservationDenied, initiator);
-      engine.replyError(runtime, slab, offset, length, AoeError.TargetReserved);
-      return;
-    }
     const list: number[] = [];
     for (let index = 0; index < count; index++) {
       const mac = reserveMac(slab, offset, index);
       if (!list.includes(mac)) list.push(mac);
     }
-    runtime.setReservation(list, initiator);
+    // Set: only when free or held by the sender, checked and changed in one step; force set: always.
+    if (command === ReserveCommand.Set && !runtime.setReservationIfAllowed(list, initiator)) {
+      runtime.counters.reservedDenied++;
+      runtime.audit.denied(AuditKind.ReservationDenied, initiator);
+      engine.replyError(runtime, slab, offset, length, AoeError.TargetReserved);
+      return;
+    }
+    if (command === ReserveCommand.ForceSet) runtime.setReservation(list, initiator);
   }
   const reply = engine.acquire(runtime, slab, offset);
   if (reply !== null) engine.queue(reply, writeReserveArg(reply.frame, 0, command, runtime.reservation));

@@ -40,6 +40,8 @@ export interface ServeConfig {
   netns?: string;
   /** Serve Prometheus metrics at http://HOST:PORT/metrics ("HOST:PORT" in the file). */
   metricsListen?: ListenAddress;
+  /** Worker threads serving the NICs: 1 = the main thread serves them all, 0 = one per NIC up to the CPU count. */
+  workers?: number;
 }
 
 export { ConfigError };
@@ -104,7 +106,7 @@ const EXPORT_KEYS = new Set([
   'firmware',
   'physicalSectorSize',
 ]);
-const TOP_KEYS = new Set(['exports', 'stateDir', 'statsInterval', 'controlSocket', 'announce', 'mtu', 'netns', 'metricsListen']);
+const TOP_KEYS = new Set(['exports', 'stateDir', 'statsInterval', 'controlSocket', 'announce', 'mtu', 'netns', 'metricsListen', 'workers']);
 
 function listenAddress(value: unknown, where: string): ListenAddress {
   const address = typeof value === 'string' ? parseListenAddress(value) : undefined;
@@ -191,6 +193,7 @@ export function parseServeConfig(value: unknown): ServeConfig {
     mtu: optional(value, 'mtu', (number, at) => integer(number, at.slice(1), 68, 65535), ''),
     netns: optional(value, 'netns', string, ''),
     metricsListen: optional(value, 'metricsListen', (text, at) => listenAddress(text, at.slice(1)), ''),
+    workers: optional(value, 'workers', (number, at) => integer(number, at.slice(1), 0, 256), ''),
   };
 }
 

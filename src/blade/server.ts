@@ -13,7 +13,10 @@ import { NicEngine } from './engine.js';
 import { ExportAudit } from './audit.js';
 import { ExportRuntime, type ExportOptions } from './export.js';
 import { loadExportState, makeStateDirectory, removeDirectories, saveExportState, stateFilePath, StatePersister } from './state-store.js';
-import type { TargetStats } from './stats.js';
+import type { ExportStatsSnapshot, TargetStats } from './stats.js';
+import { WorkerPool } from './worker-pool.js';
+import type { NicFacts, StoreSpec } from './worker-protocol.js';
+import { addShares } from './worker-stats.js';
 
 export interface TargetOptions {
   exports: ExportOptions[];
@@ -37,11 +40,20 @@ export interface TargetOptions {
   closeLinks?: boolean;
   /** Close the stores on stop (default true). */
   closeStores?: boolean;
+  /**
+   * Serve the NICs from worker threads: each thread opens its share of the NICs (by name, inside `netns`) and its
+   * own handles on the stores (`stores`, in the order of `exports`). Only with more than one thread; `links` and
+   * `openLink` are then not used for serving.
+   */
+  workers?: { count: number; netns: string | undefined; stores: StoreSpec[]; logLevel: string };
 }
 
 export interface Target {
   readonly exports: readonly ExportRuntime[];
+  /** The engines of this thread (none when worker threads serve the NICs). */
   readonly engines: readonly NicEngine[];
+  /** Every NIC served, with its MAC, MTU and sectors per frame (whichever thread serves it). */
+  nics(): NicFacts[];
   /** Where /metrics is served once started with metricsListen, else undefined. */
   readonly metricsAddress: ListenAddress | undefined;
   start(): Promise<void>;
@@ -88,6 +100,8 @@ export function createTarget(options: TargetOptions): Target {
   let metricsServer: MetricsServer | undefined;
   let started = false;
   let stopped = false;
+  let pool: WorkerPool | undefined;
+  const useWorkers = options.workers !== undefined && options.workers.count > 1;
 
   const given = options.links instanceof Map ? options.links : new Map(Object.entries(options.links ?? {}));
 
@@ -99,6 +113,28 @@ export function createTarget(options: TargetOptions): Target {
     given.set(name, link);
     ownedLinks.push(link);
     return link;
+  }
+
+  /** Worker threads serving `names`; their reports of changes and failures land in this thread's exports. */
+  function startPool(names: string[]): Promise<WorkerPool> {
+    const workers = options.workers as NonNullable<TargetOptions['workers']>;
+    return WorkerPool.start({
+      count: workers.count,
+      nics: names,
+      netns: workers.netns,
+      exports,
+      stores: workers.stores,
+      poolSize: options.poolSize,
+      announce,
+      logger,
+      logLevel: workers.logLevel,
+      onChanged: (index) => exports[index].onChange(exports[index]),
+      onWriteFailure: (index, code, message) =>
+        logger.error(
+          { target: exports[index].name, code, message },
+          `${exports[index].name}: write failed (${code}); every FLUSH fails from now on until the export is reopened`,
+        ),
+    });
   }
 
   const target: Target = {
@@ -129,11 +165,13 @@ export function createTarget(options: TargetOptions): Target {
         if (options.controlSocket) controlSocket = await openControlSocket(options.controlSocket, () => target.stats());
         if (options.metricsListen)
           metricsServer = await startMetricsServer(options.metricsListen, () => renderTargetMetrics(target.stats()));
-        for (const name of names) {
-          const link = await linkFor(name);
-          const served = exports.filter((runtime) => runtime.interfaces.includes(name));
-          engines.push(new NicEngine(link, served, { logger, poolSize: options.poolSize, announce }));
-        }
+        if (useWorkers) pool = await startPool(names);
+        else
+          for (const name of names) {
+            const link = await linkFor(name);
+            const served = exports.filter((runtime) => runtime.interfaces.includes(name));
+            engines.push(new NicEngine(link, served, { logger, poolSize: options.poolSize, announce }));
+          }
         if (options.stateDir) {
           const stateDir = options.stateDir;
           // The files reflect the state we start with (CLI overrides included); a directory we cannot write fails the start.
@@ -171,6 +209,7 @@ export function createTarget(options: TargetOptions): Target {
       stopped = true;
       if (statsTimer) clearInterval(statsTimer);
       await Promise.all(engines.map((engine) => engine.stop()));
+      await pool?.stop();
       for (const runtime of exports) runtime.audit.close();
       await persister?.idle();
       const writable = exports.filter((runtime) => !runtime.readOnly);
@@ -195,17 +234,30 @@ export function createTarget(options: TargetOptions): Target {
       return {
         time: new Date().toISOString(),
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-        exports: exports.map((runtime) => ({
-          ...runtime.counters,
-          shelf: runtime.shelf,
-          slot: runtime.slot,
-          target: runtime.name,
-          sizeBytes: runtime.store.size,
-          writeFailure: runtime.writeFailure,
-          latency: runtime.latency.snapshot(),
-        })),
-        nics: engines.map((engine) => engine.stats()),
+        exports: exports.map((runtime, index): ExportStatsSnapshot => {
+          const own = { counters: { ...runtime.counters }, latency: runtime.latency.snapshot() };
+          const { counters, latency } = addShares([own, ...(pool?.exportShares(index) ?? [])]);
+          return {
+            ...counters,
+            shelf: runtime.shelf,
+            slot: runtime.slot,
+            target: runtime.name,
+            sizeBytes: runtime.store.size,
+            writeFailure: runtime.writeFailure,
+            latency,
+          };
+        }),
+        nics: [...engines.map((engine) => engine.stats()), ...(pool?.nicStats() ?? [])],
       };
+    },
+    nics() {
+      if (pool !== undefined) return pool.nics();
+      return engines.map((engine) => ({
+        name: engine.link.name,
+        mac: engine.link.mac,
+        mtu: engine.link.mtu,
+        sectorCount: engine.maxSectors,
+      }));
     },
     logStats() {
       logger.info({ stats: target.stats() }, 'stats');

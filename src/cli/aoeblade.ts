@@ -28,6 +28,7 @@ interface AoebladeOptions {
   statsInterval: string;
   controlSocket?: string;
   metricsListen?: string;
+  workers?: string;
   logLevel: string;
   pretty?: boolean;
   netns?: string;
@@ -69,6 +70,11 @@ export function buildProgram(): Command {
     .addOption(logLevelOption())
     .option('--pretty', 'human-readable logs instead of JSON')
     .option('--netns <name>', 'open the NICs inside this network namespace (/run/netns/NAME)')
+    .option(
+      '--workers <count>',
+      'threads serving the NICs, each its share of them (1 = one thread; 0 = one per NIC up to the CPU count)',
+      '1',
+    )
     .addHelpText(
       'after',
       `
@@ -152,6 +158,7 @@ function toServeConfig(shelf: string, slot: string, netifs: string, filename: st
     announce: options.announce,
     mtu: options.mtu === undefined ? undefined : parseInteger(options.mtu, '--mtu', 68, 65535),
     netns: options.netns,
+    workers: options.workers === undefined ? undefined : parseInteger(options.workers, '--workers', 0, 256),
   };
 }
 

@@ -33,24 +33,38 @@ export class MemoryStore implements BlockStore {
   readonly synchronous = true;
   readonly description: string;
   private readonly chunks: Buffer[] = [];
+  /** The chunks' shared memory, when made with `shared` (worker threads open the same disk over it). */
+  readonly sharedChunks: SharedArrayBuffer[] | undefined;
 
-  constructor(size: number, options: { readOnly?: boolean } = {}) {
+  /** `shared`: allocate from SharedArrayBuffers, so worker threads can serve the same RAM disk (MemoryStore.overShared). */
+  constructor(size: number, options: { readOnly?: boolean; shared?: boolean; chunks?: SharedArrayBuffer[] } = {}) {
     if (!Number.isSafeInteger(size) || size <= 0 || size % 512 !== 0) {
       throw new StoreError(`RAM disk size must be a positive multiple of 512 bytes, got ${size}`, 'EINVAL');
     }
-    const available = availableMemoryBytes();
+    const available = options.chunks !== undefined ? Number.POSITIVE_INFINITY : availableMemoryBytes();
     if (size > available) {
       throw new StoreError(`a RAM disk of ${formatBytes(size)} does not fit in memory: ${formatBytes(available)} is available`, 'ENOMEM');
     }
     this.size = size;
     this.readOnly = options.readOnly ?? false;
     try {
-      for (let remaining = size; remaining > 0; remaining -= CHUNK_SIZE) this.chunks.push(Buffer.alloc(Math.min(remaining, CHUNK_SIZE)));
+      if (options.chunks !== undefined) for (const chunk of options.chunks) this.chunks.push(Buffer.from(chunk));
+      else if (options.shared) {
+        for (let remaining = size; remaining > 0; remaining -= CHUNK_SIZE)
+          this.chunks.push(Buffer.from(new SharedArrayBuffer(Math.min(remaining, CHUNK_SIZE))));
+      } else
+        for (let remaining = size; remaining > 0; remaining -= CHUNK_SIZE) this.chunks.push(Buffer.alloc(Math.min(remaining, CHUNK_SIZE)));
     } catch (error) {
       this.chunks.length = 0;
       throw new StoreError(`cannot allocate a RAM disk of ${formatBytes(size)}: ${(error as Error).message}`, 'ENOMEM');
     }
     this.description = `ram ${size} bytes${this.readOnly ? ' (read-only)' : ''}`;
+    this.sharedChunks = options.shared || options.chunks ? this.chunks.map((chunk) => chunk.buffer as SharedArrayBuffer) : undefined;
+  }
+
+  /** The same RAM disk as `chunks` (another thread's MemoryStore.sharedChunks): no copy, no new memory. */
+  static overShared(size: number, chunks: SharedArrayBuffer[], readOnly = false): MemoryStore {
+    return new MemoryStore(size, { readOnly, chunks });
   }
 
   private copy(toStore: boolean, buf: Uint8Array, bufOffset: number, length: number, position: number): number {

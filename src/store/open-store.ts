@@ -19,6 +19,8 @@ export interface OpenStoreOptions {
   ioMode?: 'sync' | 'async';
   /** NBD stores: where reconnects and write-back failures are logged. */
   logger?: Logger;
+  /** RAM disks: in shared memory, so worker threads can serve them too (MemoryStore.sharedChunks). */
+  sharedRam?: boolean;
 }
 
 /** Parse 'ram:SIZE' sizes: 512, 4k, 64M, 1G, 1GiB (powers of 1024). Returns undefined when not a ram spec. */
@@ -34,7 +36,10 @@ export function parseRamSpec(spec: string): number | undefined {
 export function openStore(spec: string, options: OpenStoreOptions = {}): BlockStore {
   if (isNbdUri(spec)) throw new StoreError(`${spec} is an NBD URI: open it with openStoreAsync`, 'EINVAL');
   const ramSize = parseRamSpec(spec);
-  const inner = ramSize !== undefined ? new MemoryStore(ramSize, { readOnly: options.readOnly }) : FileStore.open(spec, options);
+  const inner =
+    ramSize !== undefined
+      ? new MemoryStore(ramSize, { readOnly: options.readOnly, shared: options.sharedRam })
+      : FileStore.open(spec, options);
   return applyWindow(inner, spec, options);
 }
 

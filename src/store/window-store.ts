@@ -13,7 +13,7 @@ export class WindowStore implements BlockStore {
 
   /** offsetSectors / lengthSectors in 512-byte sectors; lengthSectors undefined = to the end of the inner store. */
   constructor(
-    private readonly inner: BlockStore,
+    readonly inner: BlockStore,
     offsetSectors: number,
     lengthSectors?: number,
   ) {

@@ -7,9 +7,13 @@ import { build } from 'esbuild';
 /** Where the bundles go, under the package root. */
 export const BUNDLE_DIRECTORY = path.join('dist', 'bundle');
 
-/** The library and the three bins (each bin entry checks the Node.js version before it loads its command). */
+/**
+ * The library, the three bins (each bin entry checks the Node.js version before it loads its command), and the
+ * target's worker thread, which blade/worker-pool.js starts as './worker-thread.js' beside itself.
+ */
 const ENTRY_POINTS = {
   index: 'dist/index.js',
+  'worker-thread': 'dist/blade/worker-thread.js',
   aoeblade: 'dist/cli/bin/aoeblade.js',
   aoe: 'dist/cli/bin/aoe.js',
   'aoe-discover': 'dist/cli/bin/aoe-discover.js',

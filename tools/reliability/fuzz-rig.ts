@@ -70,9 +70,9 @@ export function guardViolations(guards: GuardStore[]): number {
 /** Reset control state now and then so masks and reservations do not silence the rest of the run. */
 export function resetControlState(exports: readonly ExportRuntime[]): void {
   for (const runtime of exports) {
-    runtime.macMask.length = 0;
-    runtime.reservation = [];
-    runtime.configLength = 0;
+    runtime.replaceMask([]);
+    runtime.setReservation([]);
+    runtime.setConfigString(new Uint8Array(0), false);
   }
 }
 

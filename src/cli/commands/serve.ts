@@ -13,6 +13,7 @@ interface ServeOptions {
   pretty?: boolean;
   netns?: string;
   mtu?: string;
+  workers?: string;
   metricsListen?: string;
 }
 
@@ -72,6 +73,7 @@ export function serveCommand(): Command {
     )
     .option('--netns <name>', 'open the NICs inside this network namespace (overrides the file\'s "netns")')
     .option('--mtu <bytes>', 'set each served NIC to this MTU first (overrides the file\'s "mtu"; put back if the start fails)')
+    .option('--workers <count>', 'threads serving the NICs (overrides the file\'s "workers"; 0 = one per NIC up to the CPU count)')
     .addOption(metricsListenOption('overrides the file\'s "metricsListen"'))
     .addOption(logLevelOption())
     .option('--pretty', 'human-readable logs instead of JSON')
@@ -90,6 +92,7 @@ Examples:
       const config = { ...loadServeConfig(options.config) };
       if (options.netns !== undefined) config.netns = options.netns;
       if (options.mtu !== undefined) config.mtu = parseInteger(options.mtu, '--mtu', 68, 65535);
+      if (options.workers !== undefined) config.workers = parseInteger(options.workers, '--workers', 0, 256);
       if (options.metricsListen !== undefined) config.metricsListen = parseMetricsListen(options.metricsListen);
       const logger = createLogger({ name: 'aoe-serve', level: options.logLevel, pretty: options.pretty });
       await serveUntilSignal(config, logger);

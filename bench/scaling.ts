@@ -1,0 +1,66 @@
+// Scenario (e): aoeblade with 1, 2, ... worker threads on 1-4 tbf-shaped links at each MTU, in one run: MB/s, cores used, frames/s per core.
+import { createLab } from '../tools/lab/netlab.js';
+import { nextLabPrefix } from './options.js';
+import { measureTarget, type ScenarioContext } from './target-vs-vblade.js';
+import type { MultipathHooks } from './multipath.js';
+import type { BenchOptions } from './types.js';
+import type { WorkloadSpec } from './workload.js';
+
+/** The worker counts of one run, in an order that alternates from run to run (a burst of other load hits every count alike). */
+export function workerOrder(maxWorkers: number, run: number): number[] {
+  const counts = Array.from({ length: maxWorkers }, (_, index) => index + 1);
+  return run % 2 === 1 ? counts : counts.reverse();
+}
+
+export async function runScaling(options: BenchOptions, hooks: MultipathHooks): Promise<void> {
+  const workloads: WorkloadSpec[] = [{ name: 'seqread', pattern: 'seqread', blockSize: 1 << 20, queueDepth: 4, seconds: options.seconds }];
+  const maxWorkers = options.maxWorkers ?? 2;
+  for (const mtu of options.mtus) {
+    for (const links of options.linkCounts) {
+      if (links < 2) continue; // one NIC is one thread whatever --workers says
+      hooks.log(`scaling: MTU ${mtu}, ${links} link(s), tbf ${options.rate}, workers 1..${maxWorkers}`);
+      let lab: Awaited<ReturnType<typeof createLab>>;
+      try {
+        lab = await createLab({ links, mtu, rate: options.rate, prefix: nextLabPrefix(options) });
+      } catch (error) {
+        hooks.fail(`scaling MTU ${mtu} links ${links}: cannot build the lab: ${(error as Error).message}`);
+        continue;
+      }
+      const backing = await hooks.makeBacking(lab.prefix);
+      try {
+        const context: ScenarioContext = {
+          lab,
+          mtu,
+          options,
+          backingFile: backing.path,
+          record: hooks.record,
+          fail: hooks.fail,
+          log: hooks.log,
+        };
+        const targetIfs = lab.links.map((link) => link.targetIf);
+        const initiatorIfs = lab.links.map((link) => link.initiatorIf);
+        for (let run = 1; run <= options.runs; run++) {
+          for (const workers of workerOrder(Math.min(maxWorkers, links), run)) {
+            await measureTarget(
+              context,
+              'scaling',
+              'aoeblade',
+              `aoeblade-w${workers}`,
+              backing.path,
+              targetIfs,
+              initiatorIfs,
+              workloads,
+              run,
+              `mtu${mtu}/links${links}`,
+              true,
+              workers,
+            );
+          }
+        }
+      } finally {
+        await lab.destroy();
+        await backing.remove();
+      }
+    }
+  }
+}
