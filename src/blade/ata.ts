@@ -3,6 +3,7 @@ import * as ataArg from '../wire/ata-arg.js';
 import { AoeError, AtaCommand, AtaErrorBit, AtaStatus, ATA_DATA_OFFSET, SECTOR_SIZE } from '../wire/constants.js';
 import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
 import * as frameHeader from '../wire/frame-header.js';
+import * as sharedState from './shared-state.js';
 import { ataError, FLUSH_FAILED } from './ata-reply.js';
 import { AuditKind } from './audit.js';
 import type { NicEngine } from './engine.js';
@@ -26,6 +27,7 @@ const {
   setAtaSectorCount,
 } = ataArg;
 const { readSourceMac } = frameHeader;
+const RESERVATION_WORD = sharedState.RESERVATION_COUNT_WORD;
 const IDENTIFY = AtaCommand.Identify;
 const READ = AtaCommand.ReadSectors;
 const READ_EXT = AtaCommand.ReadSectorsExt;
@@ -69,7 +71,7 @@ export function decodeAta(registers: AtaRegisters, slab: Buffer, offset: number,
  * IDENTIFY (as vblade), and a WRITE must carry the data it announces. The mask list was checked before dispatch.
  */
 export function checkAta(runtime: ExportRuntime, registers: AtaRegisters, slab: Buffer, offset: number, length: number): number {
-  if (runtime.reservationActive && registers.command !== IDENTIFY) {
+  if (runtime.stateWords[RESERVATION_WORD] !== 0 && registers.command !== IDENTIFY) {
     const initiator = readSourceMac(slab, offset);
     if (!runtime.reservationAllows(initiator)) {
       runtime.counters.reservedDenied++;

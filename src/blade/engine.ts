@@ -16,6 +16,7 @@ import { AOE_ERROR_FOR_CODE } from '../wire/errors.js';
 import { echoFixedArgument } from '../wire/frame.js';
 import * as frameHeader from '../wire/frame-header.js';
 import * as ata from './ata.js';
+import * as sharedState from './shared-state.js';
 import { AuditKind } from './audit.js';
 import { RequestMerger } from './coalesce.js';
 import type { ExportRuntime } from './export.js';
@@ -36,6 +37,7 @@ const { isAoeFrame, isResponse, readCommand, readShelf, readSlot, readSourceMac,
   frameHeader;
 const { AtaRegisters, handleAta } = ata;
 const ANY_SHELF = BROADCAST_SHELF;
+const MASK_WORD = sharedState.MASK_COUNT_WORD;
 const ANY_SLOT = BROADCAST_SLOT;
 const ATA = Command.Ata;
 const QUERY_CONFIG = Command.QueryConfig;
@@ -176,7 +178,7 @@ export class NicEngine {
     // The allow list (-m) and the Mac Mask List are one list, checked before any command as vblade does
     // (aoe.c: `if (nmasks && !maskok(p->src)) continue;` ahead of doaoe): an unlisted MAC gets no answer to
     // ATA, Query Config (even a read), Mac Mask or Reserve/Release, so it can neither read nor change anything.
-    if (runtime.maskActive) {
+    if (runtime.stateWords[MASK_WORD] !== 0) {
       const initiator = readSourceMac(slab, offset);
       if (!runtime.maskAllows(initiator)) {
         exportCounters.maskDenied++;

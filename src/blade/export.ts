@@ -78,6 +78,8 @@ export class ExportRuntime {
   readonly latency = new LatencyHistogram();
   /** Config string, Mac Mask List, reservation and the sticky write failure, shared by every thread serving the export. */
   readonly shared: SharedExportState;
+  /** shared.words: the hot path reads [MASK_COUNT_WORD] and [RESERVATION_COUNT_WORD] here, one typed-array load each. */
+  readonly stateWords: Int32Array;
   /** True when the store offers merged slab I/O (BlockStore.readSlab): the engine merges contiguous requests. */
   readonly mergeable: boolean;
   /** Called after the control state changes (persistence hooks in here). */
@@ -115,9 +117,11 @@ export class ExportRuntime {
       );
     if (options.shared !== undefined) {
       this.shared = options.shared;
+      this.stateWords = this.shared.words;
       return;
     }
     this.shared = new SharedExportState();
+    this.stateWords = this.shared.words;
     if (options.configString !== undefined) this.setConfigString(toBytes(options.configString), false);
     if (options.macMask) this.shared.editMask(() => ({ list: [...new Set(options.macMask)].slice(0, MASK_LIST_MAX) }));
   }

@@ -9,6 +9,9 @@ const LOCK = 0;
 const VERSION = 1;
 const MASK_COUNT = 2;
 const RESERVATION_COUNT = 3;
+/** Where the hot path reads the list lengths in SharedExportState.words (0: the list is empty). */
+export const MASK_COUNT_WORD = MASK_COUNT;
+export const RESERVATION_COUNT_WORD = RESERVATION_COUNT;
 const CONFIG_LENGTH = 4;
 /** 0: no failure; else 1 + the index of the errno name in FAILURE_CODES (the first failure wins). */
 const WRITE_FAILURE = 5;
@@ -50,6 +53,8 @@ export type ListEdit<T> = (current: readonly number[]) => { list: number[] } | {
 export class SharedExportState {
   readonly buffer: SharedArrayBuffer;
   private readonly control: Int32Array;
+  /** The control words, for the hot path's plain reads of MASK_COUNT_WORD and RESERVATION_COUNT_WORD (no getter call per frame). */
+  readonly words: Int32Array;
   private readonly mask: Float64Array;
   private readonly reservation: Float64Array;
   private readonly failureTime: Float64Array;
@@ -59,6 +64,7 @@ export class SharedExportState {
   constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(CONTROL_STATE_BYTES)) {
     this.buffer = buffer;
     this.control = new Int32Array(buffer, 0, CONTROL_INTS);
+    this.words = this.control;
     this.mask = new Float64Array(buffer, MASK_OFFSET, LIST_MAX);
     this.reservation = new Float64Array(buffer, RESERVATION_OFFSET, LIST_MAX);
     this.failureTime = new Float64Array(buffer, FAILURE_TIME_OFFSET, 1);
