@@ -21,7 +21,7 @@ export const BENCH_USAGE = `usage: node dist-tools/bench/main.js [target|multipa
   --links LIST       multipath link counts (default 1,2,3,4; --quick: 1,2)
   --rate RATE        tbf rate per link for multipath and scaling (default 1gbit)
   --workers N        aoeblade worker threads in (a)-(d) (default 1)
-  --max-workers N    scaling (e): aoeblade with 1..N worker threads (default 2)
+  --max-workers N    scaling (f): aoeblade with 1..N worker threads (default 2)
   --size-mib N       backing file / RAM disk size in MiB (default 512; --quick: 64)
   --buffers N        buffer count both targets advertise (-b, default 16)
   --nbd-buffers N    buffer count of both targets in the nbd scenario (default 64)

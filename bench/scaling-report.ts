@@ -1,4 +1,4 @@
-// BENCHMARKS.md section (e): aoeblade worker threads against links, with cores used, frames/s per core, and what 4 x 1 GbE and 10 GbE need.
+// BENCHMARKS.md section (f): aoeblade worker threads against links, with cores used, frames/s per core, and what 4 x 1 GbE and 10 GbE need.
 import { formatNumber as num, runsCell } from './report.js';
 import type { BenchResults, Median } from './types.js';
 

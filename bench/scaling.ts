@@ -1,4 +1,4 @@
-// Scenario (e): aoeblade with 1, 2, ... worker threads on 1-4 tbf-shaped links at each MTU, in one run: MB/s, cores used, frames/s per core.
+// Scenario (f): aoeblade with 1, 2, ... worker threads on 1-4 tbf-shaped links at each MTU, in one run: MB/s, cores used, frames/s per core.
 import { createLab } from '../tools/lab/netlab.js';
 import { nextLabPrefix } from './options.js';
 import { measureTarget, type ScenarioContext } from './target-vs-vblade.js';

@@ -33,9 +33,9 @@ export interface BenchOptions {
   noiseRetries?: number;
   /** Labs are named this + pid + counter (--lab-prefix, or AOEKIT_LAB_PREFIX); undefined = the lab's default 'ak' prefix. */
   labPrefix?: string;
-  /** Worker threads of aoeblade in scenarios (a)-(d) (--workers; default 1). Scenario (e) runs 1..--max-workers. */
+  /** Worker threads of aoeblade in scenarios (a)-(d) (--workers; default 1). Scenario (f) runs 1..--max-workers. */
   workers?: number;
-  /** Scenario (e) measures aoeblade with 1 up to this many worker threads (--max-workers; default 2). */
+  /** Scenario (f) measures aoeblade with 1 up to this many worker threads (--max-workers; default 2). */
   maxWorkers?: number;
 }
 
