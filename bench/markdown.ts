@@ -1,20 +1,17 @@
 // Regenerates BENCHMARKS.md from results: machine, method, tables, goals, limits, 10 GbE projection; keeps the hand-written analysis block.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { MedianIndex } from './analysis.js';
-import { limitOf } from './limits.js';
 import { DEFAULT_NOISE_LIMIT_CORES, DEFAULT_NOISE_RETRIES } from './noise.js';
-import { noiseSummary, formatNumber as num, runsCell } from './report.js';
+import { nbdSection } from './nbd-report.js';
+import { limitCell, markdownTable, noiseSummary, formatNumber as num, runsCell } from './report.js';
 import { scalingSection } from './scaling-report.js';
-import type { BenchResults, Median } from './types.js';
+import type { BenchResults } from './types.js';
 
 export const ANALYSIS_BEGIN = '<!-- analysis:begin (hand-written; `npm run bench` keeps this block) -->';
 export const ANALYSIS_END = '<!-- analysis:end -->';
 const DEFAULT_ANALYSIS = '_No analysis written yet: add the bottleneck discussion and profiles here._';
 
-function table(rows: string[][]): string {
-  const [header, ...body] = rows;
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
-}
+const table = markdownTable;
 
 function preservedAnalysis(path: string): string {
   if (!existsSync(path)) return DEFAULT_ANALYSIS;
@@ -23,12 +20,6 @@ function preservedAnalysis(path: string): string {
   const end = text.indexOf(ANALYSIS_END);
   if (begin < 0 || end < begin) return DEFAULT_ANALYSIS;
   return text.slice(begin + ANALYSIS_BEGIN.length, end).trim() || DEFAULT_ANALYSIS;
-}
-
-function limitCell(median: Median | undefined, cpus: number): string {
-  if (median === undefined) return '-';
-  const limit = limitOf(median, cpus);
-  return `${limit.limit} (target ${limit.targetCores.toFixed(2)}, initiator ${limit.initiatorCores.toFixed(2)}, other ${limit.otherCores.toFixed(2)} cores)`;
 }
 
 function targetSection(results: BenchResults, mtu: number): string {
@@ -136,46 +127,6 @@ function initiatorSection(results: BenchResults): string {
     ]);
   }
   return rows.length > 1 ? table(rows) : '_not run_';
-}
-
-function nbdSection(results: BenchResults): string {
-  const byKey = new Map(results.medians.map((median) => [median.key, median]));
-  const rows = [
-    [
-      'MTU',
-      'workload',
-      'ram: MB/s',
-      'NBD MB/s',
-      'ratio NBD / ram:',
-      'target CPU s/GB ram: / NBD (aoeblade + nbdkit)',
-      'limit (NBD)',
-      'runs ram: / NBD',
-    ],
-  ];
-  for (const median of results.medians.filter((item) => item.scenario === 'nbd' && item.target === 'aoeblade-nbd')) {
-    const ram = byKey.get(median.key.replace('/aoeblade-nbd/', '/aoeblade-ram/'));
-    const nbd = median.values;
-    rows.push([
-      String(median.mtu),
-      median.workload,
-      num(ram?.values.megabytesPerSecond),
-      num(nbd.megabytesPerSecond),
-      num(nbd.megabytesPerSecond / (ram?.values.megabytesPerSecond ?? Number.NaN), 2),
-      `${num(ram?.values.targetCpuSecondsPerGB, 2)} / ${num(nbd.targetCpuSecondsPerGB, 2)}`,
-      limitCell(median, results.machine.cpus),
-      `${runsCell(ram)} / ${runsCell(median)}`,
-    ]);
-  }
-  if (rows.length === 1) return '_not run_';
-  const merged = results.merged?.find((item) => item.scenarios.includes('nbd'));
-  const when =
-    merged === undefined
-      ? ''
-      : `Measured ${merged.date} (${merged.runs} run(s) x ${merged.seconds} s, ${merged.sizeMiB} MiB; ${merged.noisyRuns} of ${merged.rawRuns} raw runs noisy) and merged into this report with \`--merge\`. `;
-  return (
-    `${when}aoeblade on one unshaped link serves \`ram:${results.options.sizeMiB}M\` or the same memory in nbdkit's memory plugin (\`allocator=malloc\`) ` +
-    `on a unix socket (\`nbd+unix:///?socket=...\`), both with \`-b ${results.options.nbdBufferCount ?? 64}\`; sequential 1 MiB requests, 4 in flight.\n\n${table(rows)}`
-  );
 }
 
 function medianMethod(results: BenchResults): string {

@@ -38,6 +38,19 @@ export function textTable(rows: string[][]): string {
 }
 
 /** How many runs a median used, and what the noise guard did: '3', '3 (+1 noisy left out)' or '2 (1 noisy incl.)'. */
+/** A Markdown table; the first row is the header. */
+export function markdownTable(rows: string[][]): string {
+  const [header, ...body] = rows;
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/** What limited a median's throughput, with the cores each side used. */
+export function limitCell(median: Median | undefined, cpus: number): string {
+  if (median === undefined) return '-';
+  const limit = limitOf(median, cpus);
+  return `${limit.limit} (target ${limit.targetCores.toFixed(2)}, initiator ${limit.initiatorCores.toFixed(2)}, other ${limit.otherCores.toFixed(2)} cores)`;
+}
+
 export function runsCell(median: Median | undefined): string {
   if (median === undefined) return '-';
   if ((median.noisyIncluded ?? 0) > 0) return `${median.runs} (${median.noisyIncluded} noisy incl.)`;

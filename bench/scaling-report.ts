@@ -1,5 +1,5 @@
 // BENCHMARKS.md section (f): aoeblade worker threads against links, with cores used, frames/s per core, and what 4 x 1 GbE and 10 GbE need.
-import { formatNumber as num, runsCell } from './report.js';
+import { markdownTable as table, formatNumber as num, runsCell } from './report.js';
 import type { BenchResults, Median } from './types.js';
 
 /** Data frames per second at line rate: 1 GbE moves 120.75 MB/s of payload at MTU 1500 (1 KiB frames), 124.5 at 9000 (8.5 KiB). */
@@ -13,11 +13,6 @@ function figures(median: Median): { cores: number; framesPerCore: number } {
   const values = median.values;
   const cores = values.targetCpuSeconds / values.seconds;
   return { cores, framesPerCore: values.targetCpuSeconds > 0 ? values.frames / values.targetCpuSeconds : Number.NaN };
-}
-
-function table(rows: string[][]): string {
-  const [header, ...body] = rows;
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
 /** One row per MTU, links and worker count; the ratio is against one worker on the same links in the same run. */

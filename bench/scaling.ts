@@ -1,8 +1,6 @@
 // Scenario (f): aoeblade with 1, 2, ... worker threads on 1-4 tbf-shaped links at each MTU, in one run: MB/s, cores used, frames/s per core.
-import { createLab } from '../tools/lab/netlab.js';
-import { nextLabPrefix } from './options.js';
-import { measureTarget, type ScenarioContext } from './target-vs-vblade.js';
-import type { MultipathHooks } from './multipath.js';
+import { type MultipathHooks, withShapedLab } from './shaped-lab.js';
+import { measureTarget } from './target-vs-vblade.js';
 import type { BenchOptions } from './types.js';
 import type { WorkloadSpec } from './workload.js';
 
@@ -19,26 +17,7 @@ export async function runScaling(options: BenchOptions, hooks: MultipathHooks): 
     for (const links of options.linkCounts) {
       if (links < 2) continue; // one NIC is one thread whatever --workers says
       hooks.log(`scaling: MTU ${mtu}, ${links} link(s), tbf ${options.rate}, workers 1..${maxWorkers}`);
-      let lab: Awaited<ReturnType<typeof createLab>>;
-      try {
-        lab = await createLab({ links, mtu, rate: options.rate, prefix: nextLabPrefix(options) });
-      } catch (error) {
-        hooks.fail(`scaling MTU ${mtu} links ${links}: cannot build the lab: ${(error as Error).message}`);
-        continue;
-      }
-      const backing = await hooks.makeBacking(lab.prefix);
-      try {
-        const context: ScenarioContext = {
-          lab,
-          mtu,
-          options,
-          backingFile: backing.path,
-          record: hooks.record,
-          fail: hooks.fail,
-          log: hooks.log,
-        };
-        const targetIfs = lab.links.map((link) => link.targetIf);
-        const initiatorIfs = lab.links.map((link) => link.initiatorIf);
+      await withShapedLab('scaling', options, hooks, links, mtu, async ({ context, targetIfs, initiatorIfs }) => {
         for (let run = 1; run <= options.runs; run++) {
           for (const workers of workerOrder(Math.min(maxWorkers, links), run)) {
             await measureTarget(
@@ -46,7 +25,7 @@ export async function runScaling(options: BenchOptions, hooks: MultipathHooks): 
               'scaling',
               'aoeblade',
               `aoeblade-w${workers}`,
-              backing.path,
+              context.backingFile,
               targetIfs,
               initiatorIfs,
               workloads,
@@ -57,10 +36,7 @@ export async function runScaling(options: BenchOptions, hooks: MultipathHooks): 
             );
           }
         }
-      } finally {
-        await lab.destroy();
-        await backing.remove();
-      }
+      });
     }
   }
 }

@@ -13,6 +13,7 @@ import { PathWatch } from './path-watch.js';
 import { WriteQuarantine } from './quarantine.js';
 import type { Policy } from './policy.js';
 import type { LinkPort, DataReceiver } from './port.js';
+import { ScanTimer } from './scan-timer.js';
 import { fillWindows } from './schedule.js';
 import { LossRecovery } from './loss.js';
 import { createOperation, requestError, toBuffer, type Operation } from './operation.js';
@@ -22,9 +23,6 @@ import type { FrameTable } from './frame-table.js';
 // call from optimized code (cell load, hole check, target check); a module const is folded away (bench/initiator-hot-path.mjs).
 const { ataCommandStatus, ataErrorFeature } = ataArg;
 const { hasAoeError, readAoeError, readSourceMac } = frameHeader;
-
-/** A scan timer run this many intervals late is put off once (see Device.scan). */
-const LATE_SCAN_INTERVALS = 4;
 
 export class Device extends EventEmitter implements DataReceiver {
   readonly name: string;
@@ -44,15 +42,12 @@ export class Device extends EventEmitter implements DataReceiver {
   private readonly ports: LinkPort[];
   private readonly watch: PathWatch;
   private readonly onClose: () => Promise<void>;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer: ScanTimer;
   private flushScheduled = false;
   /** Per target MAC: which FLUSH command it takes (see flushCache). */
   private readonly flushModes = new Map<number, FlushMode>();
   private lastProgressAt = performance.now();
   private lastRateTick = performance.now();
-  /** When the scan timer last ran, and whether that run was put off because it came late (see scan()). */
-  private lastScanAt = 0;
-  private scanPutOff = false;
   private closed = false;
   private counters = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0, ignoredReplies: 0 };
 
@@ -68,6 +63,7 @@ export class Device extends EventEmitter implements DataReceiver {
     this.policy = init.policy;
     this.frames = init.frames;
     this.timers = init.timers;
+    this.timer = new ScanTimer(init.timers.scanIntervalMs, (now) => this.scan(now));
     this.onClose = init.onClose;
     this.quarantine = new WriteQuarantine(this.paths);
     this.recovery = new LossRecovery(this.frames, this.paths, (path) => this.markDown(path, 'timeouts'));
@@ -128,8 +124,7 @@ export class Device extends EventEmitter implements DataReceiver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.timer.stop();
     this.failAll(new InitiatorError('ERR_AOE_CLOSED', `${this.name}: device closed`));
     for (const port of this.ports) port.removeReceiver(this);
     this.watch.close();
@@ -252,32 +247,12 @@ export class Device extends EventEmitter implements DataReceiver {
     this.quarantine.clear();
   }
 
-  /** The scan timer keeps the process alive only while I/O is outstanding (like a socket with a pending request). */
   private startTimer(): void {
-    if (this.closed) return;
-    if (!this.timer) {
-      this.timer = setInterval(() => this.scan(), this.timers.scanIntervalMs);
-      this.lastScanAt = performance.now();
-    }
-    if (this.active.length > 0) this.timer.ref();
-    else this.timer.unref();
+    if (!this.closed) this.timer.start(this.active.length > 0);
   }
 
-  /**
-   * The one timer: retransmit scan, down-path probing, rate estimates, deadline. A run that comes more than
-   * LATE_SCAN_INTERVALS intervals late (the process was not scheduled or the event loop was blocked) is put off
-   * once: timers run before the poll phase, and the replies that queued up during the stall must be read before
-   * frames count as timed out (otherwise every frame in flight is retransmitted and the window collapses).
-   */
-  private scan(): void {
-    const now = performance.now();
-    const late = now - this.lastScanAt > LATE_SCAN_INTERVALS * this.timers.scanIntervalMs;
-    this.lastScanAt = now;
-    if (late && !this.scanPutOff) {
-      this.scanPutOff = true;
-      return;
-    }
-    this.scanPutOff = false;
+  /** The one timer's work (ScanTimer puts off a late run once): retransmit scan, down-path probing, rate estimates, deadline. */
+  private scan(now: number): void {
     this.recovery.scan(now);
     if (this.quarantine.holding) this.quarantine.release(now);
     this.watch.probeDownPaths(now, this.timers.probeIntervalMs);
@@ -296,12 +271,8 @@ export class Device extends EventEmitter implements DataReceiver {
     }
     if (this.recovery.retries.length > 0 || this.pending.length > 0) this.pump();
     if (this.active.length === 0) {
-      if (this.paths.every((path) => path.state === 'up')) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      } else {
-        this.timer?.unref();
-      }
+      if (this.paths.every((path) => path.state === 'up')) this.timer.stop();
+      else this.timer.idle();
     }
   }
 

@@ -29,6 +29,17 @@ export const DEFAULT_TUNING: PathTuning = {
 
 export type PathState = 'up' | 'down';
 
+/** What happened on one path, for stats: Path counts, everyone else reads (Path.counters). */
+export class PathCounters {
+  framesSent = 0;
+  framesAcked = 0;
+  bytesAcked = 0;
+  timeouts = 0;
+  fastRetransmits = 0;
+  spuriousRetransmits = 0;
+  downEvents = 0;
+}
+
 /** Frames in flight to one target MAC over every local NIC: the target queues at most its buffer count (AoEr11 §3.2). */
 export interface TargetBudget {
   inflight: number;

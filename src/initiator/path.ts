@@ -1,10 +1,10 @@
 // One path (local link x target MAC): its payload, congestion window, Jacobson/Karels RTT, RACK state and health, changed only by its methods.
 import type { Link } from '../link/link.js';
 import { SECTOR_SIZE, sectorsForMtu } from '../wire/constants.js';
-import type { PathOptions, PathState, PathTuning, TargetBudget } from './path-options.js';
+import { PathCounters, type PathOptions, type PathState, type PathTuning, type TargetBudget } from './path-options.js';
 import type { LinkPort } from './port.js';
 
-export { DEFAULT_TUNING, type PathOptions, type PathState, type PathTuning, type TargetBudget } from './path-options.js';
+export { DEFAULT_TUNING, PathCounters, type PathOptions, type PathState, type PathTuning, type TargetBudget } from './path-options.js';
 
 /** Most reorder-window widenings (one per spurious retransmit, at most one per round trip). */
 const MAX_REORDER_MULTIPLIER = 16;
@@ -60,13 +60,9 @@ export class Path {
   private lossEventsSinceWiden = 0;
   private _lastProbeAt = 0;
 
-  private _framesSent = 0;
-  private _framesAcked = 0;
-  private _bytesAcked = 0;
-  private _timeouts = 0;
-  private _fastRetransmits = 0;
-  private _spuriousRetransmits = 0;
-  private _downEvents = 0;
+  private readonly count = new PathCounters();
+  /** Frames, bytes, retransmits and down events of this path (read-only outside; the same object Path counts in). */
+  readonly counters: Readonly<PathCounters> = this.count;
   /** Delivery rate estimate in bytes/s (EWMA, updated by the device's rate tick). */
   private _rate = 0;
   private rateBytesMark = 0;
@@ -141,27 +137,6 @@ export class Path {
   get lastProbeAt(): number {
     return this._lastProbeAt;
   }
-  get framesSent(): number {
-    return this._framesSent;
-  }
-  get framesAcked(): number {
-    return this._framesAcked;
-  }
-  get bytesAcked(): number {
-    return this._bytesAcked;
-  }
-  get timeouts(): number {
-    return this._timeouts;
-  }
-  get fastRetransmits(): number {
-    return this._fastRetransmits;
-  }
-  get spuriousRetransmits(): number {
-    return this._spuriousRetransmits;
-  }
-  get downEvents(): number {
-    return this._downEvents;
-  }
   get rate(): number {
     return this._rate;
   }
@@ -187,7 +162,7 @@ export class Path {
     this._newestEntry = entry;
     this._inflight += 1;
     this.budget.inflight += 1;
-    this._framesSent += 1;
+    this.count.framesSent += 1;
     return ++this.sendSequence;
   }
 
@@ -205,8 +180,8 @@ export class Path {
    * live tag is accepted, so a sample is never taken from a reply that could belong to another copy of the frame.
    */
   onFrameAcked(rttSample: number, now: number, bytes: number, sequence: number): void {
-    this._framesAcked += 1;
-    this._bytesAcked += bytes;
+    this.count.framesAcked += 1;
+    this.count.bytesAcked += bytes;
     this.consecutiveTimeouts = 0;
     this._lastResponseAt = now;
     if (sequence > this._rackSequence) {
@@ -237,7 +212,7 @@ export class Path {
    * about congestion.
    */
   onLoss(sentAt: number, now: number, probe = false): void {
-    this._fastRetransmits += 1;
+    this.count.fastRetransmits += 1;
     if (probe || sentAt < this.lastReductionAt) return;
     this._ssthresh = Math.max(2, Math.floor(this._cwnd * this.tuning.lossDecrease));
     this._cwnd = this._ssthresh;
@@ -256,7 +231,7 @@ export class Path {
 
   /** The original of a fast-retransmitted frame was answered after all: it was reordered, not lost. Widen the reorder window (once per round trip). */
   onSpuriousRetransmit(now: number): void {
-    this._spuriousRetransmits += 1;
+    this.count.spuriousRetransmits += 1;
     this.lossEventsSinceWiden = 0;
     if (now - this.lastWidenAt < this._srtt) return;
     this.lastWidenAt = now;
@@ -271,7 +246,7 @@ export class Path {
    * Returns true when `downAfterTimeouts` events in a row (no reply for 2 x rto) say the path is dead.
    */
   onTimeout(sentAt: number, now: number): boolean {
-    this._timeouts += 1;
+    this.count.timeouts += 1;
     if (sentAt < this.lastReductionAt) return false;
     this.consecutiveTimeouts += 1;
     this._ssthresh = Math.max(2, Math.floor(this._cwnd / 2));
@@ -285,7 +260,7 @@ export class Path {
   markDown(now: number): boolean {
     if (this._state === 'down') return false;
     this._state = 'down';
-    this._downEvents += 1;
+    this.count.downEvents += 1;
     this._lastProbeAt = now;
     return true;
   }
@@ -311,8 +286,8 @@ export class Path {
 
   /** Update the delivery-rate EWMA from bytes acknowledged over `intervalMs`. */
   tickRate(intervalMs: number): void {
-    const delta = this._bytesAcked - this.rateBytesMark;
-    this.rateBytesMark = this._bytesAcked;
+    const delta = this.count.bytesAcked - this.rateBytesMark;
+    this.rateBytesMark = this.count.bytesAcked;
     if (delta > 0 && intervalMs > 0) this._rate = this._rate * 0.5 + ((delta * 1000) / intervalMs) * 0.5;
   }
 }

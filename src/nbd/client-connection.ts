@@ -1,7 +1,8 @@
 // One NBD client connection in the transmission phase: batched request output, the reply parser, requests in flight.
 import type { Socket } from 'node:net';
 import { NbdClientError } from './client-errors.js';
-import type { ExportDetails, Receiver } from './client-handshake.js';
+import type { ExportDetails } from './client-handshake.js';
+import type { Receiver } from './client-socket.js';
 import { ReplyParser, type ReplyHandler } from './client-replies.js';
 import { RequestKind, RequestState, type NbdRequest, type RequestTable } from './client-requests.js';
 import { Command, REQUEST_LENGTH, writeRequestHeader } from './protocol.js';

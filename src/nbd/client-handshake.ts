@@ -1,5 +1,5 @@
 // Client side of the fixed newstyle handshake: connect, NBD_OPT_STRUCTURED_REPLY, then NBD_OPT_GO (or INFO) with block sizes.
-import net, { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { ByteQueue } from './byte-queue.js';
 import { NbdClientError } from './client-errors.js';
 import {
@@ -20,6 +20,8 @@ import {
   TransmissionFlag,
 } from './protocol.js';
 import type { NbdEndpoint } from './uri.js';
+
+import { connectSocket, type Receiver } from './client-socket.js';
 
 /** What the server told us about the export. */
 export interface ExportDetails {
@@ -51,50 +53,6 @@ export interface HandshakeOptions {
 
 const MAX_OPTION_REPLY = 64 * 1024;
 const ERROR_BIT = 0x80000000;
-
-/**
- * Where received bytes go. Sockets read into one reused buffer (net's `onread`), so no chunk is allocated per read:
- * a receiver must copy what it keeps before it returns. The handshake and then the connection swap `deliver`.
- */
-export interface Receiver {
-  deliver: (chunk: Buffer) => void;
-}
-
-/** Bytes read per system call at most. */
-const RECEIVE_BUFFER_BYTES = 256 * 1024;
-
-/** Open a stream socket to the endpoint; rejects with the errno code (ENOENT, ECONNREFUSED, ETIMEDOUT, ...). */
-export function connectSocket(endpoint: NbdEndpoint, timeoutMs = 10_000): Promise<{ socket: Socket; receiver: Receiver }> {
-  return new Promise((resolve, reject) => {
-    const receiver: Receiver = { deliver: () => {} };
-    const onread = {
-      buffer: Buffer.allocUnsafeSlow(RECEIVE_BUFFER_BYTES),
-      callback: (bytes: number, buffer: Uint8Array): boolean => {
-        receiver.deliver((buffer as Buffer).subarray(0, bytes));
-        return true;
-      },
-    };
-    const socket =
-      endpoint.kind === 'unix'
-        ? net.connect({ path: endpoint.socket, onread })
-        : net.connect({ port: endpoint.port, host: endpoint.host, onread });
-    const where = endpoint.kind === 'unix' ? endpoint.socket : `${endpoint.host}:${endpoint.port}`;
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new NbdClientError(`connecting to the NBD server at ${where} timed out`, 'ETIMEDOUT'));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      socket.setNoDelay(true);
-      resolve({ socket, receiver });
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new NbdClientError(`cannot connect to the NBD server at ${where}: ${error.message}`, error.code ?? 'ECONNREFUSED'));
-    });
-  });
-}
 
 /** Reads exact byte counts from a socket during the handshake. */
 class HandshakeReader {

@@ -6,23 +6,12 @@ import { ConnectionLedger, type ByteBudget } from './budget.js';
 import type { NbdCounters } from './counters.js';
 import type { BufferPool } from './buffer-pool.js';
 import { ByteQueue } from './byte-queue.js';
-import { handleOption, type ExportInfo } from './handshake.js';
+import { OptionPhase } from './connection-options.js';
+import type { ExportInfo } from './handshake.js';
 import type { IoScheduler } from './io-scheduler.js';
 import { REQUEST_COST_BYTES, requestCost, SMALL_REQUEST_BYTES, type NbdLimits } from './limits.js';
-import {
-  ClientFlag,
-  Command,
-  encodeGreeting,
-  MAX_OPTION_LENGTH,
-  NBD_OPTS_MAGIC,
-  NBD_REQUEST_MAGIC,
-  NbdError,
-  OPTION_HEADER_LENGTH,
-  REQUEST_LENGTH,
-  SIMPLE_REPLY_LENGTH,
-  writeSimpleReply,
-} from './protocol.js';
-import { executeRequest, type Outcome, type Request } from './request.js';
+import { Command, encodeGreeting, NBD_REQUEST_MAGIC, NbdError, REQUEST_LENGTH, SIMPLE_REPLY_LENGTH, writeSimpleReply } from './protocol.js';
+import { executeRequest, type Outcome, type Request, type RequestContext } from './request.js';
 
 export interface ConnectionContext {
   exported: ExportInfo;
@@ -37,20 +26,16 @@ export interface ConnectionContext {
   logger: Logger;
 }
 
-/** Stop reading options while this many handshake reply bytes wait in the socket (a client that never reads them). */
-const HANDSHAKE_OUTPUT_LIMIT = 256 * 1024;
 /** After our end of a closing connection is flushed, wait this long for the client to close its end, then drop it. */
 const LINGER_MS = 2000;
-const KNOWN_CLIENT_FLAGS = ClientFlag.FixedNewstyle | ClientFlag.NoZeroes;
 
-type State = 'client-flags' | 'options' | 'transmission' | 'closing' | 'closed';
+type State = 'handshake' | 'transmission' | 'closing' | 'closed';
 /** What one parsing step left us with: parse on, wait for bytes, wait for room (stop reading the socket), or done. */
 type Step = 'continue' | 'need-input' | 'blocked' | 'stop';
 
 export class NbdConnection {
-  private state: State = 'client-flags';
+  private state: State = 'handshake';
   private readonly input = new ByteQueue();
-  private noZeroes = false;
   private inflight = 0;
   /** What this connection holds against its own and the server's byte budgets. */
   private readonly ledger: ConnectionLedger<Request>;
@@ -59,7 +44,9 @@ export class NbdConnection {
   private discardReply: Buffer | undefined;
   private readonly writes = new Set<Promise<unknown>>();
   private paused = false;
-  private pendingOption: { option: number; length: number } | undefined;
+  private readonly options: OptionPhase;
+  /** What executeRequest needs, made once per connection. */
+  private readonly execution: RequestContext;
   private pendingWrite: Request | undefined;
   private readonly wake = () => this.process();
 
@@ -68,6 +55,9 @@ export class NbdConnection {
     private readonly context: ConnectionContext,
     private readonly onClosed: (connection: NbdConnection) => void,
   ) {
+    this.options = new OptionPhase(this.input, socket, context.exported);
+    const { exported, io, pool, scheduler, limits, logger } = context;
+    this.execution = { exported, io, pool, scheduler, owner: this, maxRequestBytes: limits.maxRequestBytes, writes: this.writes, logger };
     this.ledger = new ConnectionLedger(
       context.serverBudget,
       context.limits.connectionBufferBytes,
@@ -123,9 +113,7 @@ export class NbdConnection {
     let step: Step = 'stop';
     try {
       while (this.state !== 'closed' && this.state !== 'closing') {
-        if (this.state === 'client-flags') step = this.clientFlags();
-        else if (this.state === 'options') step = this.option();
-        else step = this.request();
+        step = this.state === 'handshake' ? this.handshake() : this.request();
         if (step !== 'continue') break;
       }
     } catch (error) {
@@ -136,46 +124,22 @@ export class NbdConnection {
     else this.resume();
   }
 
-  private clientFlags(): Step {
-    if (this.input.length < 4) return 'need-input';
-    const flags = this.input.take(4).readUInt32BE(0);
-    if ((flags & ~KNOWN_CLIENT_FLAGS) !== 0) {
-      this.violation(`unknown client flags 0x${flags.toString(16)}`);
+  /** Client flags and options (OptionPhase), until transmission or the end of the connection. */
+  private handshake(): Step {
+    const step = this.options.step();
+    if (typeof step === 'object') {
+      this.violation(step.violation);
       return 'stop';
     }
-    this.noZeroes = (flags & ClientFlag.NoZeroes) !== 0;
-    this.state = 'options';
-    return 'continue';
-  }
-
-  private option(): Step {
-    if (this.socket.writableLength > HANDSHAKE_OUTPUT_LIMIT) return 'blocked'; // 'drain' brings us back
-    if (!this.pendingOption) {
-      if (this.input.length < OPTION_HEADER_LENGTH) return 'need-input';
-      const header = this.input.take(OPTION_HEADER_LENGTH);
-      if (header.readBigUInt64BE(0) !== NBD_OPTS_MAGIC) {
-        this.violation('bad option magic');
-        return 'stop';
-      }
-      const length = header.readUInt32BE(12);
-      if (length > MAX_OPTION_LENGTH) {
-        this.violation(`option of ${length} bytes is too long`);
-        return 'stop';
-      }
-      this.pendingOption = { option: header.readUInt32BE(8), length };
-    }
-    const { option, length } = this.pendingOption;
-    if (this.input.length < length) return 'need-input';
-    this.pendingOption = undefined;
-    const data = this.input.take(length);
-    const outcome = handleOption(this.context.exported, option, data, this.noZeroes);
-    for (const reply of outcome.replies) this.socket.write(reply);
-    if (outcome.next === 'close') {
+    if (step === 'close') {
       this.close();
       return 'stop';
     }
-    if (outcome.next === 'transmission') this.state = 'transmission';
-    return 'continue';
+    if (step === 'transmission') {
+      this.state = 'transmission';
+      return 'continue';
+    }
+    return step;
   }
 
   /** Parse one request if it is complete and there is room for it (queue depth and byte budgets). */
@@ -243,21 +207,7 @@ export class NbdConnection {
     this.inflight += 1;
     this.context.counters.inFlight += 1;
     request.running = true;
-    const context = this.context;
-    const running = executeRequest(
-      {
-        exported: context.exported,
-        io: context.io,
-        pool: context.pool,
-        scheduler: context.scheduler,
-        owner: this,
-        maxRequestBytes: context.limits.maxRequestBytes,
-        writes: this.writes,
-        logger: context.logger,
-      },
-      request,
-      payload,
-    ).then((outcome) => this.reply(request, outcome));
+    const running = executeRequest(this.execution, request, payload).then((outcome) => this.reply(request, outcome));
     if (payload) {
       this.writes.add(running);
       void running.finally(() => this.writes.delete(running));

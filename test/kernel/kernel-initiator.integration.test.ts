@@ -1,16 +1,14 @@
 // The Linux kernel's own AoE initiator (aoe.ko, in a QEMU TCG guest on a lab guest port) against aoeblade, at MTU 1500 and 9000.
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GuestPort } from '../../tools/lab/netlab.js';
 import { skipNetAllowed, useLab } from '../helpers/lab.js';
 import { sha256File } from '../initiator/vblade-helpers.js';
+import { BLADE, runTool, startBlade } from './blade.js';
 import { accelerator, aoeErrorLines, prepareGuest, qemuProblem, runGuest, type GuestImage, type GuestReport } from './guest.js';
 
-const BLADE = fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));
 const MiB = 1024 * 1024;
 const EXPORT_BYTES = 64 * MiB;
 /** Sparse, past the 2^28-sector reach of LBA28: only right LBA48 IDENTIFY words and commands get to its end. */
@@ -28,15 +26,6 @@ const big = { shelf: 1, slot: 3, name: 'e1.3' };
 /** The guest image is built once per test file; both MTUs boot the same one. */
 let imagePromise: Promise<GuestImage> | undefined;
 
-function run(file: string, args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { encoding: 'buffer', maxBuffer: 64 * MiB, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr: stderr.toString('utf8') });
-    });
-  });
-}
-
 for (const mtu of [1500, 9000]) {
   describe(`Linux aoe.ko in a QEMU guest (${accelerator()}) against aoeblade, MTU ${mtu} [netlab]`, () => {
     const net = useLab({ links: 1, mtu });
@@ -51,24 +40,10 @@ for (const mtu of [1500, 9000]) {
     let bladeOutput = '';
     let port: GuestPort | undefined;
 
-    async function startBlade(target: { shelf: number; slot: number }, file: string): Promise<void> {
-      const lab = net.lab;
-      const argv = [process.execPath, BLADE, '--log-level', 'info', String(target.shelf), String(target.slot), lab.links[0].targetIf, file];
-      const child = lab.spawn(lab.targetNs, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      const collect = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        bladeOutput += chunk.toString('utf8');
-      };
-      child.stdout?.on('data', collect);
-      child.stderr?.on('data', collect);
-      const deadline = Date.now() + 15_000;
-      while (!output.includes('"msg":"serving')) {
-        if (child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`aoeblade ${target.shelf}.${target.slot} did not start:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    const startExport = (target: { shelf: number; slot: number }, file: string) =>
+      startBlade(net.lab, target, file, (text) => {
+        bladeOutput += text;
+      });
 
     beforeAll(async () => {
       if (net.skipReason !== undefined) return; // AOEKIT_SKIP_NET=1 and no lab: useLab skips every test
@@ -93,9 +68,9 @@ for (const mtu of [1500, 9000]) {
       fs.truncateSync(ext4File, EXPORT_BYTES);
       fs.writeFileSync(bigFile, Buffer.alloc(0));
       fs.truncateSync(bigFile, BIG_BYTES);
-      await startBlade(raw, rawFile);
-      await startBlade(ext4, ext4File);
-      await startBlade(big, bigFile);
+      await startExport(raw, rawFile);
+      await startExport(ext4, ext4File);
+      await startExport(big, bigFile);
       port = await net.lab.addGuestPort(0);
       report = await runGuest(net.lab, port, image, {
         mtu,
@@ -199,9 +174,9 @@ for (const mtu of [1500, 9000]) {
       );
       expect(files.get('written'), context()).toMatch(/^[0-9a-f]{64}$/);
       expect(files.get('remounted'), context()).toBe(files.get('written'));
-      const check = await run('e2fsck', ['-f', '-n', ext4File]);
+      const check = await runTool('e2fsck', ['-f', '-n', ext4File]);
       expect(check.code, `e2fsck -fn: ${check.stdout.toString()}${check.stderr}`).toBe(0);
-      const file = await run('debugfs', ['-R', 'cat /data.bin', ext4File]);
+      const file = await runTool('debugfs', ['-R', 'cat /data.bin', ext4File]);
       expect(file.code, file.stderr).toBe(0);
       expect(file.stdout.length).toBe(FILE_KIB * 1024);
       expect(sha256(file.stdout)).toBe(files.get('written'));

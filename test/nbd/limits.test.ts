@@ -1,22 +1,12 @@
-// NBD server limits: request size, connection count, bytes in flight per connection and per server, cancellation on close.
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryBlockDevice, NbdServer, resolveLimits, type NbdServerOptions } from '../../src/nbd/index.js';
 import { Command, Info, NbdError, Option, Reply } from '../../src/nbd/protocol.js';
-import { RawClient } from './raw-client.js';
+import type { RawClient } from './raw-client.js';
+import { serveDevice } from './serve-memory.js';
 
 const MiB = 1024 * 1024;
-let cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup = [];
-});
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-let socketCounter = 0;
 
 /** A server over a RAM device that counts the bytes it was asked to read. */
 async function serve(options: Omit<NbdServerOptions, 'device'> & { size?: number; readDelayMs?: number } = {}) {
@@ -29,19 +19,8 @@ async function serve(options: Omit<NbdServerOptions, 'device'> & { size?: number
     counted.bytesRead += buffer.length;
     return readInto(buffer, offset);
   };
-  const server = new NbdServer({ device, name: 'disk', ...serverOptions });
-  const socket = join(tmpdir(), `aoekit-nbd-limits-${process.pid}-${socketCounter++}.sock`);
-  await server.listen({ socket });
-  cleanup.push(async () => {
-    await server.close(100);
-    rmSync(socket, { force: true });
-  });
-  const connect = async () => {
-    const client = await RawClient.connect(socket);
-    cleanup.push(() => client.close());
-    return client;
-  };
-  return { device, counted, server, socket, connect };
+  const served = await serveDevice(device, serverOptions);
+  return { ...served, counted };
 }
 
 describe('request size', () => {

@@ -1,22 +1,12 @@
-// NBD server over an in-memory device: handshake variants, every command, errors, violations, concurrency, read-only.
+// NBD server over an in-memory device: handshake variants, every command, errors, concurrency, read-only.
 import { createHash, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryBlockDevice, NbdServer, nbdErrorFor } from '../../src/nbd/index.js';
+import { describe, expect, it } from 'vitest';
+import { MemoryBlockDevice, nbdErrorFor } from '../../src/nbd/index.js';
 import { Command, CommandFlag, HandshakeFlag, Info, NbdError, Option, Reply, TransmissionFlag } from '../../src/nbd/protocol.js';
-import { parseListen } from '../../src/cli/commands/nbd.js';
-import { RawClient } from './raw-client.js';
+import { serveDevice } from './serve-memory.js';
 
 const MiB = 1024 * 1024;
-let cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup = [];
-});
-
-let socketCounter = 0;
+/** A server over a RAM device of `size` (default 4 MiB), with an optional per-operation delay. */
 async function serve(
   options: {
     size?: number;
@@ -27,19 +17,7 @@ async function serve(
   } = {},
 ) {
   const device = new MemoryBlockDevice(options.size ?? 4 * MiB, options.delay);
-  const server = new NbdServer({ device, name: options.name ?? 'disk', readOnly: options.readOnly, queueDepth: options.queueDepth });
-  const socket = join(tmpdir(), `aoekit-nbd-${process.pid}-${socketCounter++}.sock`);
-  await server.listen({ socket });
-  cleanup.push(async () => {
-    await server.close(100);
-    rmSync(socket, { force: true });
-  });
-  const connect = async () => {
-    const client = await RawClient.connect(socket);
-    cleanup.push(() => client.close());
-    return client;
-  };
-  return { device, server, socket, connect };
+  return serveDevice(device, { name: options.name ?? 'disk', readOnly: options.readOnly, queueDepth: options.queueDepth });
 }
 
 const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -272,58 +250,5 @@ describe('transmission', () => {
     expect(order[order.length - 1]).toBe(1);
     expect([...order].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(peak).toBe(4);
-  });
-});
-
-describe('listening and closing', () => {
-  it('DISC waits for requests in flight to reply, then closes', async () => {
-    const { connect } = await serve({ delay: (kind) => (kind === 'read' ? 50 : 0) });
-    const client = await connect();
-    await client.open();
-    client.sendRequest(Command.Read, 1, 0, 4096);
-    client.sendRequest(Command.Disc, 2, 0, 0);
-    expect(await client.reply(() => 4096)).toMatchObject({ cookie: 1, error: 0 });
-    await client.closed;
-  });
-
-  it('close() lets in-flight requests finish and stops accepting', async () => {
-    const { connect, server, socket } = await serve({ delay: (kind) => (kind === 'read' ? 50 : 0) });
-    const client = await connect();
-    await client.open();
-    client.sendRequest(Command.Read, 1, 0, 4096);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    const closing = server.close(1000);
-    expect(await client.reply(() => 4096)).toMatchObject({ cookie: 1, error: 0 });
-    await client.closed;
-    await closing;
-    await expect(RawClient.connect(socket)).rejects.toMatchObject({ code: 'ENOENT' });
-  });
-
-  it('parseListen: HOST:PORT, [v6]:PORT, PORT', () => {
-    expect(parseListen('0.0.0.0:10809')).toEqual({ host: '0.0.0.0', port: 10809 });
-    expect(parseListen('[::1]:99')).toEqual({ host: '::1', port: 99 });
-    expect(parseListen('10810')).toEqual({ host: '127.0.0.1', port: 10810 });
-    expect(() => parseListen('host:port')).toThrow(/--listen/);
-  });
-});
-
-describe('protocol violations', () => {
-  it('garbage closes only that connection; another keeps working', async () => {
-    const { connect } = await serve();
-    const good = await connect();
-    await good.open();
-    const bad = await connect();
-    await bad.open();
-    bad.write(Buffer.from('this is not an NBD request at all....'));
-    await bad.closed;
-    const badOption = await connect();
-    await badOption.greet();
-    badOption.write(Buffer.alloc(16, 0xff));
-    await badOption.closed;
-    const data = randomBytes(4096);
-    good.sendRequest(Command.Write, 1, 0, 4096, 0, data);
-    expect((await good.reply()).error).toBe(0);
-    good.sendRequest(Command.Read, 2, 0, 4096);
-    expect((await good.reply(() => 4096)).data.equals(data)).toBe(true);
   });
 });

@@ -1,0 +1,43 @@
+// BENCHMARKS.md section (e): aoeblade over nbdkit's memory plugin against ram:, with the ratio and what limited each run.
+import { limitCell, markdownTable as table, formatNumber as num, runsCell } from './report.js';
+import type { BenchResults } from './types.js';
+
+export function nbdSection(results: BenchResults): string {
+  const byKey = new Map(results.medians.map((median) => [median.key, median]));
+  const rows = [
+    [
+      'MTU',
+      'workload',
+      'ram: MB/s',
+      'NBD MB/s',
+      'ratio NBD / ram:',
+      'target CPU s/GB ram: / NBD (aoeblade + nbdkit)',
+      'limit (NBD)',
+      'runs ram: / NBD',
+    ],
+  ];
+  for (const median of results.medians.filter((item) => item.scenario === 'nbd' && item.target === 'aoeblade-nbd')) {
+    const ram = byKey.get(median.key.replace('/aoeblade-nbd/', '/aoeblade-ram/'));
+    const nbd = median.values;
+    rows.push([
+      String(median.mtu),
+      median.workload,
+      num(ram?.values.megabytesPerSecond),
+      num(nbd.megabytesPerSecond),
+      num(nbd.megabytesPerSecond / (ram?.values.megabytesPerSecond ?? Number.NaN), 2),
+      `${num(ram?.values.targetCpuSecondsPerGB, 2)} / ${num(nbd.targetCpuSecondsPerGB, 2)}`,
+      limitCell(median, results.machine.cpus),
+      `${runsCell(ram)} / ${runsCell(median)}`,
+    ]);
+  }
+  if (rows.length === 1) return '_not run_';
+  const merged = results.merged?.find((item) => item.scenarios.includes('nbd'));
+  const when =
+    merged === undefined
+      ? ''
+      : `Measured ${merged.date} (${merged.runs} run(s) x ${merged.seconds} s, ${merged.sizeMiB} MiB; ${merged.noisyRuns} of ${merged.rawRuns} raw runs noisy) and merged into this report with \`--merge\`. `;
+  return (
+    `${when}aoeblade on one unshaped link serves \`ram:${results.options.sizeMiB}M\` or the same memory in nbdkit's memory plugin (\`allocator=malloc\`) ` +
+    `on a unix socket (\`nbd+unix:///?socket=...\`), both with \`-b ${results.options.nbdBufferCount ?? 64}\`; sequential 1 MiB requests, 4 in flight.\n\n${table(rows)}`
+  );
+}

@@ -1,0 +1,51 @@
+// What the kernel-initiator suites share on the host side: aoeblade started in the lab's target namespace, and host tools run to completion.
+import { type ChildProcess, execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { Lab } from '../../tools/lab/netlab.js';
+
+export const BLADE = fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));
+const MiB = 1024 * 1024;
+
+/** aoeblade serving `backing` as shelf.slot on the lab's first target NIC; resolves once it logs "serving". */
+export async function startBlade(
+  lab: Lab,
+  target: { shelf: number; slot: number },
+  backing: string,
+  onOutput: (text: string) => void,
+): Promise<ChildProcess> {
+  const argv = [process.execPath, BLADE, '--log-level', 'info', String(target.shelf), String(target.slot), lab.links[0].targetIf, backing];
+  const child = lab.spawn(lab.targetNs, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    onOutput(chunk.toString('utf8'));
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const deadline = Date.now() + 15_000;
+  while (!output.includes('"msg":"serving')) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`aoeblade ${target.shelf}.${target.slot} did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return child;
+}
+
+/** SIGTERM (aoeblade's clean stop: flush, then exit) and wait for the exit. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = once(child, 'exit');
+  process.kill(child.pid, 'SIGTERM');
+  await exited;
+}
+
+/** Run a host tool; never rejects (the exit code is in the result). */
+export function runTool(file: string, args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { encoding: 'buffer', maxBuffer: 64 * MiB, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr: stderr.toString('utf8') });
+    });
+  });
+}
