@@ -64,7 +64,7 @@ async function clearPath(socketPath: string): Promise<void> {
 /** Commands: {"cmd":"stats"} -> {"ok":true,"stats":{...}}; {"cmd":"ping"} -> {"ok":true}; anything else -> {"ok":false,"error":"..."}. */
 export async function openControlSocket(
   socketPath: string,
-  stats: () => TargetStats,
+  stats: StatsSource,
   options: ControlSocketOptions = {},
 ): Promise<ControlSocket> {
   const maxConnections = options.maxConnections ?? DEFAULT_CONTROL_CONNECTIONS;
@@ -115,21 +115,40 @@ export async function openControlSocket(
 }
 
 /** Answer each request line; while the peer leaves answers unread (write() returned false), stop reading it. */
-function serveConnection(connection: net.Socket, stats: () => TargetStats): void {
+/** Where the stats come from; a target with worker threads first asks them for their counters as of now. */
+type StatsSource = () => TargetStats | Promise<TargetStats>;
+
+function serveConnection(connection: net.Socket, stats: StatsSource): void {
   let buffered = '';
   let waiting = false;
+  let answering = false;
   let ended = false;
+  /** Answer one line, in order; the connection is not read while an answer is pending, so unread lines stay bounded. */
+  const reply = (line: string, last: boolean) => {
+    answering = true;
+    connection.pause();
+    void answer(line, stats).then((result) => {
+      answering = false;
+      if (connection.destroyed) return;
+      const text = `${JSON.stringify(result)}\n`;
+      if (last) connection.end(text);
+      else if (!connection.write(text)) {
+        waiting = true;
+        return;
+      }
+      pump();
+    });
+  };
   const pump = () => {
-    let newline: number;
-    while (!waiting && (newline = buffered.indexOf('\n')) >= 0) {
+    if (waiting || answering) return;
+    const newline = buffered.indexOf('\n');
+    if (newline >= 0) {
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
-      if (line && !connection.write(`${JSON.stringify(answer(line, stats))}\n`)) {
-        waiting = true;
-        connection.pause();
-      }
+      if (line) reply(line, false);
+      else pump();
+      return;
     }
-    if (waiting) return;
     if (buffered.length > MAX_LINE) {
       connection.destroy();
       return;
@@ -137,7 +156,7 @@ function serveConnection(connection: net.Socket, stats: () => TargetStats): void
     if (ended) {
       const line = buffered.trim();
       buffered = '';
-      if (line) connection.end(`${JSON.stringify(answer(line, stats))}\n`);
+      if (line) reply(line, true);
       else connection.end();
       return;
     }
@@ -159,14 +178,20 @@ function serveConnection(connection: net.Socket, stats: () => TargetStats): void
   });
 }
 
-function answer(line: string, stats: () => TargetStats): unknown {
+async function answer(line: string, stats: StatsSource): Promise<unknown> {
   let request: { cmd?: unknown };
   try {
     request = JSON.parse(line) as { cmd?: unknown };
   } catch {
     return { ok: false, error: 'request must be one JSON object per line, e.g. {"cmd":"stats"}' };
   }
-  if (request?.cmd === 'stats') return { ok: true, stats: stats() };
+  if (request?.cmd === 'stats') {
+    try {
+      return { ok: true, stats: await stats() };
+    } catch (error) {
+      return { ok: false, error: `cannot collect stats: ${(error as Error).message}` };
+    }
+  }
   if (request?.cmd === 'ping') return { ok: true };
   return { ok: false, error: `unknown cmd ${JSON.stringify(request?.cmd)} (known: stats, ping)` };
 }

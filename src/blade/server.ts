@@ -59,7 +59,10 @@ export interface Target {
   start(): Promise<void>;
   /** Stop receiving, finish requests in flight, write state, flush stores, close links/stores. */
   stop(): Promise<void>;
+  /** Counters as last known: this thread's now, worker threads' as of their last report (at most 250 ms old). */
   stats(): TargetStats;
+  /** Counters as of now: worker threads are asked first (the control socket and /metrics use this). */
+  freshStats(): Promise<TargetStats>;
   /** Log one stats line (SIGUSR1 / --stats-interval). */
   logStats(): void;
 }
@@ -162,9 +165,9 @@ export function createTarget(options: TargetOptions): Target {
         }
         // Audit from here on: the state restored and given on the command line is the "before" of the first change.
         for (const runtime of exports) runtime.audit = new ExportAudit(runtime, logger);
-        if (options.controlSocket) controlSocket = await openControlSocket(options.controlSocket, () => target.stats());
+        if (options.controlSocket) controlSocket = await openControlSocket(options.controlSocket, () => target.freshStats());
         if (options.metricsListen)
-          metricsServer = await startMetricsServer(options.metricsListen, () => renderTargetMetrics(target.stats()));
+          metricsServer = await startMetricsServer(options.metricsListen, async () => renderTargetMetrics(await target.freshStats()));
         if (useWorkers) pool = await startPool(names);
         else
           for (const name of names) {
@@ -229,6 +232,10 @@ export function createTarget(options: TargetOptions): Target {
       const toClose = options.closeLinks ? [...given.values()] : ownedLinks;
       await Promise.allSettled(toClose.map((link) => link.close()));
       if (options.closeStores ?? true) await Promise.allSettled(exports.map((runtime) => runtime.store.close()));
+    },
+    async freshStats() {
+      await pool?.refresh();
+      return target.stats();
     },
     stats() {
       return {

@@ -45,6 +45,11 @@ function relayLog(logger: Logger, line: string): void {
 
 export class WorkerPool {
   private readonly reports: (WorkerReport | undefined)[];
+  /** Workers whose answer to the pending refresh() has not come yet, and who waits for them. */
+  private awaited = new Set<number>();
+  private refreshing: Promise<void> | undefined;
+  private refreshed: (() => void) | undefined;
+  private sequence = 0;
   private nicFacts: NicFacts[] = [];
 
   private constructor(private readonly workers: Worker[]) {
@@ -87,8 +92,12 @@ export class WorkerPool {
             reject(Object.assign(new Error(message.message), { code: message.code }));
             break;
           case 'report':
+            this.reports[index] = message.report;
+            if (message.sequence === this.sequence) this.answered(index);
+            break;
           case 'stopped':
             this.reports[index] = message.report;
+            this.answered(index);
             break;
           case 'changed':
             options.onChanged(message.index);
@@ -121,6 +130,33 @@ export class WorkerPool {
   /** Export `index`'s counters and latency as each worker last reported them (to be summed). */
   exportShares(index: number): Array<{ counters: ExportCounters; latency: LatencySnapshot }> {
     return this.reports.flatMap((report) => report?.exports.filter((share) => share.index === index) ?? []);
+  }
+
+  /**
+   * Ask every worker for its counters as of now and resolve once all answered (or after `timeoutMs`, with what came):
+   * a scrape or a stats request right after a copy must see all of it, not the last periodic report. Calls made while
+   * one is pending share it.
+   */
+  refresh(timeoutMs = 200): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.awaited = new Set(this.workers.map((_, index) => index));
+    const sequence = ++this.sequence;
+    this.refreshing = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.refreshed?.(), timeoutMs);
+      this.refreshed = () => {
+        clearTimeout(timer);
+        this.refreshing = undefined;
+        this.refreshed = undefined;
+        resolve();
+      };
+      for (const worker of this.workers) worker.postMessage({ type: 'report-now', sequence } satisfies MainMessage);
+    });
+    return this.refreshing;
+  }
+
+  private answered(index: number): void {
+    if (!this.awaited.delete(index)) return;
+    if (this.awaited.size === 0) this.refreshed?.();
   }
 
   /** Ask every worker to finish its requests and close; resolves once all exited. */

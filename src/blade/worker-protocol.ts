@@ -54,9 +54,11 @@ export interface WorkerReport {
 export type WorkerMessage =
   | { type: 'started'; nics: NicFacts[] }
   | { type: 'failed'; message: string; code: string }
-  | { type: 'report'; report: WorkerReport }
+  /** `sequence`: the 'report-now' this answers (periodic reports have none). */
+  | { type: 'report'; report: WorkerReport; sequence?: number }
   | { type: 'changed'; index: number }
   | { type: 'write-failure'; index: number; code: string; message: string }
   | { type: 'stopped'; report: WorkerReport };
 
-export type MainMessage = { type: 'stop' };
+/** 'report-now': answer with a report at once (a stats read wants counters as of now, not up to one interval old). */
+export type MainMessage = { type: 'stop' } | { type: 'report-now'; sequence: number };

@@ -99,6 +99,8 @@ async function stop(): Promise<void> {
 
 port.on('message', (message: MainMessage) => {
   if (message.type === 'stop') void stop();
+  else if (message.type === 'report-now' && reportTimer !== undefined)
+    post({ type: 'report', report: report(), sequence: message.sequence });
 });
 
 start().catch(async (error: unknown) => {

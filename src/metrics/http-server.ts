@@ -22,7 +22,7 @@ const ERRNO_WORDS: Record<string, string> = {
  * Listen on `listen` and answer GET /metrics with `render()`. A failure to listen rejects with the errno as `code`
  * (EADDRINUSE, EADDRNOTAVAIL, EACCES, ...) and a one-line message naming the address.
  */
-export async function startMetricsServer(listen: ListenAddress, render: () => string): Promise<MetricsServer> {
+export async function startMetricsServer(listen: ListenAddress, render: () => string | Promise<string>): Promise<MetricsServer> {
   const server = http.createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -33,15 +33,18 @@ export async function startMetricsServer(listen: ListenAddress, render: () => st
       response.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at /metrics\n');
       return;
     }
-    let body: string;
-    try {
-      body = render();
-    } catch (error) {
-      response.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot collect metrics: ${(error as Error).message}\n`);
-      return;
-    }
-    response.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
-    response.end(request.method === 'HEAD' ? undefined : body);
+    // Collected at scrape time; a target with worker threads first asks them for their counters as of now.
+    Promise.resolve()
+      .then(render)
+      .then(
+        (body) => {
+          response.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+          response.end(request.method === 'HEAD' ? undefined : body);
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot collect metrics: ${(error as Error).message}\n`);
+        },
+      );
   });
   server.keepAliveTimeout = 65_000; // longer than a scrape interval: Prometheus reuses its connection
   await new Promise<void>((resolve, reject) => {
