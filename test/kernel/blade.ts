@@ -3,6 +3,7 @@ import { type ChildProcess, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../tools/lab/netlab.js';
+import type { GuestReport } from './guest.js';
 
 export const BLADE = fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));
 const MiB = 1024 * 1024;
@@ -48,4 +49,21 @@ export function runTool(file: string, args: string[]): Promise<{ code: number; s
       resolve({ code, stdout, stderr: stderr.toString('utf8') });
     });
   });
+}
+
+/** The guest's report (throws when the guest did not run), and the text attached to a failed check: the report and aoeblade's last lines. */
+export function reportViews(report: () => GuestReport | undefined, bladeOutput: () => string) {
+  const guest = (): GuestReport => {
+    const current = report();
+    if (current === undefined) throw new Error('the guest did not run');
+    return current;
+  };
+  const context = () =>
+    `guest report:\n${guest().summary()}\naoeblade (last lines):\n${bladeOutput()
+      .trim()
+      .split('\n')
+      .slice(-10)
+      .map((line) => line.slice(0, 400))
+      .join('\n')}`;
+  return { guest, context };
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GuestPort } from '../../tools/lab/netlab.js';
 import { skipNetAllowed, useLab } from '../helpers/lab.js';
 import { sha256File } from '../initiator/vblade-helpers.js';
-import { BLADE, runTool, startBlade } from './blade.js';
+import { BLADE, reportViews, runTool, startBlade } from './blade.js';
 import { accelerator, aoeErrorLines, prepareGuest, qemuProblem, runGuest, type GuestImage, type GuestReport } from './guest.js';
 
 const MiB = 1024 * 1024;
@@ -102,17 +102,10 @@ for (const mtu of [1500, 9000]) {
     });
 
     /** The report, with the guest console attached to any failure. */
-    function guest(): GuestReport {
-      if (report === undefined) throw new Error('the guest did not run');
-      return report;
-    }
-    const context = () =>
-      `guest report:\n${guest().summary()}\naoeblade (last lines):\n${bladeOutput
-        .trim()
-        .split('\n')
-        .slice(-10)
-        .map((line) => line.slice(0, 400))
-        .join('\n')}`;
+    const { guest, context } = reportViews(
+      () => report,
+      () => bladeOutput,
+    );
 
     it('boots, loads aoe.ko, finds every export and runs every step', () => {
       expect(guest().failures, context()).toEqual([]);

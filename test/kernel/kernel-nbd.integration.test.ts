@@ -8,7 +8,7 @@ import type { GuestPort } from '../../tools/lab/netlab.js';
 import { skipNetAllowed, useLab } from '../helpers/lab.js';
 import { type NbdServerProcess, startNbdProcess } from '../helpers/nbd-servers.js';
 import { sha256File } from '../initiator/vblade-helpers.js';
-import { BLADE, runTool, startBlade, stopChild } from './blade.js';
+import { BLADE, reportViews, runTool, startBlade, stopChild } from './blade.js';
 import { accelerator, aoeErrorLines, prepareGuest, qemuProblem, runGuest, type GuestReport } from './guest.js';
 
 const MiB = 1024 * 1024;
@@ -110,12 +110,11 @@ describe(`Linux aoe.ko in a QEMU guest (${accelerator()}) against aoeblade on qe
     if (directory !== '') fs.rmSync(directory, { recursive: true, force: true });
   });
 
-  function guest(): GuestReport {
-    if (report === undefined) throw new Error('the guest did not run');
-    return report;
-  }
-  const context = () =>
-    `guest report:\n${guest().summary()}\naoeblade (last lines):\n${bladeOutput.trim().split('\n').slice(-10).join('\n')}`;
+  /** The report, with the guest console attached to any failure. */
+  const { guest, context } = reportViews(
+    () => report,
+    () => bladeOutput,
+  );
 
   it('boots, finds both NBD-backed exports at their size and runs every step', () => {
     expect(guest().failures, context()).toEqual([]);
