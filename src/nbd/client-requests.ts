@@ -118,6 +118,30 @@ export class Operation {
   internal = false;
   /** Intrusive FIFO link while waiting. */
   next: Operation | null = null;
+
+  /** A pooled operation made ready for a new caller's arguments (nothing started, nothing counted). */
+  reset(
+    kind: number,
+    buffer: Uint8Array | null,
+    bufferOffset: number,
+    length: number,
+    position: number,
+    fua: boolean,
+    ioDone: IoDone | null,
+    flushDone: FlushDone | null,
+  ): void {
+    this.kind = kind;
+    this.buffer = buffer;
+    this.bufferOffset = bufferOffset;
+    this.length = length;
+    this.position = position;
+    this.fua = fua;
+    this.ioDone = ioDone;
+    this.flushDone = flushDone;
+    this.bytes = 0;
+    this.remaining = 0;
+    this.started = 0;
+  }
 }
 
 const EMPTY = new Uint8Array(0);
@@ -200,4 +224,9 @@ export class OperationQueue {
     this.length -= 1;
     return operation;
   }
+}
+
+/** A request kind as the NBD command's name, for messages. */
+export function requestKindName(kind: number): string {
+  return kind === RequestKind.Read ? 'READ' : kind === RequestKind.Write ? 'WRITE' : 'FLUSH';
 }

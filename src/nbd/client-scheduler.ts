@@ -1,12 +1,14 @@
 // The NBD client's scheduler: operations -> requests (split, merged, journaled), the in-flight bound, completions, the write-back latch.
 import type { ClientConnection } from './client-connection.js';
-import { NbdClientError, replyError } from './client-errors.js';
+import { type NbdClientError, replyError } from './client-errors.js';
+import { refusalOf } from './client-refusal.js';
 import {
   MAX_SEGMENTS,
   type Operation,
   OperationQueue,
   RequestKind,
   RequestTable,
+  requestKindName,
   type FlushDone,
   type IoDone,
   type NbdRequest,
@@ -18,10 +20,6 @@ import { WriteJournal } from './write-journal.js';
 const EMPTY = new Uint8Array(0);
 /** Largest request we put on the wire (also bounded by the server's maximum payload). */
 const MAX_PIECE = 1024 * 1024;
-
-function kindName(kind: number): string {
-  return kind === RequestKind.Read ? 'READ' : kind === RequestKind.Write ? 'WRITE' : 'FLUSH';
-}
 
 export class RequestScheduler {
   readonly table = new RequestTable();
@@ -59,39 +57,13 @@ export class RequestScheduler {
     flushDone: FlushDone | null,
   ): void {
     const operation = this.table.acquireOperation();
-    operation.kind = kind;
-    operation.buffer = buffer;
-    operation.bufferOffset = bufferOffset;
-    operation.length = length;
-    operation.position = position;
-    operation.fua = fua;
-    operation.ioDone = ioDone;
-    operation.flushDone = flushDone;
-    operation.bytes = 0;
-    operation.remaining = 0;
-    operation.started = 0;
-    const refusal = this.refusal(operation);
+    operation.reset(kind, buffer, bufferOffset, length, position, fua, ioDone, flushDone);
+    const refusal = refusalOf(this.client, operation);
     if (refusal !== null) {
       this.failOperation(operation, refusal);
       return;
     }
     if (this.waiting.length > 0 || !this.start(operation)) this.waiting.push(operation);
-  }
-
-  private refusal(operation: Operation): NbdClientError | null {
-    if (this.client.state === 'closing' || this.client.state === 'closed')
-      return new NbdClientError('the NBD client is closed', 'ESHUTDOWN');
-    if (this.client.state === 'offline') return this.client.recovery.offlineError();
-    if (operation.kind === RequestKind.Flush) return null;
-    const { length, position } = operation;
-    if (operation.kind === RequestKind.Write && this.client.readOnly) return new NbdClientError('the NBD export is read-only', 'EPERM');
-    if (!Number.isSafeInteger(position) || position < 0 || length < 0 || position + length > this.client.size) {
-      return new NbdClientError(`${length} bytes at ${position} lie outside the ${this.client.size}-byte NBD export`, 'EINVAL');
-    }
-    const block = this.client.details.minimumBlock;
-    if (position % block !== 0 || length % block !== 0)
-      return new NbdClientError(`the NBD server needs ${block}-byte aligned requests`, 'EINVAL');
-    return null;
   }
 
   /**
@@ -215,7 +187,8 @@ export class RequestScheduler {
   }
 
   replied(_connection: ClientConnection, request: NbdRequest, errorValue: number, message: string): void {
-    const error = errorValue === 0 ? null : replyError(kindName(request.kind), request.position, request.length, errorValue, message);
+    const error =
+      errorValue === 0 ? null : replyError(requestKindName(request.kind), request.position, request.length, errorValue, message);
     if (request.kind === RequestKind.Write) {
       if (request.segmentCount === 0) {
         this.client.recovery.replayed(request, error);
