@@ -1,9 +1,9 @@
 // Benchmark processes: start aoeblade / vblade targets inside the lab's target namespace and run the client, all stopped by PID.
 import { packagePath } from '../tools/package-root.js';
+import { waitForUnixSocket } from '../tools/unix-socket.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { rmSync } from 'node:fs';
 import type { Lab } from '../tools/lab/netlab.js';
 import { RESULT_PREFIX, type ClientRequest, type ClientResponse } from './client.js';
 
@@ -132,18 +132,6 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
 
 let nbdkitCounter = 0;
 
-/** True once the unix socket accepts a connection (its file appears at bind(), before listen()). */
-function accepts(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(socket);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
-
 /**
  * nbdkit's memory plugin (flat malloc'ed memory, like ram:) on a unix socket in /tmp, for 'aoeblade-nbd'. Unix sockets are
  * not per network namespace, so aoeblade in the target namespace reaches it. --exit-with-parent: it dies with the bench.
@@ -158,13 +146,11 @@ async function startNbdkitMemory(spec: string): Promise<{ child: ChildProcess; u
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.once('exit', () => rmSync(socket, { force: true }));
-  const until = Date.now() + READY_TIMEOUT_MS;
-  while (!existsSync(socket) || !(await accepts(socket))) {
-    if (child.exitCode !== null || Date.now() > until) {
-      await stopChild(child);
-      throw Object.assign(new Error(`nbdkit did not create ${socket}`), { code: 'ERR_BENCH_NBDKIT' });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    await waitForUnixSocket(socket, child, READY_TIMEOUT_MS);
+  } catch (error) {
+    await stopChild(child);
+    throw Object.assign(new Error(`nbdkit did not create ${socket}: ${(error as Error).message}`), { code: 'ERR_BENCH_NBDKIT' });
   }
   return { child, uri: `nbd+unix:///?socket=${socket}` };
 }

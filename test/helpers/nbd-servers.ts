@@ -1,8 +1,8 @@
 // Start nbdkit / qemu-nbd on a unix socket for tests, wait for the socket, stop by PID; kill -9 and restart for fault tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { once } from 'node:events';
-import net from 'node:net';
+import { waitForUnixSocket } from '../../tools/unix-socket.js';
 
 export interface NbdServerProcess {
   socket: string;
@@ -25,25 +25,11 @@ process.on('exit', () => {
       }
 });
 
-/** True once a connection to the socket is accepted (the file appears at bind(), before listen()). */
-function accepts(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(socket);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
-
 async function waitForSocket(socket: string, child: ChildProcess, output: () => string, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!existsSync(socket) || !(await accepts(socket))) {
-    if (child.exitCode !== null)
-      throw new Error(`${child.spawnfile} exited (${child.exitCode}) before listening on ${socket}: ${output()}`);
-    if (Date.now() > until) throw new Error(`${child.spawnfile} did not listen on ${socket} within ${timeoutMs} ms: ${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    await waitForUnixSocket(socket, child, timeoutMs);
+  } catch (error) {
+    throw new Error(`${child.spawnfile} did not listen on ${socket}: ${(error as Error).message}: ${output()}`);
   }
 }
 

@@ -1,9 +1,11 @@
 // What the kernel-initiator suites share on the host side: aoeblade started in the lab's target namespace, and host tools run to completion.
 import { type ChildProcess, execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../tools/lab/netlab.js';
-import type { GuestReport } from './guest.js';
+import { skipNetAllowed } from '../helpers/lab.js';
+import { type GuestImage, type GuestReport, prepareGuest, qemuProblem } from './guest.js';
 
 export const BLADE = fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));
 const MiB = 1024 * 1024;
@@ -66,4 +68,28 @@ export function reportViews(report: () => GuestReport | undefined, bladeOutput: 
       .map((line) => line.slice(0, 400))
       .join('\n')}`;
   return { guest, context };
+}
+
+/** Built once per test file; every suite of the file boots the same image. */
+let imagePromise: Promise<GuestImage> | undefined;
+
+/**
+ * The guest image, once QEMU runs and the image is built; or, only with AOEKIT_SKIP_NET=1, why `suite` is skipped
+ * (said on the console). Without that variable a missing QEMU or image fails the suite, as does an unbuilt aoeblade.
+ */
+export async function guestImageOrSkip(suite: string): Promise<GuestImage | { skipReason: string }> {
+  let image: GuestImage;
+  try {
+    const problem = qemuProblem();
+    if (problem !== undefined) throw new Error(problem);
+    imagePromise ??= prepareGuest();
+    image = await imagePromise;
+  } catch (error) {
+    if (!skipNetAllowed) throw error;
+    const skipReason = `kernel-initiator guest unavailable (AOEKIT_SKIP_NET=1): ${(error as Error).message}`;
+    console.warn(`[aoekit] SKIPPING ${suite}: ${skipReason}`);
+    return { skipReason };
+  }
+  if (!existsSync(BLADE)) throw new Error(`${BLADE} missing: run npm run build first`);
+  return image;
 }

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GuestPort } from '../../tools/lab/netlab.js';
-import { skipNetAllowed, useLab } from '../helpers/lab.js';
+import { useLab } from '../helpers/lab.js';
 import { sha256File } from '../initiator/vblade-helpers.js';
-import { BLADE, reportViews, runTool, startBlade } from './blade.js';
-import { accelerator, aoeErrorLines, prepareGuest, qemuProblem, runGuest, type GuestImage, type GuestReport } from './guest.js';
+import { guestImageOrSkip, reportViews, runTool, startBlade } from './blade.js';
+import { accelerator, aoeErrorLines, runGuest, type GuestReport } from './guest.js';
 
 const MiB = 1024 * 1024;
 const EXPORT_BYTES = 64 * MiB;
@@ -22,9 +22,6 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
 const raw = { shelf: 1, slot: 1, name: 'e1.1' };
 const ext4 = { shelf: 1, slot: 2, name: 'e1.2' };
 const big = { shelf: 1, slot: 3, name: 'e1.3' };
-
-/** The guest image is built once per test file; both MTUs boot the same one. */
-let imagePromise: Promise<GuestImage> | undefined;
 
 for (const mtu of [1500, 9000]) {
   describe(`Linux aoe.ko in a QEMU guest (${accelerator()}) against aoeblade, MTU ${mtu} [netlab]`, () => {
@@ -47,19 +44,11 @@ for (const mtu of [1500, 9000]) {
 
     beforeAll(async () => {
       if (net.skipReason !== undefined) return; // AOEKIT_SKIP_NET=1 and no lab: useLab skips every test
-      let image: GuestImage;
-      try {
-        const problem = qemuProblem();
-        if (problem !== undefined) throw new Error(problem);
-        imagePromise ??= prepareGuest();
-        image = await imagePromise;
-      } catch (error) {
-        if (!skipNetAllowed) throw error;
-        guestSkipReason = `kernel-initiator guest unavailable (AOEKIT_SKIP_NET=1): ${(error as Error).message}`;
-        console.warn(`[aoekit] SKIPPING kernel-initiator tests: ${guestSkipReason}`);
+      const image = await guestImageOrSkip('kernel-initiator tests');
+      if ('skipReason' in image) {
+        guestSkipReason = image.skipReason;
         return;
       }
-      if (!fs.existsSync(BLADE)) throw new Error(`${BLADE} missing: run npm run build first`);
       directory = fs.mkdtempSync(`/var/tmp/aoekit-kernel-${mtu}-`);
       [rawFile, ext4File, bigFile] = ['raw.img', 'ext4.img', 'big.img'].map((name) => path.join(directory, name));
       original = randomBytes(EXPORT_BYTES);

@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GuestPort } from '../../tools/lab/netlab.js';
-import { skipNetAllowed, useLab } from '../helpers/lab.js';
+import { useLab } from '../helpers/lab.js';
 import { type NbdServerProcess, startNbdProcess } from '../helpers/nbd-servers.js';
 import { sha256File } from '../initiator/vblade-helpers.js';
-import { BLADE, reportViews, runTool, startBlade, stopChild } from './blade.js';
-import { accelerator, aoeErrorLines, prepareGuest, qemuProblem, runGuest, type GuestReport } from './guest.js';
+import { guestImageOrSkip, reportViews, runTool, startBlade, stopChild } from './blade.js';
+import { accelerator, aoeErrorLines, runGuest, type GuestReport } from './guest.js';
 
 const MiB = 1024 * 1024;
 const EXPORT_BYTES = 64 * MiB;
@@ -62,18 +62,11 @@ describe(`Linux aoe.ko in a QEMU guest (${accelerator()}) against aoeblade on qe
 
   beforeAll(async () => {
     if (net.skipReason !== undefined) return;
-    let image: Awaited<ReturnType<typeof prepareGuest>>;
-    try {
-      const problem = qemuProblem();
-      if (problem !== undefined) throw new Error(problem);
-      image = await prepareGuest();
-    } catch (error) {
-      if (!skipNetAllowed) throw error;
-      guestSkipReason = `kernel-initiator guest unavailable (AOEKIT_SKIP_NET=1): ${(error as Error).message}`;
-      console.warn(`[aoekit] SKIPPING kernel-initiator NBD tests: ${guestSkipReason}`);
+    const image = await guestImageOrSkip('kernel-initiator NBD tests');
+    if ('skipReason' in image) {
+      guestSkipReason = image.skipReason;
       return;
     }
-    if (!fs.existsSync(BLADE)) throw new Error(`${BLADE} missing: run npm run build first`);
     directory = fs.mkdtempSync('/var/tmp/aoekit-kernel-nbd-');
     original = randomBytes(EXPORT_BYTES);
     const rawServer = await overlayServer('raw', original);
