@@ -13,6 +13,8 @@ export interface ClientRequest {
   spanBytes: number;
   /** Target process IDs whose CPU time is sampled around each workload. */
   targetPids: number[];
+  /** Of targetPids, the backing-store server (nbdkit): its CPU is reported on its own as well. */
+  backingServerPids?: number[];
   /** How long to keep retrying discovery while the target starts. */
   openTimeoutMs: number;
   policy?: PolicyName;
@@ -52,7 +54,8 @@ export async function runClient(request: ClientRequest): Promise<ClientResponse>
   const device = await openWithRetry(request);
   try {
     const results: WorkloadResult[] = [];
-    for (const spec of request.workloads) results.push(await runWorkload(device, spec, request.spanBytes, request.targetPids));
+    for (const spec of request.workloads)
+      results.push(await runWorkload(device, spec, request.spanBytes, request.targetPids, request.backingServerPids));
     await device.flush();
     const stats = device.stats();
     return { ok: true, paths: device.paths.length, payloadBytes: stats.paths.map((path) => path.payloadBytes), results };

@@ -96,15 +96,20 @@ export function selfCpuSeconds(): number {
 /** Snapshot of CPU counters taken at the start of a measurement; `stop()` returns the seconds spent since. */
 export class CpuMeter {
   private readonly targetStart: number;
+  private readonly backingServerStart: number;
   private readonly selfStart: number;
   private readonly machineStart: number;
   private readonly processesStart: ProcessSnapshot;
   /** The measured processes, plus the bench runner that started this one: not "other". */
   private readonly ours: ReadonlySet<number>;
-  constructor(private readonly targetPids: readonly number[]) {
+  constructor(
+    private readonly targetPids: readonly number[],
+    private readonly backingServerPids: readonly number[] = [],
+  ) {
     this.ours = new Set([...targetPids, process.pid, process.ppid]);
     this.processesStart = snapshotProcesses();
     this.targetStart = processesCpuSeconds(targetPids);
+    this.backingServerStart = processesCpuSeconds(backingServerPids);
     this.selfStart = selfCpuSeconds();
     this.machineStart = machineBusySeconds();
   }
@@ -112,6 +117,7 @@ export class CpuMeter {
   /** CPU seconds since construction: the targets, this process, kernel threads, other user processes, and the whole machine. */
   stop(): {
     targetCpuSeconds: number;
+    backingServerCpuSeconds: number;
     initiatorCpuSeconds: number;
     kernelThreadSeconds: number;
     otherProcessSeconds: number;
@@ -123,6 +129,7 @@ export class CpuMeter {
     const processesEnd = snapshotProcesses();
     return {
       targetCpuSeconds: target,
+      backingServerCpuSeconds: processesCpuSeconds(this.backingServerPids) - this.backingServerStart,
       initiatorCpuSeconds: initiator,
       kernelThreadSeconds: processesEnd.kernelThreads - this.processesStart.kernelThreads,
       otherProcessSeconds: otherProcessesSeconds(this.processesStart, processesEnd, this.ours),

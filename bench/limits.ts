@@ -21,6 +21,10 @@ export function limitOf(median: Median, cpus: number): Limit {
   const seconds = values.seconds || 1;
   const targetCores = (values.targetCpuSeconds ?? 0) / seconds;
   const initiatorCores = (values.initiatorCpuSeconds ?? 0) / seconds;
+  // Of the target's cores, the backing-store server's (nbdkit): a process of its own, not aoeblade's event loop.
+  const serverCores = ((values.backingServerCpuSecondsPerGB || 0) * (values.bytes ?? 0)) / 1e9 / seconds;
+  const loopCores = targetCores - serverCores;
+  const server = serverCores > 0 ? ' + nbdkit' : '';
   const lineRate = GBE_PAYLOAD_MBPS[median.mtu];
   const linkShare =
     median.shaped && lineRate !== undefined && values.megabytesPerSecond !== undefined
@@ -31,10 +35,10 @@ export function limitOf(median: Median, cpus: number): Limit {
   if (linkShare !== undefined && linkShare >= 0.9) limit = 'link rate (tbf 1 Gbit/s per link)';
   else if (threads > 1 && targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus)
     limit = `both cores (aoeblade's ${threads} threads + initiator + kernel softirq on ${cpus} CPUs)`;
-  else if (targetCores >= PROCESS_SATURATED && targetCores >= initiatorCores) limit = `target CPU (${median.target} event loop, one core)`;
+  else if (loopCores >= PROCESS_SATURATED && loopCores >= initiatorCores) limit = `target CPU (${median.target} event loop, one core)`;
   else if (initiatorCores >= PROCESS_SATURATED) limit = 'initiator CPU (client event loop, one core)';
   else if (targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus)
-    limit = `both cores (target + initiator + kernel softirq on ${cpus} CPUs)`;
+    limit = `both cores (target${server} + initiator + kernel softirq on ${cpus} CPUs)`;
   else if ((values.machineBusyCores ?? 0) >= MACHINE_SATURATED_SHARE * cpus) {
     limit = `all ${cpus} CPUs busy, ${(values.otherBusyCores ?? 0).toFixed(2)} cores of it other processes (noisy run)`;
   } else if (values.queueDepth === 1) limit = 'round-trip latency (one request in flight)';

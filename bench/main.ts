@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: builds labs, runs the scenarios (a)-(d), prints the table, writes bench/results.json and BENCHMARKS.md.
+// `npm run bench`: builds labs, runs the scenarios (a)-(g), prints the table, writes bench/results.json and BENCHMARKS.md.
 import { packageRoot } from '../tools/package-root.js';
 import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { createLab, installLabExitCleanup, type Lab } from '../tools/lab/netlab.js';
 import { computeGoals, computeMedians, computeProjections, computeRatios } from './analysis.js';
+import { runHandoff } from './handoff.js';
 import { runInitiatorOverhead } from './initiator-overhead.js';
 import { writeBenchmarksMarkdown } from './markdown.js';
 import { mergeResults } from './merge.js';
@@ -94,6 +95,11 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
     }
   }
   if (wanted('multipath')) await runMultipath(options, { ...hooks, makeBacking: (prefix) => makeBacking(prefix, options.sizeMiB) });
+  let handoff: BenchResults['handoff'];
+  if (wanted('handoff')) {
+    log('hand-off between a caller thread and a worker (initiator workers: SharedArrayBuffer or transfer lists)');
+    handoff = await runHandoff(options.quick ? 0.2 : 1, options.runs);
+  }
   if (wanted('scaling')) await runScaling(options, { ...hooks, makeBacking: (prefix) => makeBacking(prefix, options.sizeMiB) });
   const medians = computeMedians(runs);
   return {
@@ -105,6 +111,7 @@ export async function runBench(options: BenchOptions, log: (text: string) => voi
     goals: computeGoals(medians, options),
     projections: computeProjections(medians, options.mtus),
     errors,
+    handoff,
   };
 }
 

@@ -5,6 +5,7 @@ import { DEFAULT_NOISE_LIMIT_CORES, DEFAULT_NOISE_RETRIES } from './noise.js';
 import { nbdSection } from './nbd-report.js';
 import { limitCell, markdownTable, noiseSummary, formatNumber as num, runsCell } from './report.js';
 import { scalingSection } from './scaling-report.js';
+import { handoffSection } from './handoff-report.js';
 import type { BenchResults } from './types.js';
 
 export const ANALYSIS_BEGIN = '<!-- analysis:begin (hand-written; `npm run bench` keeps this block) -->';
@@ -231,6 +232,10 @@ ${nbdSection(results)}
 ## (f) aoeblade worker threads, tbf ${options.rate} per link, sequential read
 
 ${scalingSection(results)}
+
+## (g) Hand-off between threads, for initiator workers
+
+${handoffSection(results)}
 
 ## Goals
 

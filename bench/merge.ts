@@ -38,5 +38,6 @@ export function mergeResults(previous: BenchResults, current: BenchResults): Ben
     goals: computeGoals(medians, options),
     projections: computeProjections(medians, options.mtus),
     errors: [...previous.errors, ...current.errors],
+    handoff: current.handoff ?? previous.handoff,
   };
 }

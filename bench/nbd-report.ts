@@ -2,6 +2,24 @@
 import { limitCell, markdownTable as table, formatNumber as num, runsCell } from './report.js';
 import type { BenchResults } from './types.js';
 
+type Values = Record<string, number>;
+
+/**
+ * What the ratio can be when both runs are bound by the machine's CPUs at the same utilisation: ram:'s CPU per GB (target +
+ * initiator) over the NBD run's, as measured ("this client"), and with aoeblade's NBD client costing nothing beyond what
+ * ram: costs, only nbdkit added ("a free one"). Below the goal, no client code can reach it on this machine.
+ */
+export function nbdCeilings(ram: Values | undefined, nbd: Values): { measured: number; freeClient: number } {
+  const ramCost = (ram?.targetCpuSecondsPerGB ?? Number.NaN) + (ram?.initiatorCpuSecondsPerGB ?? Number.NaN);
+  const nbdCost = nbd.targetCpuSecondsPerGB + nbd.initiatorCpuSecondsPerGB;
+  return { measured: ramCost / nbdCost, freeClient: ramCost / (ramCost + (nbd.backingServerCpuSecondsPerGB ?? Number.NaN)) };
+}
+
+function ceilingCell(ram: Values | undefined, nbd: Values): string {
+  const { measured, freeClient } = nbdCeilings(ram, nbd);
+  return `${num(measured, 2)} / ${num(freeClient, 2)}`;
+}
+
 export function nbdSection(results: BenchResults): string {
   const byKey = new Map(results.medians.map((median) => [median.key, median]));
   const rows = [
@@ -12,6 +30,8 @@ export function nbdSection(results: BenchResults): string {
       'NBD MB/s',
       'ratio NBD / ram:',
       'target CPU s/GB ram: / NBD (aoeblade + nbdkit)',
+      'nbdkit s/GB',
+      'CPU ceiling of the ratio: this client / a free one',
       'limit (NBD)',
       'runs ram: / NBD',
     ],
@@ -26,6 +46,8 @@ export function nbdSection(results: BenchResults): string {
       num(nbd.megabytesPerSecond),
       num(nbd.megabytesPerSecond / (ram?.values.megabytesPerSecond ?? Number.NaN), 2),
       `${num(ram?.values.targetCpuSecondsPerGB, 2)} / ${num(nbd.targetCpuSecondsPerGB, 2)}`,
+      num(nbd.backingServerCpuSecondsPerGB, 2),
+      ceilingCell(ram?.values, nbd),
       limitCell(median, results.machine.cpus),
       `${runsCell(ram)} / ${runsCell(median)}`,
     ]);
@@ -38,6 +60,9 @@ export function nbdSection(results: BenchResults): string {
       : `Measured ${merged.date} (${merged.runs} run(s) x ${merged.seconds} s, ${merged.sizeMiB} MiB; ${merged.noisyRuns} of ${merged.rawRuns} raw runs noisy) and merged into this report with \`--merge\`. `;
   return (
     `${when}aoeblade on one unshaped link serves \`ram:${results.options.sizeMiB}M\` or the same memory in nbdkit's memory plugin (\`allocator=malloc\`) ` +
-    `on a unix socket (\`nbd+unix:///?socket=...\`), both with \`-b ${results.options.nbdBufferCount ?? 64}\`; sequential 1 MiB requests, 4 in flight.\n\n${table(rows)}`
+    `on a unix socket (\`nbd+unix:///?socket=...\`), both with \`-b ${results.options.nbdBufferCount ?? 64}\`; sequential 1 MiB requests, 4 in flight. ` +
+    `The CPU ceilings assume both runs are bound by the machine's CPUs at the same utilisation: ram:'s CPU per GB (target + initiator) ` +
+    `over the NBD run's as measured, and over ram:'s plus nbdkit's alone (an NBD client in aoeblade that cost nothing). ` +
+    `A goal above the second figure cannot be met on this machine by any client code.\n\n${table(rows)}`
   );
 }

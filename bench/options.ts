@@ -14,7 +14,7 @@ export interface ParsedBenchArgs {
   merge: boolean;
 }
 
-export const BENCH_USAGE = `usage: node dist-tools/bench/main.js [target|multipath|transport|initiator|nbd|scaling ...] [options]
+export const BENCH_USAGE = `usage: node dist-tools/bench/main.js [target|multipath|transport|initiator|nbd|scaling|handoff ...] [options]
   --runs N           repetitions per measurement, median reported (default 3; --quick: 1)
   --seconds N        seconds per workload run (default 5; --quick: 1)
   --mtu LIST         MTUs, comma separated (default 1500,9000)

@@ -32,6 +32,8 @@ export interface TargetOptions {
 export interface RunningTarget {
   kind: TargetKind;
   pids: number[];
+  /** Of `pids`, the backing-store server (nbdkit for 'aoeblade-nbd'): its CPU is also reported on its own. */
+  backingServerPids: number[];
   /** The last few KiB the target(s) printed (aoeblade logs its stats when stopped). */
   output(): string;
   stop(): Promise<void>;
@@ -74,11 +76,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** Starts the target and resolves once it serves (aoeblade: its 'serving' log line; vblade: its start-up line). */
 export async function startTarget(lab: Lab, options: TargetOptions): Promise<RunningTarget> {
   const children: ChildProcess[] = [];
+  const backingServerPids: number[] = [];
   const ready: Promise<void>[] = [];
   let backing = options.backing;
   if (options.kind === 'aoeblade-nbd') {
     const nbdkit = await startNbdkitMemory(backing);
     children.push(nbdkit.child);
+    backingServerPids.push(nbdkit.child.pid as number);
     backing = nbdkit.uri;
   }
   if (options.kind === 'aoeblade' || options.kind === 'aoeblade-nbd') {
@@ -127,7 +131,7 @@ export async function startTarget(lab: Lab, options: TargetOptions): Promise<Run
     await stopAll();
     throw error;
   }
-  return { kind: options.kind, pids: children.map((child) => child.pid as number), output: () => tail, stop: stopAll };
+  return { kind: options.kind, pids: children.map((child) => child.pid as number), backingServerPids, output: () => tail, stop: stopAll };
 }
 
 let nbdkitCounter = 0;

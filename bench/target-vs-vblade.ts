@@ -115,6 +115,7 @@ async function measureOnce(context: ScenarioContext, measurement: Measurement, a
         workloads,
         spanBytes: options.sizeMiB * 1024 * 1024,
         targetPids: target.pids,
+        backingServerPids: target.backingServerPids,
         openTimeoutMs: OPEN_TIMEOUT_MS,
       },
       profileFlags(options, `${who}-initiator`),

@@ -1,8 +1,9 @@
 // Shapes shared by the benchmark scenarios, the runner and the report: options, raw runs, medians, goals.
+import type { HandoffResult } from './handoff.js';
 import type { WorkloadResult } from './workload.js';
 
-export type ScenarioName = 'target' | 'multipath' | 'transport' | 'initiator' | 'nbd' | 'scaling';
-export const SCENARIOS: readonly ScenarioName[] = ['target', 'multipath', 'transport', 'initiator', 'nbd', 'scaling'];
+export type ScenarioName = 'target' | 'multipath' | 'transport' | 'initiator' | 'nbd' | 'scaling' | 'handoff';
+export const SCENARIOS: readonly ScenarioName[] = ['target', 'multipath', 'transport', 'initiator', 'nbd', 'scaling', 'handoff'];
 
 export interface BenchOptions {
   scenarios: ScenarioName[];
@@ -158,6 +159,8 @@ export interface BenchResults {
   medians: Median[];
   ratios: Ratio[];
   goals: Goal[];
+  /** Scenario (g): every round of every hand-off case (bench/handoff.ts), or absent when not measured. */
+  handoff?: HandoffResult[][];
   projections: Projection[];
   errors: string[];
 }

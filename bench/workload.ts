@@ -22,6 +22,8 @@ export interface WorkloadResult extends LoadResult {
   /** CPU seconds of the initiator (client) process over the run. */
   initiatorCpuSeconds: number;
   targetCpuSecondsPerGB: number;
+  /** Of targetCpuSecondsPerGB, the backing-store server's share (nbdkit; 0 when the target has none). */
+  backingServerCpuSecondsPerGB: number;
   initiatorCpuSecondsPerGB: number;
   /** Busy CPU-seconds per second of the whole machine during the run (other jobs included; 2 = both of 2 CPUs busy). */
   machineBusyCores: number;
@@ -48,8 +50,9 @@ export async function runWorkload(
   spec: WorkloadSpec,
   spanBytes: number,
   targetPids: readonly number[],
+  backingServerPids: readonly number[] = [],
 ): Promise<WorkloadResult> {
-  const meter = new CpuMeter(targetPids);
+  const meter = new CpuMeter(targetPids, backingServerPids);
   const load = await runLoad(device, {
     pattern: spec.pattern,
     blockSize: spec.blockSize,
@@ -65,6 +68,7 @@ export async function runWorkload(
     targetCpuSeconds: cpu.targetCpuSeconds,
     initiatorCpuSeconds: cpu.initiatorCpuSeconds,
     targetCpuSecondsPerGB: gigabytes > 0 ? cpu.targetCpuSeconds / gigabytes : Number.NaN,
+    backingServerCpuSecondsPerGB: gigabytes > 0 ? cpu.backingServerCpuSeconds / gigabytes : Number.NaN,
     initiatorCpuSecondsPerGB: gigabytes > 0 ? cpu.initiatorCpuSeconds / gigabytes : Number.NaN,
     machineBusyCores: cpu.machineBusySeconds / load.seconds,
     kernelThreadCores: cpu.kernelThreadSeconds / load.seconds,

@@ -185,10 +185,11 @@ export async function launchTarget(config: ServeConfig, logger: Logger = silentL
         readOnly: runtime.readOnly,
         bufferCount: runtime.bufferCount,
         nics,
+        threads: workers,
         macMask: runtime.macMask.map(formatMac),
         configString: runtime.configString.subarray(0, runtime.configLength).toString('utf8'),
       },
-      `serving ${runtime.name}: ${runtime.sectors} sectors from ${runtime.store.description} on ${nics.join(', ')}`,
+      `serving ${runtime.name}: ${runtime.sectors} sectors from ${runtime.store.description} on ${nics.join(', ')}${workers > 1 ? ` (${workers} threads)` : ''}`,
     );
   }
   const metrics = target.metricsAddress;

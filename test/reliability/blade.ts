@@ -9,6 +9,12 @@ import type { Lab } from '../../tools/lab/netlab.js';
 /** The aoeblade under test (AOEKIT_BLADE overrides it, e.g. to check that a deliberately broken build turns the suite red). */
 export const BLADE = process.env.AOEKIT_BLADE ?? fileURLToPath(new URL('../../dist/cli/aoeblade.js', import.meta.url));
 export const MiB = 1024 * 1024;
+/**
+ * Worker threads for every aoeblade these suites start (AOEKIT_TEST_WORKERS, default 1). vitest.config.ts runs the
+ * multi-NIC suites a second time with 2; a test that passes --workers itself keeps its own.
+ */
+export const TEST_WORKERS = Number(process.env.AOEKIT_TEST_WORKERS ?? 1);
+
 export const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 export interface Blade {
@@ -24,7 +30,10 @@ export function requireBuild(): void {
 
 /** Start aoeblade in the target namespace and wait for its "serving" log line. */
 export async function startBlade(lab: Lab, args: string[], blades: Blade[] = []): Promise<Blade> {
-  const child = lab.spawn(lab.targetNs, [process.execPath, BLADE, '--log-level', 'info', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const workers = args.includes('--workers') ? [] : ['--workers', String(TEST_WORKERS)];
+  const child = lab.spawn(lab.targetNs, [process.execPath, BLADE, '--log-level', 'info', ...workers, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -36,7 +45,24 @@ export async function startBlade(lab: Lab, args: string[], blades: Blade[] = [])
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`aoeblade did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+  if (workers.length > 0) checkThreads(output);
   return blade;
+}
+
+/**
+ * aoeblade must really serve with AOEKIT_TEST_WORKERS threads (at most one per NIC; one when an export is NBD-backed),
+ * or the workers run of the suites would prove nothing.
+ */
+function checkThreads(output: string): void {
+  const entries = output
+    .split('\n')
+    .filter((line) => line.includes('"msg":"serving'))
+    .map((line) => JSON.parse(line) as { nics: string[]; threads?: number; store: string });
+  const nics = new Set(entries.flatMap((entry) => entry.nics.map((nic) => nic.split(' ')[0])));
+  const expected = entries.some((entry) => entry.store.startsWith('nbd ')) ? 1 : Math.min(TEST_WORKERS, nics.size);
+  for (const entry of entries) {
+    if (entry.threads !== expected) throw new Error(`aoeblade serves with ${entry.threads} thread(s), expected ${expected}:\n${output}`);
+  }
 }
 
 /** SIGKILL every blade still running (by PID, only ours). */
