@@ -1,5 +1,6 @@
 // Names the resource that limits a measured number: the link's rate, one process's CPU, both cores, or latency.
 import { GBE_PAYLOAD_MBPS } from './analysis.js';
+import { DEFAULT_NOISE_LIMIT_CORES } from './noise.js';
 import type { Median } from './types.js';
 
 /** Cores on which a single-threaded event loop counts as saturated. */
@@ -35,12 +36,19 @@ export function limitOf(median: Median, cpus: number): Limit {
   if (linkShare !== undefined && linkShare >= 0.9) limit = 'link rate (tbf 1 Gbit/s per link)';
   else if (threads > 1 && targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus)
     limit = `both cores (aoeblade's ${threads} threads + initiator + kernel softirq on ${cpus} CPUs)`;
-  else if (loopCores >= PROCESS_SATURATED && loopCores >= initiatorCores) limit = `target CPU (${median.target} event loop, one core)`;
+  else if (threads > 1 && loopCores >= threads * PROCESS_SATURATED) limit = `target CPU (all ${threads} of aoeblade's threads busy)`;
+  else if (threads === 1 && loopCores >= PROCESS_SATURATED && loopCores >= initiatorCores)
+    limit = `target CPU (${median.target} event loop, one core)`;
   else if (initiatorCores >= PROCESS_SATURATED) limit = 'initiator CPU (client event loop, one core)';
   else if (targetCores + initiatorCores >= MACHINE_SATURATED_SHARE * cpus)
     limit = `both cores (target${server} + initiator + kernel softirq on ${cpus} CPUs)`;
   else if ((values.machineBusyCores ?? 0) >= MACHINE_SATURATED_SHARE * cpus) {
-    limit = `all ${cpus} CPUs busy, ${(values.otherBusyCores ?? 0).toFixed(2)} cores of it other processes (noisy run)`;
+    const other = values.otherBusyCores ?? 0;
+    // Busy CPUs and no other process to speak of: the rest is softirq work (this run's frames) charged to no process.
+    limit =
+      other < DEFAULT_NOISE_LIMIT_CORES
+        ? `both cores (target${server} + initiator + the kernel's network work outside them on ${cpus} CPUs)`
+        : `all ${cpus} CPUs busy, ${other.toFixed(2)} cores of it other processes (noisy run)`;
   } else if (values.queueDepth === 1) limit = 'round-trip latency (one request in flight)';
   else limit = 'window/latency: no CPU or link saturated (pipelining stalls)';
   return { targetCores, initiatorCores, otherCores: values.otherBusyCores ?? 0, linkShare, limit };
