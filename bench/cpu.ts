@@ -1,4 +1,4 @@
-// CPU accounting for the benchmark: utime+stime of any process and of all kernel threads from /proc, of this process, and the machine's busy time.
+// CPU accounting for the benchmark: utime+stime and run-queue waits of processes from /proc, of kernel threads, of this process, and the machine's busy time.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Kernel clock ticks per second (USER_HZ). 100 on every mainstream Linux build; /proc/PID/stat counts in these. */
@@ -21,6 +21,29 @@ export function processCpuSeconds(pid: number): number {
 export function processesCpuSeconds(pids: readonly number[]): number {
   let total = 0;
   for (const pid of pids) total += processCpuSeconds(pid);
+  return total;
+}
+
+/**
+ * Seconds the threads of `pids` spent runnable but waiting for a CPU (second field of /proc/PID/task/TID/schedstat,
+ * nanoseconds), summed; NaN when the kernel does not report it. Threads that exit meanwhile drop out of the sum.
+ */
+export function runQueueWaitSeconds(pids: readonly number[]): number {
+  let total = 0;
+  try {
+    for (const pid of pids) {
+      const where = pid === 0 ? 'self' : String(pid);
+      for (const task of readdirSync(`/proc/${where}/task`)) {
+        try {
+          total += Number(readFileSync(`/proc/${where}/task/${task}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+        } catch {
+          // the thread exited between the listing and the read
+        }
+      }
+    }
+  } catch {
+    return Number.NaN;
+  }
   return total;
 }
 
@@ -97,6 +120,8 @@ export function selfCpuSeconds(): number {
 export class CpuMeter {
   private readonly targetStart: number;
   private readonly backingServerStart: number;
+  private readonly targetWaitStart: number;
+  private readonly selfWaitStart: number;
   private readonly selfStart: number;
   private readonly machineStart: number;
   private readonly processesStart: ProcessSnapshot;
@@ -110,6 +135,8 @@ export class CpuMeter {
     this.processesStart = snapshotProcesses();
     this.targetStart = processesCpuSeconds(targetPids);
     this.backingServerStart = processesCpuSeconds(backingServerPids);
+    this.targetWaitStart = runQueueWaitSeconds(targetPids);
+    this.selfWaitStart = runQueueWaitSeconds([0]);
     this.selfStart = selfCpuSeconds();
     this.machineStart = machineBusySeconds();
   }
@@ -119,6 +146,9 @@ export class CpuMeter {
     targetCpuSeconds: number;
     backingServerCpuSeconds: number;
     initiatorCpuSeconds: number;
+    /** Seconds the target's / this process's threads waited for a CPU while runnable. */
+    targetWaitSeconds: number;
+    initiatorWaitSeconds: number;
     kernelThreadSeconds: number;
     otherProcessSeconds: number;
     machineBusySeconds: number;
@@ -130,6 +160,8 @@ export class CpuMeter {
     return {
       targetCpuSeconds: target,
       backingServerCpuSeconds: processesCpuSeconds(this.backingServerPids) - this.backingServerStart,
+      targetWaitSeconds: runQueueWaitSeconds(this.targetPids) - this.targetWaitStart,
+      initiatorWaitSeconds: runQueueWaitSeconds([0]) - this.selfWaitStart,
       initiatorCpuSeconds: initiator,
       kernelThreadSeconds: processesEnd.kernelThreads - this.processesStart.kernelThreads,
       otherProcessSeconds: otherProcessesSeconds(this.processesStart, processesEnd, this.ours),

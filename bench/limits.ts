@@ -7,6 +7,8 @@ import type { Median } from './types.js';
 const PROCESS_SATURATED = 0.9;
 /** The two processes together (the kernel's softirq work lands on them) count as filling the machine above this. */
 const MACHINE_SATURATED_SHARE = 0.85;
+/** Threads runnable but without a CPU, in cores, above which the CPUs are contended though not all busy all the time. */
+const CONTENDED_WAIT_CORES = 0.25;
 
 export interface Limit {
   targetCores: number;
@@ -49,6 +51,9 @@ export function limitOf(median: Median, cpus: number): Limit {
       other < DEFAULT_NOISE_LIMIT_CORES
         ? `both cores (target${server} + initiator + the kernel's network work outside them on ${cpus} CPUs)`
         : `all ${cpus} CPUs busy, ${other.toFixed(2)} cores of it other processes (noisy run)`;
+  } else if ((values.targetWaitCores ?? 0) + (values.initiatorWaitCores ?? 0) >= CONTENDED_WAIT_CORES) {
+    const waiting = (values.targetWaitCores ?? 0) + (values.initiatorWaitCores ?? 0);
+    limit = `CPU contention: more runnable threads than CPUs (target${server} and initiator waited ${waiting.toFixed(2)} cores for a CPU)`;
   } else if (values.queueDepth === 1) limit = 'round-trip latency (one request in flight)';
   else limit = 'window/latency: no CPU or link saturated (pipelining stalls)';
   return { targetCores, initiatorCores, otherCores: values.otherBusyCores ?? 0, linkShare, limit };

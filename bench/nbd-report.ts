@@ -31,6 +31,7 @@ export function nbdSection(results: BenchResults): string {
       'ratio NBD / ram:',
       'target CPU s/GB ram: / NBD (aoeblade + nbdkit)',
       'nbdkit s/GB',
+      'cores waiting for a CPU: target (aoeblade + nbdkit) / initiator',
       'CPU ceiling of the ratio: this client / a free one',
       'limit (NBD)',
       'runs ram: / NBD',
@@ -47,6 +48,7 @@ export function nbdSection(results: BenchResults): string {
       num(nbd.megabytesPerSecond / (ram?.values.megabytesPerSecond ?? Number.NaN), 2),
       `${num(ram?.values.targetCpuSecondsPerGB, 2)} / ${num(nbd.targetCpuSecondsPerGB, 2)}`,
       num(nbd.backingServerCpuSecondsPerGB, 2),
+      `${num(nbd.targetWaitCores, 2)} / ${num(nbd.initiatorWaitCores, 2)} (ram: ${num(ram?.values.targetWaitCores, 2)} / ${num(ram?.values.initiatorWaitCores, 2)})`,
       ceilingCell(ram?.values, nbd),
       limitCell(median, results.machine.cpus),
       `${runsCell(ram)} / ${runsCell(median)}`,
@@ -63,6 +65,8 @@ export function nbdSection(results: BenchResults): string {
     `on a unix socket (\`nbd+unix:///?socket=...\`), both with \`-b ${results.options.nbdBufferCount ?? 64}\`; sequential 1 MiB requests, 4 in flight. ` +
     `The CPU ceilings assume both runs are bound by the machine's CPUs at the same utilisation: ram:'s CPU per GB (target + initiator) ` +
     `over the NBD run's as measured, and over ram:'s plus nbdkit's alone (an NBD client in aoeblade that cost nothing). ` +
-    `A goal above the second figure cannot be met on this machine by any client code.\n\n${table(rows)}`
+    `A goal above the second figure cannot be met on this machine by any client code. ` +
+    `"Cores waiting for a CPU" is the time the processes' threads were runnable but had no CPU (/proc/PID/task/*/schedstat), per second: ` +
+    `a third busy process on a 2-CPU machine shows up there.\n\n${table(rows)}`
   );
 }

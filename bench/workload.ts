@@ -25,6 +25,9 @@ export interface WorkloadResult extends LoadResult {
   /** Of targetCpuSecondsPerGB, the backing-store server's share (nbdkit; 0 when the target has none). */
   backingServerCpuSecondsPerGB: number;
   initiatorCpuSecondsPerGB: number;
+  /** Cores' worth of time the target's (all of targetPids) / the initiator's threads were runnable but waited for a CPU. */
+  targetWaitCores: number;
+  initiatorWaitCores: number;
   /** Busy CPU-seconds per second of the whole machine during the run (other jobs included; 2 = both of 2 CPUs busy). */
   machineBusyCores: number;
   /** Of those, cores used by kernel threads (ksoftirqd, kworkers: mostly the network stack carrying this run's frames). */
@@ -70,6 +73,8 @@ export async function runWorkload(
     targetCpuSecondsPerGB: gigabytes > 0 ? cpu.targetCpuSeconds / gigabytes : Number.NaN,
     backingServerCpuSecondsPerGB: gigabytes > 0 ? cpu.backingServerCpuSeconds / gigabytes : Number.NaN,
     initiatorCpuSecondsPerGB: gigabytes > 0 ? cpu.initiatorCpuSeconds / gigabytes : Number.NaN,
+    targetWaitCores: cpu.targetWaitSeconds / load.seconds,
+    initiatorWaitCores: cpu.initiatorWaitSeconds / load.seconds,
     machineBusyCores: cpu.machineBusySeconds / load.seconds,
     kernelThreadCores: cpu.kernelThreadSeconds / load.seconds,
     otherBusyCores: cpu.otherProcessSeconds / load.seconds,
