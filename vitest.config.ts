@@ -17,6 +17,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'workers-2', include: MULTI_NIC_RELIABILITY, env: { AOEKIT_TEST_WORKERS: '2' } },
       },
+      {
+        // The same suites with the initiator's NICs served from their own threads (ThreadLink), in-process and in `aoe`.
+        extends: true,
+        test: { name: 'link-threads', include: MULTI_NIC_RELIABILITY, env: { AOEKIT_LINK_THREADS: '1' } },
+      },
     ],
   },
 });

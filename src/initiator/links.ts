@@ -8,6 +8,16 @@ export interface LinkSource {
   /** Already-open links (MemoryHub tests, shared sockets); never closed by us. */
   links?: Link[];
   netns?: string;
+  /**
+   * Serve each NIC's socket from its own thread (ThreadLink): the kernel's send and receive work leaves the device's
+   * thread, which keeps the scheduler, loss detection and every path's state. Off by default: see README.
+   */
+  linkThreads?: boolean;
+}
+
+/** AOEKIT_LINK_THREADS=1 makes linkThreads default to true (for tools and test runs that cannot pass the option). */
+function linkThreadsByDefault(): boolean {
+  return process.env.AOEKIT_LINK_THREADS === '1';
 }
 
 export interface OpenedLinks {
@@ -41,7 +51,7 @@ export async function openLinks(source: LinkSource): Promise<OpenedLinks> {
   const module = await loadLinkModule();
   const links: Link[] = [];
   try {
-    for (const name of names) links.push(await openResponseLink(module, name, source.netns));
+    for (const name of names) links.push(await openResponseLink(module, name, source.netns, source.linkThreads ?? linkThreadsByDefault()));
   } catch (error) {
     await Promise.allSettled(links.map((link) => link.close()));
     throw error;
@@ -55,11 +65,12 @@ export async function openLinks(source: LinkSource): Promise<OpenedLinks> {
 }
 
 /** A PacketLink with the kernel filter passing AoE responses; falls back to 'all' (the port drops requests itself) if the filter is refused. */
-async function openResponseLink(module: LinkModule, name: string, netns: string | undefined): Promise<Link> {
+async function openResponseLink(module: LinkModule, name: string, netns: string | undefined, threaded: boolean): Promise<Link> {
+  const open = threaded ? module.openThreadLink : module.openPacketLink;
   try {
-    return await module.openPacketLink(name, { netns, filter: 'responses' });
+    return await open(name, { netns, filter: 'responses' });
   } catch (error) {
     if ((error as { code?: string }).code !== 'EINVAL') throw error;
-    return module.openPacketLink(name, { netns, filter: 'all' });
+    return open(name, { netns, filter: 'all' });
   }
 }

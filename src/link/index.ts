@@ -12,3 +12,4 @@ export {
   type PacketLinkStats,
 } from './packet-link.js';
 export * from './memory-link.js';
+export { openThreadLink, ThreadLink, type ThreadLinkOptions } from './thread-link.js';

@@ -33,6 +33,11 @@ export interface PacketLinkOptions {
    * 0 receives with recvmmsg instead. The environment variable AOEKIT_RX_RING=0 sets the default to 0.
    */
   receiveRingBytes?: number;
+  /**
+   * Bytes past an 8-byte boundary at which received frames start (default 0). ThreadLink uses 4: the AoE data, 36 bytes
+   * into a frame, is then 8-aligned, and V8 copies to and from shared memory word by word only between aligned places.
+   */
+  slabShift?: number;
 }
 
 export interface InterfaceInfo {
@@ -109,6 +114,7 @@ export class PacketLink extends EventEmitter implements Link {
   private readonly counters: Float64Array;
   private readonly batchSize: number;
   private readonly fixedSlotSize: number | undefined;
+  private readonly slabShift: number;
   private slotSize = 0;
   private slab: Buffer = Buffer.alloc(0);
   private lengths: Uint32Array = new Uint32Array(0);
@@ -131,6 +137,7 @@ export class PacketLink extends EventEmitter implements Link {
     this.state = { up: info.up, carrier: info.carrier };
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.fixedSlotSize = options.slotSize;
+    this.slabShift = options.slabShift ?? 0;
     this.timer = setInterval(() => this.refresh(), STATE_POLL_MS);
     this.timer.unref();
   }
@@ -238,7 +245,7 @@ export class PacketLink extends EventEmitter implements Link {
 
   private allocateReceiveBuffers(slotSize: number): void {
     this.slotSize = slotSize;
-    this.slab = Buffer.alloc(slotSize * this.batchSize);
+    this.slab = Buffer.alloc(slotSize * this.batchSize + this.slabShift).subarray(this.slabShift);
     this.lengths = new Uint32Array(this.batchSize);
     this.addon.packetStart(this.handle, this.slab, slotSize, this.batchSize, this.lengths, this.onBatch, this.onError);
   }

@@ -9,11 +9,13 @@ export const BUNDLE_DIRECTORY = path.join('dist', 'bundle');
 
 /**
  * The library, the three bins (each bin entry checks the Node.js version before it loads its command), and the
- * target's worker thread, which blade/worker-pool.js starts as './worker-thread.js' beside itself.
+ * target's worker thread and the threaded link's thread, which blade/worker-pool.js and link/thread-link.js start as
+ * './worker-thread.js' and './link-thread.js' beside themselves.
  */
 const ENTRY_POINTS = {
   index: 'dist/index.js',
   'worker-thread': 'dist/blade/worker-thread.js',
+  'link-thread': 'dist/link/link-thread.js',
   aoeblade: 'dist/cli/bin/aoeblade.js',
   aoe: 'dist/cli/bin/aoe.js',
   'aoe-discover': 'dist/cli/bin/aoe-discover.js',
