@@ -18,6 +18,8 @@ export interface ClientRequest {
   /** How long to keep retrying discovery while the target starts. */
   openTimeoutMs: number;
   policy?: PolicyName;
+  /** Serve each initiator NIC from its own thread (openDevice's linkThreads). */
+  linkThreads?: boolean;
 }
 
 export interface ClientResponse {
@@ -39,6 +41,7 @@ async function openWithRetry(request: ClientRequest): Promise<Device> {
         netns: request.netns,
         interfaces: request.interfaces,
         policy: request.policy,
+        linkThreads: request.linkThreads === true,
         discoverTimeoutMs: 300,
       });
       if (device.paths.length >= request.interfaces.length || Date.now() > deadline) return device;

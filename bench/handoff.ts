@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { waitAsync } from '../src/link/thread-link-protocol.js';
 import { handoffMedians } from './handoff-report.js';
 import {
   CALLER_BYTE,
@@ -33,14 +34,6 @@ export interface HandoffResult extends HandoffCase {
 }
 
 const WORKER = fileURLToPath(new URL('./handoff-worker.js', import.meta.url));
-
-/** Atomics.waitAsync (V8 since Node 16; typed only in lib es2024). */
-type WaitAsync = (
-  array: Int32Array,
-  index: number,
-  value: number,
-) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /**
  * Keeps `depth` requests of `size` bytes in flight for `seconds`. The caller's side copies a write's bytes from its own

@@ -229,7 +229,7 @@ ${initiatorSection(results)}
 
 ${nbdSection(results)}
 
-## (f) aoeblade worker threads, tbf ${options.rate} per link, sequential read
+## (f) Worker threads: aoeblade's, and the initiator's link threads, tbf ${options.rate} per link, sequential read
 
 ${scalingSection(results)}
 

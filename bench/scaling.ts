@@ -1,4 +1,4 @@
-// Scenario (f): aoeblade with 1, 2, ... worker threads on 1-4 tbf-shaped links at each MTU, in one run: MB/s, cores used, frames/s per core.
+// Scenario (f): aoeblade with 1, 2, ... worker threads, and the initiator with a thread per NIC, on shaped links, in one run.
 import { type MultipathHooks, withShapedLab } from './shaped-lab.js';
 import { measureTarget } from './target-vs-vblade.js';
 import type { BenchOptions } from './types.js';
@@ -18,22 +18,28 @@ export async function runScaling(options: BenchOptions, hooks: MultipathHooks): 
       if (links < 2) continue; // one NIC is one thread whatever --workers says
       hooks.log(`scaling: MTU ${mtu}, ${links} link(s), tbf ${options.rate}, workers 1..${maxWorkers}`);
       await withShapedLab('scaling', options, hooks, links, mtu, async ({ context, targetIfs, initiatorIfs }) => {
+        const measure = (run: number, workers: number, linkThreads: boolean) =>
+          measureTarget(
+            context,
+            'scaling',
+            'aoeblade',
+            `aoeblade-w${workers}${linkThreads ? '-lt' : ''}`,
+            context.backingFile,
+            targetIfs,
+            initiatorIfs,
+            workloads,
+            run,
+            `mtu${mtu}/links${links}`,
+            true,
+            workers,
+            linkThreads,
+          );
         for (let run = 1; run <= options.runs; run++) {
           for (const workers of workerOrder(Math.min(maxWorkers, links), run)) {
-            await measureTarget(
-              context,
-              'scaling',
-              'aoeblade',
-              `aoeblade-w${workers}`,
-              context.backingFile,
-              targetIfs,
-              initiatorIfs,
-              workloads,
-              run,
-              `mtu${mtu}/links${links}`,
-              true,
-              workers,
-            );
+            // One aoeblade thread is also measured with the initiator's NICs on threads of their own (ThreadLink).
+            if (workers === 1 && run % 2 === 0) await measure(run, 1, true);
+            await measure(run, workers, false);
+            if (workers === 1 && run % 2 === 1) await measure(run, 1, true);
           }
         }
       });

@@ -51,9 +51,11 @@ export async function measureTarget(
   keyPrefix: string,
   shaped: boolean,
   workers?: number,
+  linkThreads = false,
 ): Promise<void> {
   const measurement: Measurement = {
     workers: workers ?? context.options.workers,
+    linkThreads,
     scenario,
     kind,
     label,
@@ -83,6 +85,8 @@ interface Measurement {
   shaped: boolean;
   /** aoeblade's worker threads. */
   workers: number | undefined;
+  /** The initiator's NICs on threads of their own. */
+  linkThreads: boolean;
 }
 
 async function measureOnce(context: ScenarioContext, measurement: Measurement, attempt: number): Promise<UnguardedRun[] | undefined> {
@@ -117,6 +121,7 @@ async function measureOnce(context: ScenarioContext, measurement: Measurement, a
         targetPids: target.pids,
         backingServerPids: target.backingServerPids,
         openTimeoutMs: OPEN_TIMEOUT_MS,
+        linkThreads: measurement.linkThreads,
       },
       profileFlags(options, `${who}-initiator`),
     );

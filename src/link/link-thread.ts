@@ -13,16 +13,9 @@ import {
   RING_MASK,
   RING_SLOTS,
   sharedClock,
+  waitAsync,
   Word,
 } from './thread-link-protocol.js';
-
-type WaitAsync = (
-  array: Int32Array,
-  index: number,
-  value: number,
-) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-/** Atomics.waitAsync (V8 since Node 16; typed only in lib es2024). */
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 const setup = workerData as LinkThreadSetup;
 const port = parentPort as NonNullable<typeof parentPort>;

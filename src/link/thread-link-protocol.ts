@@ -55,6 +55,14 @@ export const COUNTER_COUNT = 10;
  */
 export const MAX_TX_AGE_MS = 20;
 
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+/** Atomics.waitAsync (V8 since Node 16; typed only in lib es2024): wait for `array[index]` to leave `value` without blocking. */
+export const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
 /** Milliseconds on a clock both threads share (performance.now() has a per-thread origin). */
 export function sharedClock(): number {
   return performance.timeOrigin + performance.now();

@@ -17,16 +17,9 @@ import {
   RING_SLOTS,
   ringBytes,
   sharedClock,
+  waitAsync,
   Word,
 } from './thread-link-protocol.js';
-
-type WaitAsync = (
-  array: Int32Array,
-  index: number,
-  value: number,
-) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-/** Atomics.waitAsync (V8 since Node 16; typed only in lib es2024). */
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /** The link thread's script: beside this module (dist/, the bundle), or, run from the TypeScript sources (tests), the built one. */
 function threadScript(): URL {
@@ -123,9 +116,10 @@ export class ThreadLink extends EventEmitter implements Link {
         if (message.type === 'ready') {
           worker.off('error', reject);
           worker.off('exit', onExit);
-          worker.on('error', (error) => link.emit('error', error));
+          worker.on('error', (error) => link.lost(error));
+          worker.on('exit', () => link.lost(new Error(`link thread for ${name} exited`)));
           link.mac = message.mac;
-          link.mtu = message.mtu;
+          link.mtu = link.fitting(message.mtu);
           link.state = message.state;
           resolve(link);
         } else if (message.type === 'open-failed') {
@@ -239,13 +233,32 @@ export class ThreadLink extends EventEmitter implements Link {
     else setImmediate(this.drain);
   };
 
+  /**
+   * The MTU callers may use: the NIC's, capped at what a ring slot holds. A NIC whose MTU grew past the slots opened for it
+   * keeps working at the old size instead of refusing every full-sized frame.
+   */
+  private fitting(mtu: number): number {
+    return Math.min(mtu, this.setup.slotSize - FRAME_OVERHEAD);
+  }
+
+  /** The link's thread failed or ended while the link was open: the link is down for good, and says so. */
+  private lost(error: Error): void {
+    if (this.closing !== undefined) return;
+    this.closing = Promise.resolve();
+    this.state = { up: false, carrier: false };
+    this.emit('state', this.state);
+    if (this.listenerCount('error') > 0) this.emit('error', Object.assign(error, { code: (error as { code?: string }).code ?? 'EIO' }));
+  }
+
   private onMessage(message: LinkThreadMessage): void {
     if (message.type === 'state') {
       this.state = message.state;
       this.emit('state', message.state);
     } else if (message.type === 'mtu') {
-      this.mtu = message.mtu;
-      this.emit('mtu', message.mtu);
+      const mtu = this.fitting(message.mtu);
+      if (mtu === this.mtu) return;
+      this.mtu = mtu;
+      this.emit('mtu', mtu);
     } else if (message.type === 'error' && this.listenerCount('error') > 0) {
       this.emit('error', Object.assign(new Error(message.message), { code: message.code }));
     }

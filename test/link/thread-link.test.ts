@@ -125,6 +125,24 @@ describe('ThreadLink over a veth pair [netlab]', () => {
     await expect(openThreadLink('nosuch0', { netns: net.lab.targetNs })).rejects.toMatchObject({ code: 'ENODEV' });
   });
 
+  it('keeps its MTU within its ring slots when the NIC grows past them, instead of refusing every full frame', async () => {
+    const link = await openThreadLink('t0', { netns: net.lab.targetNs });
+    try {
+      const seen: number[] = [];
+      link.on('mtu', (mtu: number) => seen.push(mtu));
+      await net.lab.setMtu(0, 9500);
+      await until(() => seen.length > 0, 3000, 'an mtu event');
+      expect(link.mtu).toBe(9006); // slots of 9024 bytes hold a 9006-byte MTU plus the 18-byte Ethernet overhead
+      const full = frame(plain.mac, link.mac, 0, link.mtu + 14);
+      expect(link.send([full], [full.length], 1)).toBe(1);
+      await net.lab.setMtu(0, 9000);
+      await until(() => link.mtu === 9000, 3000, 'the MTU back at 9000');
+    } finally {
+      await net.lab.setMtu(0, 9000);
+      await link.close();
+    }
+  });
+
   it('closes its thread and refuses frames afterwards', async () => {
     const link = await openThreadLink('t0', { netns: net.lab.targetNs });
     await link.close();
