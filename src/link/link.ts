@@ -8,6 +8,16 @@ import type { EventEmitter } from 'node:events';
  */
 export type FrameBatchHandler = (slab: Buffer, slotSize: number, lengths: Uint32Array, count: number) => void;
 
+/** Ethernet header plus a VLAN tag, so an MTU-sized payload always fits a receive slot. */
+export const FRAME_OVERHEAD = 18;
+/** Receive slots hold at least a 9216-byte MTU, so a NIC going jumbo needs no new buffers. */
+const MINIMUM_SLOT_MTU = 9216;
+
+/** Bytes per receive slot for `mtu` (a multiple of 64). */
+export function slotSizeFor(mtu: number): number {
+  return Math.ceil((Math.max(mtu, MINIMUM_SLOT_MTU) + FRAME_OVERHEAD) / 64) * 64;
+}
+
 export interface LinkStats {
   framesIn: number;
   bytesIn: number;

@@ -1,6 +1,6 @@
 // PacketLink: a Link over one AF_PACKET socket (native addon), plus NIC facts and MTU control on Linux.
 import { EventEmitter } from 'node:events';
-import type { FrameBatchHandler, Link, LinkState, LinkStats } from './link.js';
+import { FRAME_OVERHEAD, type FrameBatchHandler, type Link, type LinkState, type LinkStats, slotSizeFor } from './link.js';
 import {
   FilterMode,
   NATIVE_FLAG_CARRIER,
@@ -66,13 +66,6 @@ function defaultRingBytes(): number {
   return process.env.AOEKIT_RX_RING === '0' ? 0 : DEFAULT_RECEIVE_RING_BYTES;
 }
 const STATE_POLL_MS = 250;
-/** Ethernet header plus a VLAN tag, so an MTU-sized payload always fits a slot. */
-const FRAME_OVERHEAD = 18;
-const MINIMUM_SLOT_MTU = 9216;
-
-function slotSizeFor(mtu: number): number {
-  return Math.ceil((Math.max(mtu, MINIMUM_SLOT_MTU) + FRAME_OVERHEAD) / 64) * 64;
-}
 
 function toInfo(nic: NativeInterface): InterfaceInfo {
   return {

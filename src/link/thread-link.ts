@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FrameBatchHandler, Link, LinkState, LinkStats } from './link.js';
+import { FRAME_OVERHEAD, type FrameBatchHandler, type Link, type LinkState, type LinkStats, slotSizeFor } from './link.js';
 import { interfaceInfo, type PacketFilter } from './packet-link.js';
 import {
   CONTROL_WORDS,
@@ -30,13 +30,9 @@ function threadScript(): URL {
 export interface ThreadLinkOptions {
   netns?: string;
   filter?: PacketFilter;
-  /** Largest frame either ring carries (bytes, Ethernet header included). Default: room for MTU 9000 or the NIC's MTU. */
+  /** Largest frame either ring carries (bytes, Ethernet header included). Default: room for MTU 9216 or the NIC's MTU. */
   slotSize?: number;
 }
-
-/** Ring slots hold at least an MTU 9000 frame (a larger current MTU gets larger slots; growing past them needs a reopen). */
-const MINIMUM_SLOT_MTU = 9000;
-const FRAME_OVERHEAD = 18;
 
 /**
  * The Link contract, served by a PacketLink on a worker thread (src/link/link-thread.ts). send() copies each frame into
@@ -87,8 +83,8 @@ export class ThreadLink extends EventEmitter implements Link {
     let slotSize: number;
     try {
       // Also the first check that the NIC exists: ENODEV here, before a thread is started.
-      const mtu = Math.max(MINIMUM_SLOT_MTU, interfaceInfo(name, options.netns).mtu);
-      slotSize = options.slotSize ?? Math.ceil((mtu + FRAME_OVERHEAD) / 64) * 64;
+      // Slots sized as PacketLink sizes its own (room for a 9216-byte MTU, or the NIC's if larger); growing past them needs a reopen.
+      slotSize = options.slotSize ?? slotSizeFor(interfaceInfo(name, options.netns).mtu);
     } catch (error) {
       return Promise.reject(error);
     }

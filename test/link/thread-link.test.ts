@@ -132,7 +132,7 @@ describe('ThreadLink over a veth pair [netlab]', () => {
       link.on('mtu', (mtu: number) => seen.push(mtu));
       await net.lab.setMtu(0, 9500);
       await until(() => seen.length > 0, 3000, 'an mtu event');
-      expect(link.mtu).toBe(9006); // slots of 9024 bytes hold a 9006-byte MTU plus the 18-byte Ethernet overhead
+      expect(link.mtu).toBe(9262); // slots of 9280 bytes (as PacketLink's: room for MTU 9216) hold 9262 plus 18 of overhead
       const full = frame(plain.mac, link.mac, 0, link.mtu + 14);
       expect(link.send([full], [full.length], 1)).toBe(1);
       await net.lab.setMtu(0, 9000);
@@ -141,6 +141,35 @@ describe('ThreadLink over a veth pair [netlab]', () => {
       await net.lab.setMtu(0, 9000);
       await link.close();
     }
+  });
+
+  it('a caller that never takes its frames costs no memory: the RX ring keeps the first 512, counts the rest as drops', async () => {
+    const reader = await openThreadLink('i0', { netns: net.lab.initiatorNs, filter: 'responses' });
+    try {
+      const sent = await sendAll(threaded, reader.mac, threaded.mac, 3000);
+      await until(() => reader.stats().framesIn + reader.stats().kernelDrops >= sent.length, 5000, 'every frame received or dropped');
+      expect(reader.stats().framesIn).toBe(512);
+      expect(reader.stats().kernelDrops).toBe(sent.length - 512);
+      const received = collect(reader);
+      await until(() => received.length >= 512, 2000, 'the ring delivered');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(received).toHaveLength(512);
+      expect(digest(received)).toBe(digest(sent.slice(0, 512)));
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('a link thread that dies takes the link down (state event, sends refused) instead of failing silently', async () => {
+    const link = await openThreadLink('t0', { netns: net.lab.targetNs });
+    const states: Array<{ up: boolean; carrier: boolean }> = [];
+    link.on('state', (state) => states.push(state));
+    await (link as unknown as { worker: import('node:worker_threads').Worker }).worker.terminate();
+    await until(() => states.length > 0, 2000, 'a state event');
+    expect(states.at(-1)).toEqual({ up: false, carrier: false });
+    const item = frame(plain.mac, link.mac, 0, 100);
+    expect(link.send([item], [100], 1)).toBe(0);
+    await link.close();
   });
 
   it('closes its thread and refuses frames afterwards', async () => {
